@@ -1,0 +1,166 @@
+"""The exception hierarchy, shared by the core, every driver and the user API.
+
+Each class says whose fault a failure was:
+
+* ``CoviaUsageError`` – the caller passed something the SDK cannot use (also a
+  ``ValueError``, so ordinary validation code catches it);
+* ``GridError`` and its subclasses – the venue answered with an HTTP error;
+* ``VenueProtocolError`` – the venue (or something in front of it) broke the protocol:
+  malformed JSON, wrong types, a truncated body, a broken event stream;
+* ``CoviaConnectionError`` / ``CoviaTimeoutError`` – the transport failed or ran out of
+  time (also the built-in ``ConnectionError`` / ``TimeoutError``);
+* ``JobFailedError`` – a job ended without completing.
+
+Messages name the request that failed (method and URL) but never a header, so a secret
+cannot reach a log or a traceback through them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from covia_proto.models import JobRecord
+
+__all__ = [
+    "AssetNotFoundError",
+    "CoviaConnectionError",
+    "CoviaError",
+    "CoviaTimeoutError",
+    "CoviaUsageError",
+    "GridError",
+    "JobFailedError",
+    "JobInteractionRequired",
+    "JobNotFoundError",
+    "NotFoundError",
+    "RateLimitError",
+    "RequestInfo",
+    "VenueProtocolError",
+]
+
+
+@attrs.frozen
+class RequestInfo:
+    """What an error says about the request that failed: never headers or a body."""
+
+    method: str
+    url: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+def _prefixed(message: str, request: RequestInfo | None) -> str:
+    return f"{request}: {message}" if request is not None else message
+
+
+class CoviaError(Exception):
+    """Base class of every error the SDK raises."""
+
+    def __init__(self, message: str, *, request: RequestInfo | None = None) -> None:
+        super().__init__(_prefixed(message, request))
+        self.message = message
+        self.request = request
+
+
+class CoviaUsageError(CoviaError, ValueError):
+    """The caller passed an argument the SDK cannot use (a bad URL, DID or ID)."""
+
+
+class GridError(CoviaError):
+    """The venue answered a request with an HTTP error status (4xx or 5xx).
+
+    ``message`` is the venue's own explanation: the ``error`` field of a JSON body, else
+    the body's text; ``body`` keeps the raw bytes so nothing the venue said is lost.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        body: bytes = b"",
+        headers: tuple[tuple[str, str], ...] = (),
+        request: RequestInfo | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.headers = headers
+        super().__init__(message, request=request)
+        # Keep str(e) readable: "GET https://v/api/v1/x: 404 Not found".
+        self.args = (_prefixed(f"{status_code} {message}", request),)
+
+
+class NotFoundError(GridError):
+    """The venue answered 404."""
+
+
+class AssetNotFoundError(NotFoundError):
+    """The venue has no asset (or no content) under ``asset_id``."""
+
+    def __init__(self, status_code: int, message: str, *, asset_id: str, **kwargs: Any) -> None:
+        self.asset_id = asset_id
+        super().__init__(status_code, message, **kwargs)
+
+
+class JobNotFoundError(NotFoundError):
+    """The venue has no live job ``job_id`` that the caller may see."""
+
+    def __init__(self, status_code: int, message: str, *, job_id: str, **kwargs: Any) -> None:
+        self.job_id = job_id
+        super().__init__(status_code, message, **kwargs)
+
+
+class RateLimitError(GridError):
+    """The venue answered 429; ``retry_after`` is its hint in seconds, if it gave one."""
+
+    def __init__(
+        self, status_code: int, message: str, *, retry_after: float | None, **kwargs: Any
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(status_code, message, **kwargs)
+
+
+class VenueProtocolError(CoviaError):
+    """The venue's answer breaks the protocol: malformed, truncated or inconsistent."""
+
+
+class CoviaConnectionError(CoviaError, ConnectionError):
+    """The venue could not be reached, or the connection failed mid-exchange.
+
+    ``sent`` is true when the request may already have reached the venue, which is what
+    forbids re-sending a request that is not idempotent.
+    """
+
+    def __init__(
+        self, message: str, *, request: RequestInfo | None = None, sent: bool = True
+    ) -> None:
+        self.sent = sent
+        super().__init__(message, request=request)
+
+
+class CoviaTimeoutError(CoviaError, TimeoutError):
+    """A request, or a wait for a job, ran out of time."""
+
+
+class JobFailedError(CoviaError):
+    """A job finished without completing (FAILED, CANCELLED, REJECTED, TIMEOUT).
+
+    ``job_data`` is the job's final record, so ``e.job_data.error`` says why.
+    """
+
+    def __init__(self, job_data: JobRecord) -> None:
+        self.job_data = job_data
+        reason = f": {job_data.error}" if job_data.error else ""
+        super().__init__(f"job {job_data.id} ended {job_data.status.value}{reason}")
+
+
+class JobInteractionRequired(CoviaError):
+    """A job asked for something only the caller can give (PAUSED, INPUT_REQUIRED,
+    AUTH_REQUIRED), so waiting for its result cannot end by itself."""
+
+    def __init__(self, job_data: JobRecord) -> None:
+        self.job_data = job_data
+        super().__init__(f"job {job_data.id} is {job_data.status.value}: it needs the caller")
