@@ -1,0 +1,248 @@
+"""An incremental parser of Server-Sent Events (``text/event-stream``).
+
+It follows the WHATWG HTML standard, "Interpreting an event stream"
+(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation):
+
+* the stream is UTF-8; one leading byte order mark is dropped and invalid bytes become
+  U+FFFD, so no byte sequence can make decoding fail;
+* lines end with CRLF, LF or CR, wherever the chunks happen to be split;
+* a blank line dispatches the event; ``:`` starts a comment; a line without a colon is a
+  field with an empty value; one space after the colon is dropped;
+* ``event``, ``data``, ``id`` and ``retry`` are understood, other fields ignored;
+* an event with no ``data`` line is not dispatched (its type is forgotten);
+* an incomplete event (or line) at the end of the stream is discarded.
+
+The parser is sans-IO: the driver feeds it bytes with :meth:`SSEParser.receive_data`
+and pulls events with :meth:`SSEParser.next_event`. The result never depends on how the
+bytes were split. A venue that sends an over-long line or event gets a
+``VenueProtocolError`` instead of unbounded buffering; after any such error the parser
+refuses further input.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from collections import deque
+from typing import Any, Final, NoReturn
+
+import attrs
+
+from covia_proto.errors import CoviaUsageError, VenueProtocolError
+
+__all__ = ["SSEParser", "ServerSentEvent"]
+
+_BOM: Final = b"\xef\xbb\xbf"
+
+# The standard allows any run of digits. Browsers keep the reconnection time in a 64-bit
+# integer, and int() refuses strings over 4300 digits, so bigger values are ignored.
+_MAX_RETRY: Final = (1 << 63) - 1
+_MAX_RETRY_DIGITS: Final = len(str(_MAX_RETRY))
+
+
+@attrs.frozen
+class ServerSentEvent:
+    """One dispatched event.
+
+    ``id`` is the last event ID in force when the event was dispatched (it persists
+    across events, as in the standard), or None if the stream never set one. ``retry``
+    is a reconnection time in milliseconds given in this event's own block, else None.
+    """
+
+    event: str = "message"
+    data: str = ""
+    id: str | None = None
+    retry: int | None = None
+
+    def json(self) -> Any:
+        """``data`` parsed as JSON; anything else is the venue's fault."""
+        try:
+            return _json.loads(self.data)
+        except (ValueError, RecursionError) as exc:
+            where = f" (id {self.id!r})" if self.id else ""
+            raise VenueProtocolError(
+                f"event {self.event!r}{where} does not carry valid JSON: {exc}"
+            ) from None
+
+
+class SSEParser:
+    """Feed it bytes in any split, pull :class:`ServerSentEvent` values out.
+
+    ``max_line_length`` bounds a line in bytes (without its line end);
+    ``max_event_size`` bounds an event's ``data`` in characters. Exceeding either raises
+    ``VenueProtocolError``.
+    """
+
+    def __init__(self, *, max_line_length: int = 1 << 20, max_event_size: int = 16 << 20) -> None:
+        if max_line_length < 1 or max_event_size < 0:
+            raise CoviaUsageError("SSE limits must be positive")
+        self._max_line = max_line_length
+        self._max_data = max_event_size
+        self._ready: deque[ServerSentEvent] = deque()
+        self._failure: str | None = None
+        self._closed = False
+        # Byte-level state: bytes of an unfinished line (never holding CR or LF), the
+        # first bytes of the stream while they might still be a BOM, and whether a CR
+        # ended the last chunk, so an LF starting the next one belongs to it.
+        self._partial: list[bytes] = []
+        self._partial_len = 0
+        self._at_start = True
+        self._head = b""
+        self._skip_lf = False
+        # The standard's buffers. The data buffer is kept as its lines; None stands for
+        # an ID that was never set, which a dispatched event reports as id=None.
+        self._data: list[str] = []
+        self._data_size = 0
+        self._event_type = ""
+        self._id_buffer: str | None = None
+        self._last_event_id: str | None = None
+        self._block_retry: int | None = None
+        self._retry: int | None = None
+
+    @property
+    def last_event_id(self) -> str:
+        """The ID to send as ``Last-Event-ID`` when reconnecting ("" if none)."""
+        return self._last_event_id or ""
+
+    @property
+    def retry(self) -> int | None:
+        """The latest valid reconnection time (ms) the stream asked for, if any."""
+        return self._retry
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed the next bytes of the stream; complete events become available."""
+        if self._failure is not None:
+            raise VenueProtocolError(f"event stream already failed: {self._failure}")
+        if not data:
+            return
+        if self._closed:
+            self._fail("data after end of stream")
+        if self._at_start:
+            data = self._strip_bom(data)
+        if self._skip_lf and data:
+            self._skip_lf = False
+            if data[0] == 0x0A:
+                data = data[1:]
+        if not data:
+            return
+
+        cr = data.rfind(b"\r")
+        end = max(data.rfind(b"\n"), cr)
+        if end < 0:
+            self._keep_partial(data)
+            return
+        # Everything up to the last line end is whole lines; the rest waits.
+        complete = data[: end + 1]
+        if self._partial:
+            self._partial.append(complete)
+            complete = b"".join(self._partial)
+            self._partial.clear()
+            self._partial_len = 0
+        rest = data[end + 1 :]
+        if cr >= 0:
+            self._skip_lf = not rest and cr == end
+            complete = complete.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        # Only a block longer than the limit can hold a line that is.
+        if len(complete) > self._max_line and any(
+            len(line) > self._max_line for line in complete.split(b"\n")
+        ):
+            self._fail(f"line longer than {self._max_line} bytes")
+        # Decoding a block of whole lines is safe: CR and LF never occur inside a UTF-8
+        # sequence, so each line decodes exactly as it would within the whole stream.
+        lines = complete.decode("utf-8", "replace").split("\n")
+        lines.pop()  # the empty string after the final line end
+        self._process(lines)
+        if rest:
+            self._keep_partial(rest)
+
+    def next_event(self) -> ServerSentEvent | None:
+        """The next dispatched event, or None if no complete event is ready."""
+        return self._ready.popleft() if self._ready else None
+
+    def events(self) -> list[ServerSentEvent]:
+        """Every dispatched event not yet taken, oldest first."""
+        ready = list(self._ready)
+        self._ready.clear()
+        return ready
+
+    def end_of_stream(self) -> None:
+        """The stream closed. An event not ended by a blank line is discarded, as the
+        standard requires; events already dispatched can still be taken."""
+        self._closed = True
+        self._partial.clear()
+        self._partial_len = 0
+        self._head = b""
+        self._skip_lf = False
+        self._data = []
+        self._data_size = 0
+        self._event_type = ""
+        self._block_retry = None
+
+    def _fail(self, message: str) -> NoReturn:
+        self._failure = message
+        raise VenueProtocolError(f"malformed event stream: {message}")
+
+    def _strip_bom(self, data: bytes) -> bytes:
+        # The BOM may itself arrive split, so hold back a prefix of it until it is
+        # decided; only the very start of the stream is examined.
+        head = self._head + data
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._head = head
+            return b""
+        self._at_start = False
+        self._head = b""
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    def _keep_partial(self, data: bytes) -> None:
+        self._partial_len += len(data)
+        if self._partial_len > self._max_line:
+            self._fail(f"line longer than {self._max_line} bytes")
+        self._partial.append(data)
+
+    def _process(self, lines: list[str]) -> None:
+        for line in lines:
+            if not line:
+                self._dispatch()
+                continue
+            name, _, value = line.partition(":")
+            if not name:
+                continue  # a line starting with a colon is a comment
+            if value[:1] == " ":
+                value = value[1:]
+            if name == "data":
+                self._data.append(value)
+                self._data_size += len(value) + 1
+                if self._data_size - 1 > self._max_data:
+                    self._fail(f"event data longer than {self._max_data} characters")
+            elif name == "event":
+                self._event_type = value
+            elif name == "id":
+                if "\0" not in value:
+                    self._id_buffer = value
+            elif name == "retry":
+                self._set_retry(value)
+
+    def _set_retry(self, value: str) -> None:
+        if not (value.isascii() and value.isdigit()):
+            return
+        digits = value.lstrip("0") or "0"
+        if len(digits) <= _MAX_RETRY_DIGITS and int(digits) <= _MAX_RETRY:
+            self._retry = self._block_retry = int(digits)
+
+    def _dispatch(self) -> None:
+        # The ID in force is updated at every blank line, even one ending no event.
+        self._last_event_id = self._id_buffer
+        retry, self._block_retry = self._block_retry, None
+        if not self._data:
+            self._event_type = ""
+            return
+        self._ready.append(
+            ServerSentEvent(
+                self._event_type or "message",
+                "\n".join(self._data),
+                self._last_event_id,
+                retry,
+            )
+        )
+        self._data = []
+        self._data_size = 0
+        self._event_type = ""
