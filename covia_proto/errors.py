@@ -34,6 +34,7 @@ __all__ = [
     "JobFailedError",
     "JobInteractionRequired",
     "JobNotFoundError",
+    "JsonRpcError",
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
@@ -121,6 +122,17 @@ class RateLimitError(GridError):
     ) -> None:
         self.retry_after = retry_after
         super().__init__(status_code, message, **kwargs)
+
+
+class JsonRpcError(CoviaError):
+    """A JSON-RPC endpoint (``/mcp``, ``/a2a``) answered with an error object."""
+
+    def __init__(
+        self, code: int, message: str, *, data: Any = None, request: RequestInfo | None = None
+    ) -> None:
+        self.code = code
+        self.data = data
+        super().__init__(f"JSON-RPC error {code}: {message}", request=request)
 
 
 class VenueProtocolError(CoviaError):

@@ -1,0 +1,218 @@
+"""The package's one cattrs converter: venue JSON to model objects and back.
+
+Every model is a frozen attrs class whose last field is ``extra``: the fields a venue
+sent that this SDK does not know. They are kept on the way in and written back on the
+way out, so a newer venue's additions survive a round trip.
+
+Wire names are camelCase by default (``file_name`` ↔ ``fileName``); a field can name
+its wire key itself (``@context``, ``mcp_version``) with ``wire(...)``. Fields marked
+``hex=True`` hold ids, normalised from ``0x``/bare/any-case hex to lower-case bare hex.
+
+Structuring is strict: a string where a number belongs, or an object where a string
+belongs, is a ``VenueProtocolError``, never a silent coercion or a raw ``TypeError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from covia_proto.errors import VenueProtocolError
+from covia_proto.hexid import normalize_hex
+from covia_proto.status import JobStatus
+
+__all__ = ["EXTRA", "converter", "structure", "unstructure", "wire"]
+
+T = TypeVar("T")
+
+EXTRA: Final = "extra"
+# The generated structure function reads the collected unknown fields from this key,
+# which no venue document can contain (it is not valid as a wire name we would send).
+_EXTRA_KEY: Final = "\x00extra"
+
+
+def wire(name: str | None = None, *, hex: bool = False, default: Any = None) -> Any:
+    """An optional model field whose wire name is ``name`` (else the camelCase of the
+    attribute name); ``hex=True`` normalises its value as a hex id."""
+    return attrs.field(default=default, metadata={"wire": name, "hex": hex}, kw_only=True)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _wire_name(field: attrs.Attribute[Any]) -> str:
+    return field.metadata.get("wire") or _camel(field.name)
+
+
+def _fail(expected: str, value: Any) -> VenueProtocolError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return VenueProtocolError(f"expected {expected}, got {type(value).__name__} {shown}")
+
+
+def _strict_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    raise _fail("a string", value)
+
+
+def _strict_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _fail("an integer", value)
+
+
+def _strict_float(value: Any, _: type) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise _fail("a number", value)
+
+
+def _strict_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _fail("true or false", value)
+
+
+def _hex_str(value: Any, _: type) -> str:
+    return normalize_hex(_strict_str(value, str))
+
+
+def _job_status(value: Any, _: type) -> JobStatus:
+    return JobStatus(_strict_str(value, str))
+
+
+def _str_tuple(value: Any, _: type) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise _fail("an array", value)
+    return tuple(_strict_str(item, str) for item in value)
+
+
+def _is_model(cls: Any) -> bool:
+    return attrs.has(cls) and any(f.name == EXTRA for f in attrs.fields(cls))
+
+
+def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any, Any], Any]]:
+    def factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        fields = attrs.fields(attrs.resolve_types(cls))
+        overrides: dict[str, Any] = {}
+        for field in fields:
+            if field.name == EXTRA:
+                overrides[field.name] = override(rename=_EXTRA_KEY)
+            elif field.metadata.get("hex"):
+                hook = _HEX_HOOKS[field.type]
+                overrides[field.name] = override(rename=_wire_name(field), struct_hook=hook)
+            else:
+                overrides[field.name] = override(rename=_wire_name(field))
+        generated = make_dict_structure_fn(cls, conv, **overrides)
+        known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
+        name = cls.__name__
+
+        def structure_model(data: Any, _: Any) -> Any:
+            if not isinstance(data, Mapping):
+                raise _fail(f"a JSON object for {name}", data)
+            extra = {k: v for k, v in data.items() if k not in known}
+            try:
+                return generated({**data, _EXTRA_KEY: extra}, cls)
+            except VenueProtocolError as exc:
+                raise VenueProtocolError(f"{name}: {exc.message}") from None
+            except (
+                KeyError,
+                TypeError,
+                ValueError,
+                AttributeError,
+                cattrs.BaseValidationError,
+            ) as exc:
+                raise VenueProtocolError(f"{name}: {_describe(exc)}") from None
+
+        return structure_model
+
+    return factory
+
+
+def _optional_hex(value: Any, _: type) -> str | None:
+    return None if value is None else _hex_str(value, str)
+
+
+def _hex_tuple(value: Any, _: type) -> tuple[str, ...]:
+    return tuple(normalize_hex(item) for item in _str_tuple(value, tuple))
+
+
+_HEX_HOOKS: Final[Mapping[Any, Callable[[Any, type], Any]]] = {
+    str: _hex_str,
+    str | None: _optional_hex,
+    tuple[str, ...]: _hex_tuple,
+}
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing required field {exc.args[0]!r}"
+    if isinstance(exc, cattrs.BaseValidationError):
+        leaves = [e for e in exc.exceptions if not isinstance(e, cattrs.BaseValidationError)]
+        if leaves:
+            return _describe(leaves[0])
+    return str(exc) or type(exc).__name__
+
+
+def _make_unstructure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any], Any]]:
+    def factory(cls: type[Any]) -> Callable[[Any], Any]:
+        fields = attrs.fields(attrs.resolve_types(cls))
+        overrides: dict[str, Any] = {
+            f.name: override(omit=True)
+            if f.name == EXTRA
+            else override(rename=_wire_name(f), omit_if_default=f.default in (None, ()))
+            for f in fields
+        }
+        generated = make_dict_unstructure_fn(cls, conv, **overrides)
+
+        def unstructure_model(obj: Any) -> dict[str, Any]:
+            out: dict[str, Any] = dict(obj.extra)
+            out.update(generated(obj))
+            return out
+
+        return unstructure_model
+
+    return factory
+
+
+def _build_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=False)
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(float, _strict_float)
+    conv.register_structure_hook(bool, _strict_bool)
+    conv.register_structure_hook(JobStatus, _job_status)
+    conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _str_tuple)
+    conv.register_structure_hook(Any, lambda value, _: value)
+    conv.register_unstructure_hook(JobStatus, lambda status: status.value)
+    conv.register_structure_hook_factory(_is_model, _make_structure(conv))
+    conv.register_unstructure_hook_factory(_is_model, _make_unstructure(conv))
+    return conv
+
+
+converter: Final = _build_converter()
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """``data`` (parsed JSON) as a ``cls``; anything malformed is a VenueProtocolError."""
+    try:
+        return converter.structure(data, cls)
+    except VenueProtocolError:
+        raise
+    except RecursionError:
+        raise VenueProtocolError(f"{cls.__name__}: document nested too deeply") from None
+    except Exception as exc:  # cattrs wraps hook errors in groups; say what it found
+        raise VenueProtocolError(f"{cls.__name__}: {_describe(exc)}") from None
+
+
+def unstructure(obj: Any) -> Any:
+    """A model back as JSON-ready data, with wire names and the unknown fields kept."""
+    return converter.unstructure(obj)

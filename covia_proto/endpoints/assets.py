@@ -1,0 +1,194 @@
+"""Assets: list, register, metadata and content (venue-api.md §3.2, §5)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from covia_proto.converter import structure
+from covia_proto.endpoints.base import JSON, Endpoint, hex_segment
+from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.responses import ErrorContext, check, error_for, parse_json, parse_model
+from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
+from covia_proto.hexid import normalize_hex, parse_hex
+from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.models import AssetDocument, AssetList, AssetMetadata
+
+__all__ = [
+    "MAX_PAGE",
+    "check_content_head",
+    "content_request",
+    "get_asset",
+    "list_assets",
+    "parse_asset",
+    "parse_asset_list",
+    "parse_content_hash",
+    "parse_registered_id",
+    "put_content",
+    "put_content_request",
+    "register_asset",
+]
+
+MAX_PAGE = 1000  # the venue refuses larger pages (§3.2.1)
+
+
+def list_assets(
+    endpoint: Endpoint,
+    *,
+    offset: int | None = None,
+    limit: int | None = None,
+    kind: str | None = None,
+) -> Call[AssetList]:
+    """``GET /assets``. ``kind`` (operation|data) is honoured by newer venues only."""
+    _check_page(offset, limit)
+    url = endpoint.api_url("assets", query={"offset": offset, "limit": limit, "kind": kind})
+    return Call(endpoint.request("GET", url), parse_asset_list)
+
+
+def _check_page(offset: int | None, limit: int | None) -> None:
+    for name, value in (("offset", offset), ("limit", limit)):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
+            raise CoviaUsageError(f"{name} must be a non-negative integer, not {value!r}")
+    if limit is not None and limit > MAX_PAGE:
+        raise CoviaUsageError(f"limit must be at most {MAX_PAGE}, not {limit}")
+
+
+def parse_asset_list(response: Response, request: RequestInfo | None = None) -> AssetList:
+    """The envelope ``{total, offset, limit, items}``, or the flat array of very old venues."""
+    return parse_model(response, AssetList, request=request, prepare=_flat_list_as_page)
+
+
+def _flat_list_as_page(data: Any) -> Any:
+    if isinstance(data, list):
+        return {"items": data, "total": len(data), "offset": 0}
+    return data
+
+
+def register_asset(endpoint: Endpoint, metadata: Mapping[str, Any] | str | bytes) -> Call[str]:
+    """``POST /assets``: the venue answers with the asset id it computed.
+
+    Metadata given as text is sent as that text, so the venue stores it verbatim.
+    """
+    if isinstance(metadata, str | bytes):
+        body = metadata.encode() if isinstance(metadata, str) else metadata
+        try:
+            parsed = json.loads(body)
+        except ValueError as exc:
+            raise CoviaUsageError(f"asset metadata is not valid JSON: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise CoviaUsageError("asset metadata must be a JSON object")
+        request = endpoint.request("POST", endpoint.api_url("assets"), body=body, content_type=JSON)
+    elif isinstance(metadata, Mapping):
+        request = endpoint.request("POST", endpoint.api_url("assets"), json_body=dict(metadata))
+    else:
+        raise CoviaUsageError(
+            f"asset metadata must be a mapping or JSON text, not {type(metadata).__name__}"
+        )
+    return Call(request, parse_registered_id)
+
+
+def parse_registered_id(response: Response, request: RequestInfo | None = None) -> str:
+    """The new asset's id: a JSON string of hex (``0x`` optional), or bare text."""
+    check(response, request=request)
+    text = response.body.decode("utf-8", "replace").strip()
+    if text.startswith('"'):
+        value = parse_json(response.body, request=request, what="registered asset id")
+        text = value if isinstance(value, str) else ""
+    asset_id = parse_hex(text)
+    if asset_id is None:
+        location = response.header("location") or ""
+        asset_id = parse_hex(location.rstrip("/").rsplit("/", 1)[-1])
+    if asset_id is None:
+        raise VenueProtocolError(
+            f"venue did not return an asset id (got {text[:80]!r})", request=request
+        )
+    return asset_id
+
+
+def get_asset(endpoint: Endpoint, asset_id: str) -> Call[AssetDocument]:
+    request = endpoint.request("GET", endpoint.api_url("assets", hex_segment(asset_id, "asset id")))
+    wanted = normalize_hex(asset_id.strip())
+    return Call(request, lambda response, info: parse_asset(response, info, asset_id=wanted))
+
+
+def parse_asset(
+    response: Response, request: RequestInfo | None = None, *, asset_id: str = ""
+) -> AssetDocument:
+    """Metadata comes back as ``text/plain`` text that must be parsed as a JSON object."""
+    check(response, request=request, context=ErrorContext.asset(asset_id))
+    data = parse_json(response.body, request=request, what="asset metadata")
+    if not isinstance(data, dict):
+        raise VenueProtocolError("asset metadata is not a JSON object", request=request)
+    try:
+        metadata = structure(data, AssetMetadata)
+    except VenueProtocolError as exc:
+        raise VenueProtocolError(exc.message, request=request) from None
+    etag_header = response.header("etag")
+    etag = parse_hex(etag_header.strip().removeprefix("W/").strip('"')) if etag_header else None
+    if etag and parse_hex(asset_id) and etag != asset_id:
+        raise VenueProtocolError(
+            f"venue sent asset {etag} when asked for {asset_id}", request=request
+        )
+    return AssetDocument(
+        id=etag or asset_id,
+        text=response.body.decode("utf-8"),
+        data=data,
+        metadata=metadata,
+        etag=etag,
+    )
+
+
+def content_request(endpoint: Endpoint, asset_id: str, *, inline: bool = False) -> Request:
+    """``GET /assets/{id}/content``, to be opened as a stream."""
+    url = endpoint.api_url(
+        "assets",
+        hex_segment(asset_id, "asset id"),
+        "content",
+        query={"inline": "true" if inline else None},
+    )
+    return endpoint.request("GET", url, accept="*/*")
+
+
+def check_content_head(
+    head: ResponseHead, error_body: bytes, request: RequestInfo | None, asset_id: str
+) -> None:
+    """Raise the error a content download answered with (its body read by the caller)."""
+    if head.status >= 400:
+        raise error_for(head, error_body, request=request, context=ErrorContext.asset(asset_id))
+    if not 200 <= head.status < 300:
+        raise VenueProtocolError(f"unexpected HTTP status {head.status}", request=request)
+
+
+def put_content_request(
+    endpoint: Endpoint, asset_id: str, body: bytes = b"", *, content_type: str | None = None
+) -> Request:
+    """``PUT /assets/{id}/content``; the body may instead be streamed by the driver."""
+    url = endpoint.api_url("assets", hex_segment(asset_id, "asset id"), "content")
+    return endpoint.request(
+        "PUT", url, body=body, content_type=content_type or "application/octet-stream"
+    )
+
+
+def put_content(
+    endpoint: Endpoint, asset_id: str, body: bytes, *, content_type: str | None = None
+) -> Call[str]:
+    request = put_content_request(endpoint, asset_id, body, content_type=content_type)
+    wanted = normalize_hex(asset_id.strip())
+    return Call(request, lambda response, info: parse_content_hash(response, info, asset_id=wanted))
+
+
+def parse_content_hash(
+    response: Response, request: RequestInfo | None = None, *, asset_id: str = ""
+) -> str:
+    """The SHA-256 the venue stored the content under: ``"0x<hex>"``, as bare hex."""
+    check(response, request=request, context=ErrorContext.asset(asset_id))
+    value = parse_json(response.body, request=request, what="content hash")
+    digest = parse_hex(value) if isinstance(value, str) else None
+    if digest is None or len(digest) != 64:
+        raise VenueProtocolError(
+            f"venue did not return a SHA-256 hash (got {value!r:.80})", request=request
+        )
+    return digest

@@ -1,0 +1,134 @@
+"""Building requests: where a venue lives, how to reach it, and how paths are encoded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+import attrs
+
+from covia_proto._version import __version__
+from covia_proto.auth import Auth, NoAuth
+from covia_proto.errors import CoviaUsageError
+from covia_proto.hexid import parse_hex
+from covia_proto.http import Headers, Request
+
+__all__ = [
+    "API_ROOT",
+    "DEFAULT_USER_AGENT",
+    "JSON",
+    "Endpoint",
+    "encode_json",
+    "hex_segment",
+    "segment",
+]
+
+API_ROOT: Final = "/api/v1"
+DEFAULT_USER_AGENT: Final = f"covia-python/{__version__}"
+JSON: Final = "application/json"
+
+# Characters left as they are in a path segment. Everything else is percent-encoded:
+# "/" above all (an operation name such as "v/test/ops/echo" is ONE segment, §2.4), and
+# ";" (Jetty reads it as a path parameter) and "%" (so "did:web:h%3A1" survives).
+_SEGMENT_SAFE: Final = ":@!$&'()*,="
+
+
+def segment(value: str) -> str:
+    """``value`` percent-encoded as a single path segment."""
+    if not isinstance(value, str):
+        raise CoviaUsageError(f"a path segment must be a string, not {type(value).__name__}")
+    if not value:
+        raise CoviaUsageError("an empty string cannot name a venue resource")
+    return quote(value, safe=_SEGMENT_SAFE)
+
+
+def hex_segment(value: str, what: str) -> str:
+    """A job or asset id as a path segment: hex ids are sent as lower-case bare hex;
+    other references (DID URLs, lattice paths of newer venues) are encoded as given."""
+    if not isinstance(value, str):
+        raise CoviaUsageError(f"a {what} must be a string, not {type(value).__name__}")
+    text = value.strip()
+    return segment(parse_hex(text) or text)
+
+
+def encode_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON, refusing what the venue could not read back (NaN, sets…)."""
+    try:
+        return json.dumps(
+            value, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode()
+    except (TypeError, ValueError) as exc:
+        raise CoviaUsageError(f"value cannot be sent as JSON: {exc}") from None
+
+
+@attrs.frozen
+class Endpoint:
+    """Where requests go and what every request carries.
+
+    ``base_url`` is the venue's origin plus any path prefix, without ``/api/v1``.
+    ``headers`` are the caller's own extra headers; ``auth`` adds credentials.
+    """
+
+    base_url: str
+    auth: Auth = attrs.field(factory=NoAuth)
+    headers: Headers = ()
+    user_agent: str = DEFAULT_USER_AGENT
+
+    def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:
+        """The absolute URL of ``path`` (already encoded) with an optional query."""
+        url = self.base_url + path
+        if query:
+            pairs = [(k, _query_value(v)) for k, v in query.items() if v is not None]
+            if pairs:
+                url += "?" + urlencode(pairs)
+        return url
+
+    def api_url(self, *segments: str, query: Mapping[str, Any] | None = None) -> str:
+        """An API URL from already-encoded path segments."""
+        return self.url(API_ROOT + "/" + "/".join(segments), query)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: Any = attrs.NOTHING,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str = JSON,
+        idempotent: bool | None = None,
+        extra_headers: Iterable[tuple[str, str]] = (),
+    ) -> Request:
+        """A request with the SDK's headers, the caller's headers and credentials."""
+        headers: dict[str, tuple[str, str]] = {}
+        _put(headers, {"User-Agent": self.user_agent, "Accept": accept}.items())
+        if json_body is not attrs.NOTHING:
+            body = encode_json(json_body)
+            content_type = content_type or JSON
+        if content_type is not None:
+            _put(headers, [("Content-Type", content_type)])
+        # The caller's headers may override the SDK's defaults (names compare without
+        # case); credentials come last, so a stray "Authorization" in headers= cannot
+        # silently replace the auth= scheme.
+        _put(headers, self.headers)
+        _put(headers, extra_headers)
+        # Auth schemes see the finished headers (a signing scheme may need them).
+        final = dict(headers.values())
+        self.auth.apply(final)
+        pairs = tuple(final.items())
+        if idempotent is None:
+            return Request(method, url, pairs, body or b"")
+        return Request(method, url, pairs, body or b"", idempotent=idempotent)
+
+
+def _put(headers: dict[str, tuple[str, str]], pairs: Iterable[tuple[str, str]]) -> None:
+    for name, value in pairs:
+        headers[name.lower()] = (name, value)
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
