@@ -1,0 +1,396 @@
+"""HTTP/1.1 on one client connection, as bytes in and bytes out, over h11.
+
+For drivers that own a byte stream (``covia_trio``, or a program embedding the core in its
+own loop). A :class:`ClientConnection` turns :class:`~covia_proto.http.Request` values into
+bytes to write, and bytes read from the stream into response events. It never touches the
+stream itself, so it works the same however the bytes are split.
+
+A driver's exchange, one cycle of a keep-alive connection::
+
+    stream.write(conn.send_request(request))
+    while (response := conn.next_response()) is NEED_DATA:
+        conn.receive_data(stream.read())  # b"" once the peer has closed
+    if not conn.start_next_cycle():
+        stream.close()  # a fresh connection for the next request
+
+``next_event()`` gives the response piece by piece instead: a ``ResponseHead``, body
+chunks as ``bytes``, then ``END_OF_BODY``. Every failure is a ``CoviaError``: a malformed
+or oversized answer is a ``VenueProtocolError``, a close before the answer is complete a
+``CoviaConnectionError``, a call out of order a ``CoviaUsageError``. No h11 exception
+escapes.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final, Literal, TypeAlias
+from urllib.parse import urlsplit
+
+import h11
+
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaError,
+    CoviaUsageError,
+    RequestInfo,
+    VenueProtocolError,
+)
+from covia_proto.http import Request, Response, ResponseHead
+
+__all__ = [
+    "DEFAULT_MAX_HEAD_SIZE",
+    "END_OF_BODY",
+    "NEED_DATA",
+    "ClientConnection",
+    "EndOfBody",
+    "NeedData",
+    "ResponseEvent",
+]
+
+DEFAULT_MAX_HEAD_SIZE: Final = 64 * 1024
+
+# Methods whose requests announce a length even when the body is empty: some servers
+# answer 411 Length Required otherwise.
+_LENGTH_REQUIRED_METHODS: Final = frozenset({"POST", "PUT"})
+
+
+class NeedData(enum.Enum):
+    """Type of :data:`NEED_DATA`."""
+
+    NEED_DATA = "NEED_DATA"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+class EndOfBody(enum.Enum):
+    """Type of :data:`END_OF_BODY`."""
+
+    END_OF_BODY = "END_OF_BODY"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+NEED_DATA: Final = NeedData.NEED_DATA
+"""More bytes must be read from the stream (and given to ``receive_data``) first."""
+
+END_OF_BODY: Final = EndOfBody.END_OF_BODY
+"""The response is complete."""
+
+ResponseEvent: TypeAlias = ResponseHead | bytes | EndOfBody | NeedData
+
+
+class ClientConnection:
+    """The client side of one HTTP/1.1 connection, reused cycle after cycle.
+
+    ``max_head_size`` bounds the bytes buffered while a response head (or a chunk
+    header) is incomplete; a venue that exceeds it gets a ``VenueProtocolError``
+    instead of our memory.
+    """
+
+    def __init__(self, *, max_head_size: int = DEFAULT_MAX_HEAD_SIZE) -> None:
+        if max_head_size <= 0:
+            raise CoviaUsageError(f"max_head_size must be positive, not {max_head_size}")
+        self._conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_head_size)
+        self._max_head_size = max_head_size
+        self._broken = False  # an error left h11 in a state we cannot trust
+        self._peer_closed = False  # receive_data(b"") was called
+        self._eof_given_to_h11 = False
+        self._request: RequestInfo | None = None  # the request of the current cycle
+        self._response_ended = False
+        # How this cycle's response is read: next_event() or next_response(), not both.
+        self._reader: Literal["events", "response"] | None = None
+        self._head: ResponseHead | None = None
+        self._body: list[bytes] = []
+
+    # -- sending -----------------------------------------------------------------------
+
+    def send_request(self, request: Request) -> bytes:
+        """The bytes of ``request`` with its whole body, ready to write."""
+        body = request.body
+        framing: list[tuple[bytes, bytes]] = []
+        if request.header("transfer-encoding") is not None:
+            raise CoviaUsageError(
+                "Transfer-Encoding needs a streamed body: use start_request()",
+                request=request.info,
+            )
+        declared = request.header("content-length")
+        if declared is None:
+            if body or request.method.upper() in _LENGTH_REQUIRED_METHODS:
+                framing.append((b"Content-Length", str(len(body)).encode("ascii")))
+        elif declared.strip() != str(len(body)):
+            raise CoviaUsageError(
+                f"Content-Length {declared!r} does not match the {len(body)}-byte body",
+                request=request.info,
+            )
+        out = self._start(request, framing)
+        if body:
+            out += self._send(h11.Data(data=body))
+        return out + self._send(h11.EndOfMessage())
+
+    def start_request(self, request: Request, *, chunked: bool = True) -> bytes:
+        """The bytes of the head of ``request``, whose body follows with ``send_body``.
+
+        With ``chunked`` the body is sent with chunked transfer coding; without it the
+        request must carry its own ``Content-Length``. ``request.body`` must be empty.
+        """
+        if request.body:
+            raise CoviaUsageError(
+                "start_request() sends only the head; pass the body to send_body()",
+                request=request.info,
+            )
+        has_length = request.header("content-length") is not None
+        if request.header("transfer-encoding") is not None:
+            raise CoviaUsageError(
+                "set chunked=True rather than a Transfer-Encoding header",
+                request=request.info,
+            )
+        if chunked and has_length:
+            raise CoviaUsageError(
+                "a chunked request cannot also carry Content-Length", request=request.info
+            )
+        if not chunked and not has_length:
+            raise CoviaUsageError(
+                "a streamed request that is not chunked needs a Content-Length header",
+                request=request.info,
+            )
+        framing = [(b"Transfer-Encoding", b"chunked")] if chunked else []
+        return self._start(request, framing)
+
+    def send_body(self, data: bytes) -> bytes:
+        """The bytes that carry ``data`` as the next piece of a streamed request body."""
+        self._check_streaming_body("send_body")
+        return self._send(h11.Data(data=data)) if data else b""
+
+    def end_request(self) -> bytes:
+        """The bytes that end a streamed request body."""
+        self._check_streaming_body("end_request")
+        return self._send(h11.EndOfMessage())
+
+    def _start(self, request: Request, framing: list[tuple[bytes, bytes]]) -> bytes:
+        self._check_usable()
+        if self._conn.our_state is not h11.IDLE:
+            raise CoviaUsageError(
+                "a request was already sent on this connection: read its response, then "
+                "call start_next_cycle() (False means: open a new connection)",
+                request=request.info,
+            )
+        method = request.method.upper()
+        if method == "CONNECT" or request.header("upgrade") is not None:
+            # The connection would stop speaking HTTP, which this helper cannot follow.
+            raise CoviaUsageError("CONNECT and Upgrade are not supported", request=request.info)
+        authority, target = _split_url(request)
+        try:
+            headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in request.headers]
+            if request.header("host") is None:
+                headers.insert(0, (b"Host", authority.encode("ascii")))
+            event = h11.Request(
+                method=method.encode("ascii"),
+                target=target.encode("ascii"),
+                headers=headers + framing,
+            )
+        except (h11.LocalProtocolError, UnicodeEncodeError) as exc:
+            # Only validation failed: nothing was sent, the connection stays usable.
+            raise CoviaUsageError(
+                f"cannot send this request: {exc}", request=request.info
+            ) from None
+        out = self._send(event, request.info)
+        self._request = request.info
+        return out
+
+    def _check_streaming_body(self, what: str) -> None:
+        self._check_usable()
+        if self._request is None or self._conn.our_state is not h11.SEND_BODY:
+            raise CoviaUsageError(
+                f"{what}() is only for the body of a request begun with start_request()",
+                request=self._request,
+            )
+
+    def _send(self, event: h11.Event, request: RequestInfo | None = None) -> bytes:
+        try:
+            data = self._conn.send(event)
+        except h11.LocalProtocolError as exc:
+            # h11 has moved to its ERROR state: this connection is done.
+            self._broken = True
+            raise CoviaUsageError(
+                f"cannot send this on the connection: {exc}", request=request or self._request
+            ) from None
+        return data or b""
+
+    # -- receiving ---------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Give bytes read from the stream; ``b""`` means the peer closed it."""
+        if not data:
+            # Kept from h11 until every buffered byte is parsed: see _pull().
+            self._peer_closed = True
+            return
+        if self._peer_closed:
+            raise CoviaUsageError("received data after the peer closed the connection")
+        self._conn.receive_data(data)
+
+    def next_event(self) -> ResponseEvent:
+        """The next piece of the response: its ``ResponseHead``, a body chunk
+        (non-empty ``bytes``), ``END_OF_BODY``, or ``NEED_DATA``.
+
+        Interim 1xx responses (such as ``100 Continue``) are skipped.
+        """
+        self._begin_read("events")
+        return self._next()
+
+    def next_response(self) -> Response | NeedData:
+        """The whole response once all of it has arrived, else ``NEED_DATA``."""
+        self._begin_read("response")
+        while True:
+            event = self._next()
+            if event is NEED_DATA:
+                return NEED_DATA
+            if isinstance(event, ResponseHead):
+                self._head = event
+            elif isinstance(event, bytes):
+                self._body.append(event)
+            else:
+                assert self._head is not None  # h11 gives the head before the end
+                return Response(self._head.status, self._head.headers, b"".join(self._body))
+
+    def _begin_read(self, reader: Literal["events", "response"]) -> None:
+        self._check_usable()
+        if self._request is None:
+            raise CoviaUsageError("no request was sent, so there is no response to read")
+        if self._response_ended:
+            raise CoviaUsageError("the response has ended: call start_next_cycle()")
+        if self._reader not in (None, reader):
+            raise CoviaUsageError(
+                f"this response is being read with {self._reader_method(self._reader)}; "
+                f"do not mix it with {self._reader_method(reader)}",
+                request=self._request,
+            )
+        self._reader = reader
+
+    @staticmethod
+    def _reader_method(reader: Literal["events", "response"]) -> str:
+        return "next_event()" if reader == "events" else "next_response()"
+
+    def _next(self) -> ResponseEvent:
+        while True:
+            event = self._pull()
+            if event is h11.NEED_DATA:
+                return NEED_DATA
+            if isinstance(event, h11.InformationalResponse):
+                continue
+            if isinstance(event, h11.Response):
+                return ResponseHead(event.status_code, _decode_headers(event))
+            if isinstance(event, h11.Data):
+                if event.data:
+                    return bytes(event.data)
+                continue
+            if isinstance(event, h11.EndOfMessage):
+                # Trailers (event.headers) carry nothing the venue relies on: dropped.
+                self._response_ended = True
+                return END_OF_BODY
+            # PAUSED or ConnectionClosed: impossible without CONNECT or Upgrade, which
+            # _start refuses; treated as the venue's fault rather than trusted.
+            raise self._fail(VenueProtocolError(f"unexpected {event!r}", request=self._request))
+
+    def _pull(self) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
+        try:
+            event = self._conn.next_event()
+        except h11.RemoteProtocolError as exc:
+            raise self._fail(self._protocol_error(exc)) from None
+        if event is not h11.NEED_DATA or not self._peer_closed or self._eof_given_to_h11:
+            return event
+        # Everything buffered has been parsed and the peer has closed. Only now is h11
+        # told, so that an error from here on is about the close and nothing else.
+        self._eof_given_to_h11 = True
+        state = self._conn.their_state
+        self._conn.receive_data(b"")
+        try:
+            return self._conn.next_event()
+        except h11.RemoteProtocolError as exc:
+            if state is h11.SEND_BODY:
+                error = CoviaConnectionError(
+                    f"connection closed mid-body: the response body was truncated ({exc})",
+                    request=self._request,
+                )
+            else:
+                error = CoviaConnectionError(
+                    "connection closed before a complete response head arrived",
+                    request=self._request,
+                    sent=True,  # the venue may have acted on the request
+                )
+            raise self._fail(error) from None
+
+    def _protocol_error(self, exc: h11.RemoteProtocolError) -> VenueProtocolError:
+        if exc.error_status_hint == 431:  # h11's "receive buffer too long"
+            return VenueProtocolError(
+                f"response head exceeds max_head_size ({self._max_head_size} bytes)",
+                request=self._request,
+            )
+        return VenueProtocolError(f"malformed HTTP response: {exc}", request=self._request)
+
+    def _fail(self, error: CoviaError) -> CoviaError:
+        self._broken = True
+        return error
+
+    def _check_usable(self) -> None:
+        if self._broken:
+            raise CoviaUsageError(
+                "this connection failed earlier and cannot be used; open a new one",
+                request=self._request,
+            )
+
+    @property
+    def awaiting_continue(self) -> bool:
+        """Whether a request sent with ``Expect: 100-continue`` still waits for the
+        venue's ``100 Continue`` (skipped by ``next_event``, but seen here)."""
+        return self._conn.client_is_waiting_for_100_continue
+
+    # -- keep-alive --------------------------------------------------------------------
+
+    @property
+    def reusable(self) -> bool:
+        """Whether the connection can carry a request now or after ``start_next_cycle``.
+
+        False after an error, a close by the peer, ``Connection: close`` on either side,
+        an exchange still under way, or bytes the venue sent unasked.
+        """
+        if self._broken or self._peer_closed or self._conn.trailing_data != (b"", False):
+            return False
+        states = (self._conn.our_state, self._conn.their_state)
+        return states in ((h11.IDLE, h11.IDLE), (h11.DONE, h11.DONE))
+
+    def start_next_cycle(self) -> bool:
+        """Make the connection ready for another request, if it can carry one.
+
+        Returns False when it cannot (see ``reusable``): the driver closes the stream
+        and opens a new connection. Calling it again before a new request is harmless.
+        """
+        if not self.reusable:
+            return False
+        if self._conn.our_state is h11.DONE:
+            self._conn.start_next_cycle()
+        self._request = None
+        self._response_ended = False
+        self._reader = None
+        self._head = None
+        self._body = []
+        return True
+
+
+def _split_url(request: Request) -> tuple[str, str]:
+    """The authority (without userinfo: credentials never go into ``Host``) and the
+    origin-form target (path and query, percent-encoding untouched) of the URL."""
+    parts = urlsplit(request.url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise CoviaUsageError("not an absolute http(s) URL", request=request.info)
+    authority = parts.netloc.rpartition("@")[2]
+    path = parts.path or "/"
+    return authority, f"{path}?{parts.query}" if parts.query else path
+
+
+def _decode_headers(response: h11.Response) -> tuple[tuple[str, str], ...]:
+    # raw_items() keeps the venue's own spelling of each name.
+    return tuple(
+        (n.decode("latin-1"), v.decode("latin-1")) for n, v in response.headers.raw_items()
+    )
