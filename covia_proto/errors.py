@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AssetNotFoundError",
+    "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
     "CoviaTimeoutError",
@@ -137,6 +138,18 @@ class JsonRpcError(CoviaError):
 
 class VenueProtocolError(CoviaError):
     """The venue's answer breaks the protocol: malformed, truncated or inconsistent."""
+
+
+class ContentHashError(VenueProtocolError):
+    """Content whose SHA-256 is not the one its metadata declares."""
+
+    def __init__(self, expected: str, actual: str, *, request: RequestInfo | None = None) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"content hash mismatch: expected sha256 {expected}, got {actual}",
+            request=request,
+        )
 
 
 class CoviaConnectionError(CoviaError, ConnectionError):

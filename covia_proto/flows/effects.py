@@ -46,15 +46,24 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Send:
+    """Send ``request`` and read the whole response.
+
+    ``timeout`` (seconds) caps this exchange below the driver's own timeout, so a flow
+    with a deadline never overshoots it. ``body_stream`` is a streaming upload (an
+    iterable of bytes, or an async one for async drivers) that replaces ``request.body``.
+    """
+
     request: Request
-    # A streaming upload (an iterable of bytes, sync or async, as the driver accepts);
-    # when given it replaces ``request.body``.
+    timeout: float | None = None
     body_stream: object = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen
 class OpenStream:
+    """Send ``request`` and return once the response head has arrived."""
+
     request: Request
+    timeout: float | None = None
 
 
 @attrs.frozen
@@ -65,7 +74,10 @@ class OpenedStream:
 
 @attrs.frozen
 class ReadChunk:
+    """Read the next piece of an open body; ``timeout`` caps the wait for it."""
+
     handle: object = attrs.field(repr=False)
+    timeout: float | None = None
 
 
 @attrs.frozen

@@ -1,0 +1,136 @@
+"""Multi-step asset flows: register then read back, and content moved as streams
+with its SHA-256 checked on the way (venue-api.md §3.2, §5.2)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from covia_proto.endpoints import assets
+from covia_proto.errors import ContentHashError, CoviaUsageError, VenueProtocolError
+from covia_proto.flows.context import VenueContext
+from covia_proto.flows.effects import CloseStream, Emit, Flow, ReadChunk
+from covia_proto.flows.send import open_stream, read_body, send, send_request
+from covia_proto.hexid import normalize_hex, parse_hex
+from covia_proto.models import AssetDocument
+
+__all__ = ["ContentDownload", "download_content", "register_asset", "upload_content"]
+
+
+def register_asset(
+    context: VenueContext, metadata: Mapping[str, Any] | str | bytes
+) -> Flow[AssetDocument]:
+    """Register ``metadata`` and read the asset back under the id the venue gave it.
+
+    Registration is idempotent on the venue (the id is the hash of the metadata), so
+    the POST may safely be retried.
+    """
+    call = assets.register_asset(context.endpoint, metadata)
+    call = attrs.evolve(call, request=attrs.evolve(call.request, idempotent=True))
+    asset_id = yield from send(context, call)
+    return (yield from send(context, assets.get_asset(context.endpoint, asset_id)))
+
+
+@attrs.frozen
+class ContentDownload:
+    """What a finished download learnt: the content's hash and size, and what the venue
+    said about it. ``verified`` is true when the hash was checked against metadata."""
+
+    sha256: str
+    size: int
+    content_type: str | None
+    file_name: str | None
+    verified: bool
+
+
+def download_content(
+    context: VenueContext,
+    asset_id: str,
+    *,
+    expected_sha256: str | None = None,
+    verify: bool = True,
+) -> Flow[ContentDownload]:
+    """Emit the content's bytes chunk by chunk and check their SHA-256 at the end.
+
+    Without ``expected_sha256`` the hash declared in the asset's metadata is used (one
+    extra request). A mismatch raises ``ContentHashError`` after the last chunk: a
+    consumer writing a file must discard it then.
+    """
+    expected = _expected_hash(expected_sha256)
+    if verify and expected is None:
+        document = yield from send(context, assets.get_asset(context.endpoint, asset_id))
+        content = document.metadata.content
+        expected = content.sha256 if content is not None else None
+    request = assets.content_request(context.endpoint, asset_id)
+    opened = yield from open_stream(context, request)
+    head = opened.head
+    if not 200 <= head.status < 300:
+        body = yield from read_body(opened.handle, context.max_error_body)
+        yield CloseStream(opened.handle)
+        assets.check_content_head(head, body, request.info, normalize_hex(asset_id.strip()))
+    declared = _content_length(head.header("content-length"))
+    hasher = hashlib.sha256()
+    size = 0
+    while True:
+        chunk: bytes = yield ReadChunk(opened.handle)
+        if not chunk:
+            break
+        hasher.update(chunk)
+        size += len(chunk)
+        yield Emit(chunk)
+    yield CloseStream(opened.handle)
+    if declared is not None and size != declared:
+        message = f"content ended after {size} of {declared} bytes"
+        raise VenueProtocolError(message, request=request.info)
+    digest = hasher.hexdigest()
+    checked = verify and expected is not None
+    if checked and digest != expected:
+        assert expected is not None
+        raise ContentHashError(expected, digest, request=request.info)
+    return ContentDownload(
+        sha256=digest,
+        size=size,
+        content_type=head.header("content-type"),
+        file_name=head.header("filename"),
+        verified=checked,
+    )
+
+
+def _expected_hash(value: str | None) -> str | None:
+    if value is None:
+        return None
+    digest = parse_hex(value.strip())
+    if digest is None or len(digest) != 64:
+        raise CoviaUsageError(f"expected_sha256 is not a SHA-256 hex digest: {value!r}")
+    return digest
+
+
+def _content_length(value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
+def upload_content(
+    context: VenueContext,
+    asset_id: str,
+    data: bytes = b"",
+    *,
+    stream: object = None,
+    content_type: str | None = None,
+) -> Flow[str]:
+    """Upload content (``data``, or a driver-level ``stream`` of chunks) and return the
+    SHA-256 the venue stored it under. The venue checks it against the metadata; for
+    ``data`` the SDK also checks the venue's answer against the bytes it sent."""
+    wanted = normalize_hex(asset_id.strip())
+    request = assets.put_content_request(
+        context.endpoint, asset_id, data, content_type=content_type
+    )
+    response = yield from send_request(context, request, body_stream=stream)
+    digest = assets.parse_content_hash(response, request.info, asset_id=wanted)
+    if stream is None:
+        sent = hashlib.sha256(data).hexdigest()
+        if digest != sent:
+            raise ContentHashError(sent, digest, request=request.info)
+    return digest

@@ -1,0 +1,201 @@
+"""Following a job: its event stream where the venue serves one, else polling.
+
+A 0.1 venue's stream route is shadowed (venue-api.md §3.6): it answers 400 JSON, so the
+first attempt teaches the connection to poll instead. A venue whose stream closes
+right after the first snapshot is treated the same way. A stream that breaks is
+reopened (each ``job-update`` carries the whole record, so nothing is lost).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Final
+
+import attrs
+
+from covia_proto.converter import structure, unstructure
+from covia_proto.endpoints import jobs
+from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, VenueProtocolError
+from covia_proto.flows.context import VenueContext
+from covia_proto.flows.effects import CloseStream, Emit, Flow, GetTime, ReadChunk, Sleep
+from covia_proto.flows.send import open_stream, read_body, remaining, send
+from covia_proto.http import ResponseHead
+from covia_proto.models import JobRecord
+from covia_proto.sse import ServerSentEvent, SSEParser
+
+__all__ = ["JOB_UPDATE", "follow_job", "job_from_event", "wait_for_job"]
+
+JOB_UPDATE: Final = "job-update"
+logger: Final = logging.getLogger("covia.jobs")
+
+
+def job_from_event(event: ServerSentEvent, job_id: str) -> JobRecord | None:
+    """The record a ``job-update`` event carries (None for other events)."""
+    if event.event != JOB_UPDATE:
+        return None
+    try:
+        job = structure(event.json(), JobRecord)
+    except VenueProtocolError as exc:
+        raise VenueProtocolError(f"job event: {exc.message}") from None
+    if job.id != job_id:
+        raise VenueProtocolError(f"event stream for job {job_id} sent job {job.id or '(none)'}")
+    return job
+
+
+def _settled(job: JobRecord) -> bool:
+    return job.status.is_terminal or job.status.is_interactive
+
+
+@attrs.define
+class _Watch:
+    """The state of following one job: deadline, last record, last event id."""
+
+    job_id: str
+    deadline: float | None
+    last: JobRecord | None = None
+    last_event_id: str | None = None
+    failures: int = 0
+
+
+def _stream_once(
+    context: VenueContext, watch: _Watch, *, stop_when_settled: bool, emit: bool
+) -> Flow[bool]:
+    """One connection to the job's event stream. Returns True when following should
+    go on by polling instead (no stream, or one that will not stay open); returns
+    False when the job has settled (``watch.last``) or the stream should be reopened."""
+    endpoint = context.endpoint
+    request = jobs.events_request(endpoint, watch.job_id, last_event_id=watch.last_event_id)
+    opened = yield from open_stream(context, request, deadline=watch.deadline)
+    now: float = yield GetTime()
+    if not 200 <= opened.head.status < 300 or not _is_event_stream(opened.head):
+        body = yield from read_body(
+            opened.handle, context.max_error_body, timeout=remaining(watch.deadline, now)
+        )
+        yield CloseStream(opened.handle)
+        jobs.check_events_head(opened.head, body, request.info, watch.job_id)
+        logger.debug("venue serves no event stream for jobs; polling")
+        context.features.events = False
+        return True
+    parser = SSEParser()
+    seen = 0
+    try:
+        while True:
+            now = yield GetTime()
+            left = remaining(watch.deadline, now)
+            if left == 0.0:
+                raise CoviaTimeoutError(
+                    f"job {watch.job_id} did not settle in time", request=request.info
+                )
+            chunk: bytes = yield ReadChunk(opened.handle, timeout=left)
+            if not chunk:
+                parser.end_of_stream()
+                break
+            parser.receive_data(chunk)
+            for event in parser.events():
+                seen += 1
+                watch.failures = 0
+                if event.id is not None:
+                    watch.last_event_id = event.id
+                job = job_from_event(event, watch.job_id)
+                if job is not None:
+                    watch.last = job
+                if emit:
+                    yield Emit(event)
+                if job is not None and (
+                    job.status.is_terminal or (stop_when_settled and _settled(job))
+                ):
+                    yield CloseStream(opened.handle)
+                    return False
+    except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
+        yield CloseStream(opened.handle)
+        if isinstance(exc, CoviaTimeoutError) and watch.deadline is not None:
+            raise
+        watch.failures += 1
+        if watch.failures > context.retry.max_attempts:
+            raise
+        logger.debug("job %s event stream broke (%s); reopening", watch.job_id, exc)
+        return False
+    yield CloseStream(opened.handle)
+    if seen <= 1:
+        # The stream closed right after its snapshot (or sent nothing): it cannot be
+        # followed, only polled.
+        context.features.events = False
+        return True
+    return False
+
+
+def _is_event_stream(head: ResponseHead) -> bool:
+    content_type = head.header("content-type") or ""
+    return content_type.split(";")[0].strip().lower() == jobs.EVENT_STREAM
+
+
+def _poll(
+    context: VenueContext, watch: _Watch, *, stop_when_settled: bool, emit: bool
+) -> Flow[None]:
+    """Poll the job with growing pauses until it settles (or finishes, when emitting),
+    sleeping no further than the deadline."""
+    next_delay = context.poll.delays(context.rand)
+    while True:
+        job = yield from send(
+            context, jobs.get_job(context.endpoint, watch.job_id), deadline=watch.deadline
+        )
+        changed = watch.last is None or (job.status, job.updated, job.output) != (
+            watch.last.status,
+            watch.last.updated,
+            watch.last.output,
+        )
+        watch.last = job
+        logger.debug("job %s is %s", watch.job_id, job.status.value)
+        if emit and changed:
+            data = json.dumps(unstructure(job), separators=(",", ":"))
+            yield Emit(ServerSentEvent(event=JOB_UPDATE, data=data))
+        if job.status.is_terminal or (stop_when_settled and _settled(job)):
+            return
+        now: float = yield GetTime()
+        left = remaining(watch.deadline, now)
+        if left == 0.0:
+            raise CoviaTimeoutError(f"job {watch.job_id} is still {job.status.value}")
+        delay = next_delay()
+        yield Sleep(delay if left is None else min(delay, left))
+        if left is not None and delay >= left:
+            raise CoviaTimeoutError(f"job {watch.job_id} is still {job.status.value}")
+
+
+def _follow(
+    context: VenueContext,
+    job_id: str,
+    timeout: float | None,
+    *,
+    stop_when_settled: bool,
+    emit: bool,
+) -> Flow[JobRecord]:
+    start: float = yield GetTime()
+    watch = _Watch(job_id, None if timeout is None else start + timeout)
+    while context.features.events is not False:
+        poll_instead = yield from _stream_once(
+            context, watch, stop_when_settled=stop_when_settled, emit=emit
+        )
+        if poll_instead:
+            break
+        if watch.last is not None and (
+            watch.last.status.is_terminal or (stop_when_settled and _settled(watch.last))
+        ):
+            return watch.last
+    yield from _poll(context, watch, stop_when_settled=stop_when_settled, emit=emit)
+    assert watch.last is not None
+    return watch.last
+
+
+def wait_for_job(
+    context: VenueContext, job_id: str, *, timeout: float | None = None
+) -> Flow[JobRecord]:
+    """Wait until the job finishes or needs the caller (PAUSED, INPUT_REQUIRED,
+    AUTH_REQUIRED: reported, not spun on). Raises ``CoviaTimeoutError`` at ``timeout``."""
+    return (yield from _follow(context, job_id, timeout, stop_when_settled=True, emit=False))
+
+
+def follow_job(context: VenueContext, job_id: str) -> Flow[JobRecord]:
+    """Emit the job's events (``ServerSentEvent``, ``.event`` and ``.data``) until it
+    finishes; polling produces the same ``job-update`` events from each change."""
+    return (yield from _follow(context, job_id, None, stop_when_settled=False, emit=True))

@@ -1,0 +1,190 @@
+"""Sending one request: retries, deadlines, and opening streams.
+
+Every other flow sends through ``send`` and ``open_stream``, so the retry rules live
+in one place (see ``RetryPolicy``): a request that may already have reached the venue
+and is not idempotent (``POST /invoke``, ``POST /run``, a message) is never re-sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Final, Generic, TypeVar
+
+import attrs
+
+from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.responses import error_for
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaError,
+    CoviaTimeoutError,
+    GridError,
+    RateLimitError,
+)
+from covia_proto.flows.context import VenueContext
+from covia_proto.flows.effects import (
+    CloseStream,
+    Flow,
+    GetTime,
+    OpenedStream,
+    OpenStream,
+    ReadChunk,
+    Send,
+    Sleep,
+)
+from covia_proto.http import Request, Response
+
+__all__ = ["open_stream", "read_body", "remaining", "send", "send_request"]
+
+T = TypeVar("T")
+
+logger: Final = logging.getLogger("covia.retry")
+
+
+def remaining(deadline: float | None, now: float) -> float | None:
+    """Seconds left before ``deadline`` (never negative), or None without one."""
+    return None if deadline is None else max(0.0, deadline - now)
+
+
+@attrs.frozen
+class _Attempt(Generic[T]):
+    """How one attempt went: a ``value`` to return, or a ``failure`` that may be worth
+    another attempt. When retries run out, ``value`` (if any) is returned instead of
+    raising ``failure``: an error response is left for the caller to parse."""
+
+    value: T | None = None
+    failure: CoviaError | None = None
+    retryable: bool = False
+
+    def give_up(self) -> T:
+        if self.value is not None:
+            return self.value
+        assert self.failure is not None
+        raise self.failure
+
+
+def _may_retry(request: Request, failure: CoviaError) -> bool:
+    if isinstance(failure, RateLimitError):
+        return True  # refused before any effect (venue-api.md §3.14)
+    if isinstance(failure, CoviaConnectionError):
+        return request.idempotent or not failure.sent
+    return isinstance(failure, GridError) and request.idempotent
+
+
+def _retrying(
+    context: VenueContext,
+    request: Request,
+    deadline: float | None,
+    attempt: Callable[[float | None], Flow[_Attempt[T]]],
+) -> Flow[T]:
+    """Run ``attempt`` (given the seconds left) until it succeeds or may not go again."""
+    policy = context.retry
+    started: float = yield GetTime()
+    now = started
+    count = 0
+    while True:
+        count += 1
+        left = remaining(deadline, now)
+        if left == 0.0:
+            raise CoviaTimeoutError("deadline passed", request=request.info)
+        outcome = yield from attempt(left)
+        if outcome.failure is None:
+            return outcome.give_up()
+        if not outcome.retryable or count >= policy.max_attempts:
+            return outcome.give_up()
+        failure = outcome.failure
+        retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+        delay = policy.delay(count, retry_after, context.rand())
+        now = yield GetTime()
+        out_of_budget = now + delay > started + policy.budget
+        if out_of_budget or (deadline is not None and now + delay >= deadline):
+            return outcome.give_up()
+        logger.debug("retrying %s in %.3fs after: %s", request.info, delay, failure)
+        yield Sleep(delay)
+        now = yield GetTime()
+
+
+def _is_transient(context: VenueContext, status: int) -> bool:
+    return status == 429 or status in context.retry.transient_statuses
+
+
+def send_request(
+    context: VenueContext,
+    request: Request,
+    *,
+    deadline: float | None = None,
+    body_stream: object = None,
+) -> Flow[Response]:
+    """Send ``request`` until it gets an answer that is not worth retrying.
+
+    Returns the final response, an error response included: callers parse it. Raises
+    the last transport failure when retries run out. A streamed body can be consumed
+    only once, so a request with ``body_stream`` is sent once.
+    """
+
+    def attempt(left: float | None) -> Flow[_Attempt[Response]]:
+        try:
+            response: Response = yield Send(request, timeout=left, body_stream=body_stream)
+        except CoviaConnectionError as exc:
+            return _Attempt(failure=exc, retryable=_may_retry(request, exc))
+        if not _is_transient(context, response.status):
+            return _Attempt(response)
+        failure = error_for(response, request=request.info)
+        return _Attempt(response, failure, _may_retry(request, failure))
+
+    if body_stream is not None:
+        return (yield from _once(attempt, deadline))
+    return (yield from _retrying(context, request, deadline, attempt))
+
+
+def _once(attempt: Callable[[float | None], Flow[_Attempt[T]]], deadline: float | None) -> Flow[T]:
+    now: float = yield GetTime()
+    outcome = yield from attempt(remaining(deadline, now))
+    return outcome.give_up()
+
+
+def send(context: VenueContext, call: Call[T], *, deadline: float | None = None) -> Flow[T]:
+    """Send ``call``'s request (with retries) and parse the answer."""
+    response = yield from send_request(context, call.request, deadline=deadline)
+    return call.parse(response)
+
+
+def read_body(handle: object, limit: int, *, timeout: float | None = None) -> Flow[bytes]:
+    """Read an open body to its end, keeping at most ``limit`` bytes (error bodies)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk: bytes = yield ReadChunk(handle, timeout=timeout)
+        if not chunk:
+            return b"".join(parts)
+        if size < limit:
+            parts.append(chunk[: limit - size])
+        size += len(chunk)
+        if size >= limit:
+            # Enough to explain the error; the rest would only cost time.
+            return b"".join(parts)
+
+
+def open_stream(
+    context: VenueContext, request: Request, *, deadline: float | None = None
+) -> Flow[OpenedStream]:
+    """Open ``request`` as a stream, retrying like ``send`` until a head arrives.
+
+    An answer with an error status is returned opened, like a success: the caller
+    reads its (bounded) body with ``read_body`` and raises the right error.
+    """
+
+    def attempt(left: float | None) -> Flow[_Attempt[OpenedStream]]:
+        try:
+            opened: OpenedStream = yield OpenStream(request, timeout=left)
+        except CoviaConnectionError as exc:
+            return _Attempt(failure=exc, retryable=_may_retry(request, exc))
+        if not _is_transient(context, opened.head.status):
+            return _Attempt(opened)
+        body = yield from read_body(opened.handle, context.max_error_body, timeout=left)
+        yield CloseStream(opened.handle)
+        failure = error_for(opened.head, body, request=request.info)
+        return _Attempt(failure=failure, retryable=_may_retry(request, failure))
+
+    return (yield from _retrying(context, request, deadline, attempt))
