@@ -246,6 +246,11 @@ class BaseUrl:
     path: str = ""
 
     @property
+    def is_loopback(self) -> bool:
+        """Whether the host is this machine (localhost, 127.0.0.0/8, [::1])."""
+        return _is_loopback(self.host)
+
+    @property
     def segments(self) -> tuple[bytes, ...]:
         """The path's segments, percent-decoded."""
         return tuple(unquote_to_bytes(s) for s in self.path.split("/")[1:])

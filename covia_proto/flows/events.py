@@ -79,43 +79,45 @@ def _stream_once(
         return True
     parser = SSEParser()
     seen = 0
-    try:
-        while True:
-            now = yield GetTime()
-            left = remaining(watch.deadline, now)
-            if left == 0.0:
-                raise CoviaTimeoutError(
-                    f"job {watch.job_id} did not settle in time", request=request.info
-                )
+    ended = False
+    while not ended:
+        now = yield GetTime()
+        left = remaining(watch.deadline, now)
+        if left == 0.0:
+            raise CoviaTimeoutError(f"job {watch.job_id} did not settle in time")
+        # Only the transport and the event framing count as a broken stream; a record
+        # that makes no sense is the venue's error and is raised as it is.
+        try:
             chunk: bytes = yield ReadChunk(opened.handle, timeout=left)
-            if not chunk:
+            ended = not chunk
+            if ended:
                 parser.end_of_stream()
-                break
-            parser.receive_data(chunk)
-            for event in parser.events():
-                seen += 1
-                watch.failures = 0
-                if event.id is not None:
-                    watch.last_event_id = event.id
-                job = job_from_event(event, watch.job_id)
-                if job is not None:
-                    watch.last = job
-                if emit:
-                    yield Emit(event)
-                if job is not None and (
-                    job.status.is_terminal or (stop_when_settled and _settled(job))
-                ):
-                    yield CloseStream(opened.handle)
-                    return False
-    except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
-        yield CloseStream(opened.handle)
-        if isinstance(exc, CoviaTimeoutError) and watch.deadline is not None:
-            raise
-        watch.failures += 1
-        if watch.failures > context.retry.max_attempts:
-            raise
-        logger.debug("job %s event stream broke (%s); reopening", watch.job_id, exc)
-        return False
+            else:
+                parser.receive_data(chunk)
+        except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
+            yield CloseStream(opened.handle)
+            if isinstance(exc, CoviaTimeoutError) and watch.deadline is not None:
+                raise
+            watch.failures += 1
+            if watch.failures > context.retry.max_attempts:
+                raise
+            logger.debug("job %s event stream broke (%s); reopening", watch.job_id, exc)
+            return False
+        for event in parser.events():
+            seen += 1
+            watch.failures = 0
+            if event.id is not None:
+                watch.last_event_id = event.id
+            job = job_from_event(event, watch.job_id)
+            if job is not None:
+                watch.last = job
+            if emit:
+                yield Emit(event)
+            if job is not None and (
+                job.status.is_terminal or (stop_when_settled and _settled(job))
+            ):
+                yield CloseStream(opened.handle)
+                return False
     yield CloseStream(opened.handle)
     if seen <= 1:
         # The stream closed right after its snapshot (or sent nothing): it cannot be

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from covia_proto.errors import (
+    AssetNotFoundError,
+    ContentHashError,
+    CoviaConnectionError,
+    CoviaUsageError,
+    VenueProtocolError,
+)
+from covia_proto.flows.assets import download_content, register_asset, upload_content
+from covia_proto.http import Response, ResponseHead
+from covia_proto.testing.scripted import ScriptedDriver, StreamScript
+from tests.proto.flows.canned import BASE, context, json_response
+
+ASSET = "7a" * 32
+DATA = b"sepal_length,sepal_width\n5.1,3.5\n"
+SHA = hashlib.sha256(DATA).hexdigest()
+METADATA = {"name": "Iris", "content": {"sha256": "0x" + SHA.upper(), "contentType": "text/csv"}}
+
+
+def metadata_response(metadata: dict[str, object] = METADATA) -> Response:
+    return Response(200, (("Content-Type", "text/plain"),), json.dumps(metadata, indent=2).encode())
+
+
+def content_stream(*chunks: bytes, headers: tuple[tuple[str, str], ...] = ()) -> StreamScript:
+    head = ResponseHead(200, (("Content-Type", "text/csv"), ("filename", "iris.csv"), *headers))
+    return StreamScript(head, list(chunks))
+
+
+def test_register_posts_then_reads_back_the_venues_copy():
+    driver = ScriptedDriver(
+        [json_response(201, ASSET, (("Location", f"/api/v1/assets/{ASSET}"),)), metadata_response()]
+    )
+    document = driver.run(register_asset(context(), METADATA))
+    assert document.id == ASSET
+    assert document.metadata.name == "Iris"
+    assert document.text == json.dumps(METADATA, indent=2)
+    assert driver.calls == [
+        ("POST", f"{BASE}/api/v1/assets"),
+        ("GET", f"{BASE}/api/v1/assets/{ASSET}"),
+    ]
+    assert json.loads(driver.requests[0].body) == METADATA
+
+
+def test_register_is_retried_because_the_venue_makes_it_idempotent():
+    driver = ScriptedDriver(
+        [CoviaConnectionError("reset", sent=True), json_response(201, ASSET), metadata_response()]
+    )
+    assert driver.run(register_asset(context(), METADATA)).id == ASSET
+    assert [m for m, _ in driver.calls] == ["POST", "POST", "GET"]
+
+
+def test_download_checks_the_declared_hash_and_emits_chunks():
+    driver = ScriptedDriver([metadata_response(), content_stream(DATA[:10], DATA[10:])])
+    result = driver.run(download_content(context(), ASSET))
+    assert b"".join(driver.emitted) == DATA
+    assert driver.emitted == [DATA[:10], DATA[10:]]
+    assert result.sha256 == SHA
+    assert result.verified
+    assert result.size == len(DATA)
+    assert result.file_name == "iris.csv"
+    assert result.content_type == "text/csv"
+    assert driver.calls[1] == ("GET", f"{BASE}/api/v1/assets/{ASSET}/content")
+
+
+def test_download_with_a_known_hash_skips_the_metadata_request():
+    driver = ScriptedDriver([content_stream(DATA)])
+    driver.run(download_content(context(), ASSET, expected_sha256=SHA))
+    assert len(driver.requests) == 1
+
+
+def test_download_of_content_that_does_not_match_raises_after_the_last_chunk():
+    driver = ScriptedDriver([content_stream(b"tampered")])
+    with pytest.raises(ContentHashError) as info:
+        driver.run(download_content(context(), ASSET, expected_sha256=SHA))
+    assert info.value.expected == SHA
+    assert info.value.actual == hashlib.sha256(b"tampered").hexdigest()
+    assert driver.open_streams == 0
+
+
+def test_download_shorter_than_its_content_length_is_an_error():
+    driver = ScriptedDriver(
+        [content_stream(DATA[:5], headers=(("Content-Length", str(len(DATA))),))]
+    )
+    with pytest.raises(VenueProtocolError, match="ended after 5"):
+        driver.run(download_content(context(), ASSET, verify=False))
+
+
+def test_download_of_an_asset_without_content_is_asset_not_found():
+    missing = StreamScript(
+        ResponseHead(404, (("Content-Type", "application/json"),)),
+        [b'{"error":"Asset did not have any content available: 7a"}'],
+    )
+    driver = ScriptedDriver([missing])
+    with pytest.raises(AssetNotFoundError) as info:
+        driver.run(download_content(context(), "0x" + ASSET.upper(), verify=False))
+    assert info.value.asset_id == ASSET
+    assert "content available" in info.value.message
+    assert driver.open_streams == 0
+
+
+def test_a_bad_expected_hash_is_a_usage_error():
+    with pytest.raises(CoviaUsageError):
+        ScriptedDriver([]).run(download_content(context(), ASSET, expected_sha256="abc"))
+
+
+def test_upload_returns_the_stored_hash_and_checks_it_against_the_bytes():
+    driver = ScriptedDriver([json_response(200, "0x" + SHA)])
+    assert driver.run(upload_content(context(), ASSET, DATA, content_type="text/csv")) == SHA
+    request = driver.requests[0]
+    assert (request.method, request.body) == ("PUT", DATA)
+    assert request.header("Content-Type") == "text/csv"
+
+
+def test_upload_answered_with_another_hash_is_caught():
+    driver = ScriptedDriver([json_response(200, "0x" + "00" * 32)])
+    with pytest.raises(ContentHashError):
+        driver.run(upload_content(context(), ASSET, DATA))
+
+
+def test_upload_mismatch_reported_by_the_venue_is_a_grid_error_with_its_message():
+    message = f"Cannot PUT asset content: Content hash mismatch. Expected: {SHA}, Actual: 00"
+    driver = ScriptedDriver([json_response(400, {"error": message})])
+    with pytest.raises(Exception, match="Content hash mismatch") as info:
+        driver.run(upload_content(context(), ASSET, b"x"))
+    assert getattr(info.value, "status_code", None) == 400

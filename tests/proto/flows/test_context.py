@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from covia_proto.errors import CoviaUsageError
+from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueFeatures
+
+
+def test_retry_delay_is_full_jitter_under_a_doubling_cap_with_a_retry_after_floor():
+    policy = RetryPolicy(base_delay=0.2, max_delay=1.0)
+    assert policy.delay(1, None, 0.5) == pytest.approx(0.1)
+    assert policy.delay(3, None, 1.0) == pytest.approx(0.8)
+    assert policy.delay(10, None, 1.0) == pytest.approx(1.0)
+    assert policy.delay(1, 5.0, 0.0) == 5.0
+    assert policy.delay(1, 0.0, 0.99) == pytest.approx(0.198)
+
+
+def test_poll_delays_grow_by_the_factor_to_the_maximum_with_bounded_jitter():
+    values = iter([0.0, 1.0, 0.5, 0.5, 0.5])
+    delays = PollPolicy(initial=1.0, factor=2.0, maximum=3.0, jitter=0.1).delays(
+        lambda: next(values)
+    )
+    assert [delays() for _ in range(5)] == pytest.approx([0.9, 2.2, 3.0, 3.0, 3.0])
+
+
+@pytest.mark.parametrize("field", ["base_delay", "max_delay", "budget"])
+def test_policies_refuse_non_positive_times(field: str):
+    with pytest.raises(CoviaUsageError):
+        RetryPolicy(**{field: 0})
+
+
+def test_features_start_unknown():
+    assert VenueFeatures() == VenueFeatures(run=None, events=None)

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaTimeoutError,
+    JobNotFoundError,
+    VenueProtocolError,
+)
+from covia_proto.flows.effects import Sleep
+from covia_proto.flows.events import follow_job, job_from_event, wait_for_job
+from covia_proto.http import Response
+from covia_proto.sse import ServerSentEvent
+from covia_proto.status import JobStatus
+from covia_proto.testing.scripted import ScriptedDriver
+from tests.proto.flows.canned import (
+    BASE,
+    JOB,
+    context,
+    job,
+    job_response,
+    json_response,
+    sse_event,
+    sse_stream,
+)
+
+JOB_URL = f"{BASE}/api/v1/jobs/{JOB}"
+SSE_URL = f"{JOB_URL}/sse"
+SHADOWED = json_response(400, {"error": "Job request requires a job ID as a valid hex string"})
+
+
+def test_wait_uses_the_event_stream_and_returns_on_the_terminal_update():
+    stream = sse_stream(
+        sse_event(job("STARTED")),
+        sse_event(job("COMPLETE", output={"x": 1}, updated=2))[:30],
+        sse_event(job("COMPLETE", output={"x": 1}, updated=2))[30:],
+    )
+    driver = ScriptedDriver([stream])
+    ctx = context()
+    record = driver.run(wait_for_job(ctx, JOB, timeout=10))
+    assert record.status == JobStatus.COMPLETE
+    assert record.output == {"x": 1}
+    assert driver.calls == [("GET", SSE_URL)]
+    assert driver.requests[0].header("Accept") == "text/event-stream"
+    assert driver.open_streams == 0
+
+
+def test_a_shadowed_stream_route_teaches_the_connection_to_poll():
+    driver = ScriptedDriver(
+        [SHADOWED, job_response("STARTED"), job_response("STARTED"), job_response("COMPLETE")]
+    )
+    ctx = context()
+    record = driver.run(wait_for_job(ctx, JOB, timeout=10))
+    assert record.status == JobStatus.COMPLETE
+    assert driver.calls == [("GET", SSE_URL)] + [("GET", JOB_URL)] * 3
+    assert ctx.features.events is False
+    # Backoff with jitter of 10% at rand=0.5: exactly 0.05, then 0.075.
+    assert driver.sleeps == pytest.approx([0.05, 0.075])
+
+    # The next wait on the same connection polls straight away.
+    driver.add(job_response("COMPLETE"))
+    driver.run(wait_for_job(ctx, JOB))
+    assert driver.calls[-1] == ("GET", JOB_URL)
+
+
+def test_a_stream_that_closes_after_its_snapshot_falls_back_to_polling():
+    driver = ScriptedDriver(
+        [sse_stream(sse_event(job("STARTED"))), job_response("FAILED", error="no")]
+    )
+    ctx = context()
+    record = driver.run(wait_for_job(ctx, JOB))
+    assert record.status == JobStatus.FAILED
+    assert ctx.features.events is False
+
+
+def test_paused_and_input_required_jobs_are_reported_not_waited_on():
+    for status in ("PAUSED", "INPUT_REQUIRED", "AUTH_REQUIRED"):
+        driver = ScriptedDriver([SHADOWED, job_response(status)])
+        record = driver.run(wait_for_job(context(), JOB, timeout=5))
+        assert record.status == status
+        assert driver.sleeps == []
+
+
+def test_polling_never_sleeps_past_the_timeout_and_then_raises():
+    driver = ScriptedDriver([SHADOWED] + [job_response("STARTED")] * 50)
+    start = driver.clock
+    with pytest.raises(CoviaTimeoutError, match="still STARTED"):
+        driver.run(wait_for_job(context(), JOB, timeout=1.0))
+    assert driver.clock - start == pytest.approx(1.0)
+    assert all(s >= 0 for s in driver.sleeps)
+
+
+def test_a_stream_that_breaks_is_reopened_with_the_last_event_id():
+    first = sse_stream(
+        b"id: 7\n" + sse_event(job("STARTED")),
+        b"id: 8\n" + sse_event(job("STARTED", updated=2)),
+        CoviaConnectionError("reset mid-event"),
+    )
+    second = sse_stream(sse_event(job("COMPLETE", updated=3)))
+    driver = ScriptedDriver([first, second])
+    record = driver.run(wait_for_job(context(), JOB))
+    assert record.status == JobStatus.COMPLETE
+    assert driver.calls == [("GET", SSE_URL)] * 2
+    assert driver.requests[1].header("Last-Event-ID") == "8"
+
+
+def test_an_unknown_job_is_reported_as_job_not_found():
+    driver = ScriptedDriver([SHADOWED, Response(404, (), b'{"error":"Job not found: x"}')])
+    with pytest.raises(JobNotFoundError) as info:
+        driver.run(wait_for_job(context(), JOB))
+    assert info.value.job_id == JOB
+
+
+def test_a_stream_carrying_another_jobs_record_is_a_protocol_error():
+    other = job("COMPLETE", job_id="ff" * 16)
+    driver = ScriptedDriver([sse_stream(sse_event(other))])
+    with pytest.raises(VenueProtocolError, match="sent job"):
+        driver.run(wait_for_job(context(), JOB))
+
+
+def test_follow_emits_every_event_until_the_job_finishes():
+    stream = sse_stream(
+        b": keep-alive\n\n",
+        sse_event(job("PENDING")),
+        sse_event(job("INPUT_REQUIRED", updated=2)),
+        sse_event(job("COMPLETE", updated=3)),
+    )
+    driver = ScriptedDriver([stream])
+    record = driver.run(follow_job(context(), JOB))
+    assert record.status == JobStatus.COMPLETE
+    assert [json.loads(e.data)["status"] for e in driver.emitted] == [
+        "PENDING",
+        "INPUT_REQUIRED",
+        "COMPLETE",
+    ]
+    assert {e.event for e in driver.emitted} == {"job-update"}
+
+
+def test_follow_by_polling_emits_one_event_per_change():
+    driver = ScriptedDriver(
+        [
+            SHADOWED,
+            job_response("STARTED"),
+            job_response("STARTED"),
+            job_response("INPUT_REQUIRED", updated=2, output={"echo": 1}),
+            job_response("COMPLETE", updated=3),
+        ]
+    )
+    driver.run(follow_job(context(), JOB))
+    statuses = [json.loads(e.data)["status"] for e in driver.emitted]
+    assert statuses == ["STARTED", "INPUT_REQUIRED", "COMPLETE"]
+    assert json.loads(driver.emitted[1].data)["output"] == {"echo": 1}
+    assert sum(isinstance(e, Sleep) for e in driver.effects) == 3
+
+
+def test_job_from_event_ignores_other_event_types_and_rejects_bad_json():
+    assert job_from_event(ServerSentEvent(event="ping", data="{}"), JOB) is None
+    with pytest.raises(VenueProtocolError):
+        job_from_event(ServerSentEvent(event="job-update", data="{not json"), JOB)
+    with pytest.raises(VenueProtocolError):
+        job_from_event(ServerSentEvent(event="job-update", data='{"id": 5}'), JOB)

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import pytest
+
+from covia_proto.endpoints import jobs, status
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaTimeoutError,
+    GridError,
+    JobNotFoundError,
+    RateLimitError,
+)
+from covia_proto.flows.context import RetryPolicy
+from covia_proto.flows.effects import Send
+from covia_proto.flows.send import open_stream, read_body, send, send_request
+from covia_proto.http import Response, ResponseHead
+from covia_proto.testing.scripted import ScriptedDriver, StreamScript
+from tests.proto.flows.canned import BASE, JOB, context, job_response, json_response
+
+STATUS = {"status": "OK", "did": "did:key:z6Mk", "name": "Test"}
+STATUS_URL = f"{BASE}/api/v1/status"
+
+
+def test_success_is_parsed_after_one_request():
+    driver = ScriptedDriver([json_response(200, STATUS)])
+    ctx = context()
+    result = driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    assert result.name == "Test"
+    assert driver.calls == [("GET", STATUS_URL)]
+    assert driver.sleeps == []
+
+
+def test_idempotent_request_is_retried_after_a_dropped_connection_then_succeeds():
+    driver = ScriptedDriver([CoviaConnectionError("reset", sent=True), json_response(200, STATUS)])
+    ctx = context()
+    assert driver.run(send(ctx, status.get_status(ctx.endpoint))).did == "did:key:z6Mk"
+    assert driver.calls == [("GET", STATUS_URL)] * 2
+    # Full jitter with rand=0.5: half of base_delay * 2**0.
+    assert driver.sleeps == [pytest.approx(0.1)]
+
+
+def test_transient_5xx_is_retried_with_growing_delays_and_then_reported():
+    driver = ScriptedDriver([json_response(503, {"error": "busy"})] * 4)
+    ctx = context()
+    with pytest.raises(GridError) as info:
+        driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    assert info.value.status_code == 503
+    assert info.value.message == "busy"
+    assert len(driver.requests) == 4
+    assert driver.sleeps == pytest.approx([0.1, 0.2, 0.4])
+
+
+def test_invoke_is_never_resent_after_it_may_have_reached_the_venue():
+    driver = ScriptedDriver([CoviaConnectionError("reset after send", sent=True)])
+    ctx = context()
+    with pytest.raises(CoviaConnectionError):
+        driver.run(send(ctx, jobs.invoke(ctx.endpoint, "v/test/ops/echo", {})))
+    assert driver.calls == [("POST", f"{BASE}/api/v1/invoke")]
+
+
+def test_invoke_5xx_is_not_retried():
+    driver = ScriptedDriver([Response(500, (), b"Unexpected error: boom")])
+    ctx = context()
+    with pytest.raises(GridError, match="Unexpected error: boom"):
+        driver.run(send(ctx, jobs.invoke(ctx.endpoint, "v/test/ops/echo", {})))
+    assert len(driver.requests) == 1
+
+
+def test_invoke_is_retried_when_the_connection_failed_before_sending():
+    driver = ScriptedDriver(
+        [CoviaConnectionError("refused", sent=False), job_response("COMPLETE", http_status=201)]
+    )
+    ctx = context()
+    result = driver.run(send(ctx, jobs.invoke(ctx.endpoint, "v/test/ops/echo", {})))
+    assert result.job.id == JOB
+    assert len(driver.requests) == 2
+
+
+def test_rate_limit_is_retried_even_for_invoke_and_honours_retry_after():
+    limited = json_response(429, {"error": "Rate limit exceeded"}, (("Retry-After", "3"),))
+    driver = ScriptedDriver([limited, job_response("COMPLETE", http_status=201)])
+    ctx = context()
+    driver.run(send(ctx, jobs.invoke(ctx.endpoint, "v/test/ops/echo", {})))
+    assert driver.sleeps == [3.0]
+
+
+def test_rate_limit_storm_ends_with_rate_limit_error_within_the_budget():
+    limited = json_response(429, {"error": "slow down"}, (("Retry-After", "20"),))
+    driver = ScriptedDriver([limited] * 4)
+    ctx = context(retry=RetryPolicy(budget=30.0))
+    with pytest.raises(RateLimitError) as info:
+        driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    assert info.value.retry_after == 20.0
+    # One 20 s pause fits the 30 s budget; a second would not.
+    assert driver.sleeps == [20.0]
+    assert len(driver.requests) == 2
+
+
+def test_error_response_that_is_not_transient_reaches_the_parser_with_its_context():
+    driver = ScriptedDriver([Response(404, (), b"")])
+    ctx = context()
+    with pytest.raises(JobNotFoundError) as info:
+        driver.run(send(ctx, jobs.cancel_job(ctx.endpoint, JOB)))
+    assert info.value.job_id == JOB
+    assert driver.sleeps == []
+
+
+def test_retry_pause_never_runs_past_the_deadline():
+    driver = ScriptedDriver([CoviaConnectionError("reset", sent=True)])
+    ctx = context(retry=RetryPolicy(base_delay=4.0))
+    with pytest.raises(CoviaConnectionError):
+        driver.run(send(ctx, status.get_status(ctx.endpoint), deadline=driver.clock + 1.0))
+    assert driver.sleeps == []
+
+
+def test_each_attempt_is_given_the_time_left_before_the_deadline():
+    driver = ScriptedDriver([json_response(200, STATUS)], latency=0.0)
+    ctx = context()
+    driver.run(send(ctx, status.get_status(ctx.endpoint), deadline=driver.clock + 2.5))
+    sends = [e for e in driver.effects if isinstance(e, Send)]
+    assert sends[0].timeout == pytest.approx(2.5)
+
+
+def test_a_passed_deadline_raises_a_timeout_without_sending():
+    driver = ScriptedDriver([])
+    ctx = context()
+    with pytest.raises(CoviaTimeoutError):
+        driver.run(send(ctx, status.get_status(ctx.endpoint), deadline=driver.clock))
+    assert driver.requests == []
+
+
+def test_a_streamed_upload_is_sent_once_even_when_idempotent():
+    driver = ScriptedDriver([CoviaConnectionError("reset", sent=True)])
+    ctx = context()
+    request = ctx.endpoint.request("PUT", f"{BASE}/api/v1/assets/ab/content")
+    with pytest.raises(CoviaConnectionError):
+        driver.run(send_request(ctx, request, body_stream=iter([b"x"])))
+    assert len(driver.requests) == 1
+
+
+def test_open_stream_retries_a_503_and_closes_the_failed_stream():
+    busy = StreamScript(ResponseHead(503), [b'{"error":"busy"}'])
+    ok = StreamScript(ResponseHead(200), [b"data"])
+    driver = ScriptedDriver([busy, ok])
+    ctx = context()
+    request = ctx.endpoint.request("GET", f"{BASE}/api/v1/assets/ab/content")
+    opened = driver.run(open_stream(ctx, request))
+    assert opened.head.status == 200
+    kinds = [type(e).__name__ for e in driver.effects if type(e).__name__ != "GetTime"]
+    # The failed stream is read and closed before the retry; the runner closes the
+    # second one when the flow ends, since a stream cannot outlive its flow.
+    assert kinds == [
+        "OpenStream",
+        "ReadChunk",
+        "ReadChunk",
+        "CloseStream",
+        "Sleep",
+        "OpenStream",
+        "CloseStream",
+    ]
+
+
+def test_read_body_keeps_at_most_the_limit():
+    driver = ScriptedDriver([StreamScript(ResponseHead(500), [b"abc", b"defgh", b"ij"])])
+    ctx = context()
+
+    def flow():  # type: ignore[no-untyped-def]
+        opened = yield from open_stream(ctx, ctx.endpoint.request("GET", STATUS_URL))
+        return (yield from read_body(opened.handle, 6))
+
+    assert driver.run(flow()) == b"abcdef"
