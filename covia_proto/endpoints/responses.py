@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import html
 import http
 import json
@@ -21,6 +20,7 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.http import Response, ResponseHead
+from covia_proto.httpdate import parse_http_date
 
 __all__ = [
     "ErrorContext",
@@ -81,7 +81,7 @@ def error_message(status: int, headers: tuple[tuple[str, str], ...], body: bytes
     if text[:1] in ("{", '"'):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         found = _message_in(data)
         if found:
@@ -122,7 +122,7 @@ def parse_retry_after(head: ResponseHead) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     when = _http_date(value)
     now = _http_date(head.header("date"))
@@ -132,12 +132,7 @@ def parse_retry_after(head: ResponseHead) -> float | None:
 
 
 def _http_date(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+    return parse_http_date(value) if value else None
 
 
 def error_for(
