@@ -9,15 +9,46 @@ the flow ends, every stream it opened and did not close is closed.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from covia_proto.errors import CoviaError
-from covia_proto.flows.effects import CloseStream, Effect, Emit, Flow, OpenedStream, OpenStream
+from covia_proto.flows.effects import (
+    CloseStream,
+    Effect,
+    Emit,
+    Flow,
+    OpenedStream,
+    OpenStream,
+    Send,
+)
+from covia_proto.http import Response
 
 __all__ = ["Outcome", "aiterate", "drive", "drive_async", "iterate"]
 
 T = TypeVar("T")
+
+# Requests and responses are logged here, once for every driver: method, URL, status
+# and size only, never a header or a body (they may hold credentials).
+http_log: Final = logging.getLogger("covia.http")
+
+
+def _log_result(effect: Effect, result: Any) -> None:
+    if not isinstance(effect, Send | OpenStream) or not http_log.isEnabledFor(logging.DEBUG):
+        return
+    request = effect.request
+    if isinstance(result, Response):
+        http_log.debug(
+            "%s %s -> %d (%d bytes)", request.method, request.url, result.status, len(result.body)
+        )
+    elif isinstance(result, OpenedStream):
+        http_log.debug("%s %s -> %d (streaming)", request.method, request.url, result.head.status)
+
+
+def _log_failure(effect: Effect, error: CoviaError) -> None:
+    if isinstance(effect, Send | OpenStream):
+        http_log.debug("%s %s failed: %s", effect.request.method, effect.request.url, error.message)
 
 
 class Outcome:
@@ -74,8 +105,10 @@ def iterate(
                 value = perform(effect)
             except CoviaError as exc:
                 error = exc
+                _log_failure(effect, exc)
             else:
                 streams.note(effect, value)
+                _log_result(effect, value)
     finally:
         flow.close()
         for close in streams.leftovers():
@@ -116,8 +149,10 @@ async def aiterate(
                 value = await perform(effect)
             except CoviaError as exc:
                 error = exc
+                _log_failure(effect, exc)
             else:
                 streams.note(effect, value)
+                _log_result(effect, value)
     finally:
         flow.close()
         for close in streams.leftovers():

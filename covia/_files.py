@@ -1,0 +1,57 @@
+"""Content to and from files: shared by the sync and async shells."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterable, Iterable
+from typing import IO, Any
+
+from covia_proto.errors import CoviaUsageError
+
+__all__ = ["AtomicFile", "Destination", "split_upload"]
+
+Destination = str | os.PathLike[str] | IO[bytes]
+
+
+class AtomicFile:
+    """Writes content next to ``path`` and moves it into place only when ``commit`` is
+    called, so a failed or tampered download never leaves a partial file behind."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(self.path))
+        fd, self._temp = tempfile.mkstemp(prefix=".covia-", suffix=".part", dir=folder)
+        self._file = os.fdopen(fd, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+
+    def commit(self) -> None:
+        self._file.close()
+        os.replace(self._temp, self.path)
+
+    def discard(self) -> None:
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._temp)
+
+
+def split_upload(data: Any) -> tuple[bytes, object]:
+    """Content as the upload flow takes it: ``(bytes, None)`` for bytes-like data, or
+    ``(b"", stream)`` for a binary file object or an iterable of byte chunks."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data), None
+    if isinstance(data, str):
+        raise CoviaUsageError(
+            "content must be bytes, a binary file or chunks of bytes; encode text first"
+        )
+    if hasattr(data, "read"):
+        mode = getattr(data, "mode", "b")
+        if isinstance(mode, str) and "b" not in mode:
+            raise CoviaUsageError("open the file in binary mode ('rb') to upload it")
+        return b"", data
+    if isinstance(data, Iterable | AsyncIterable):
+        return b"", data
+    raise CoviaUsageError(f"cannot upload {type(data).__name__}: give bytes, a file or chunks")

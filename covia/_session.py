@@ -1,0 +1,44 @@
+"""What a sync shell object holds: the flow context and the driver that runs flows."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+from covia._driver import SyncDriver
+from covia_proto.endpoints.call import Call
+from covia_proto.flows.context import VenueContext
+from covia_proto.flows.effects import Flow
+from covia_proto.flows.runner import Outcome, drive, iterate
+from covia_proto.flows.send import send
+
+__all__ = ["SyncSession"]
+
+T = TypeVar("T")
+
+
+class SyncSession:
+    """Runs flows for one venue connection. Safe to share between threads: flows hold
+    their own state, and the driver's session pools connections per thread."""
+
+    def __init__(self, context: VenueContext, driver: SyncDriver, *, owns_driver: bool) -> None:
+        self.context = context
+        self.driver = driver
+        self._owns_driver = owns_driver
+        self._closed = threading.Event()
+
+    def run(self, flow: Flow[T]) -> T:
+        return drive(flow, self.driver.perform)
+
+    def call(self, call: Call[T]) -> T:
+        return drive(send(self.context, call), self.driver.perform)
+
+    def iterate(self, flow: Flow[Any], outcome: Outcome | None = None) -> Iterator[Any]:
+        return iterate(flow, self.driver.perform, outcome)
+
+    def close(self) -> None:
+        if not self._closed.is_set():
+            self._closed.set()
+            if self._owns_driver:
+                self.driver.close()

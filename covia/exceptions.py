@@ -1,0 +1,55 @@
+"""The SDK's exceptions (one hierarchy for every driver)::
+
+CoviaError
+├── GridError                 HTTP error answers (status_code, message, body)
+│   ├── NotFoundError
+│   │   ├── AssetNotFoundError   (asset_id)
+│   │   └── JobNotFoundError     (job_id)
+│   └── RateLimitError           (retry_after)
+├── VenueProtocolError        the venue broke the protocol
+│   └── ContentHashError
+├── CoviaConnectionError      also a ConnectionError
+├── CoviaTimeoutError         also a TimeoutError
+├── JobFailedError            (job_data)
+├── JobInteractionRequired    (job_data)
+├── JsonRpcError              (code, data)
+└── CoviaUsageError           also a ValueError
+"""
+
+from __future__ import annotations
+
+from covia_proto.errors import (
+    AssetNotFoundError,
+    ContentHashError,
+    CoviaConnectionError,
+    CoviaError,
+    CoviaTimeoutError,
+    CoviaUsageError,
+    GridError,
+    JobFailedError,
+    JobInteractionRequired,
+    JobNotFoundError,
+    JsonRpcError,
+    NotFoundError,
+    RateLimitError,
+    RequestInfo,
+    VenueProtocolError,
+)
+
+__all__ = [
+    "AssetNotFoundError",
+    "ContentHashError",
+    "CoviaConnectionError",
+    "CoviaError",
+    "CoviaTimeoutError",
+    "CoviaUsageError",
+    "GridError",
+    "JobFailedError",
+    "JobInteractionRequired",
+    "JobNotFoundError",
+    "JsonRpcError",
+    "NotFoundError",
+    "RateLimitError",
+    "RequestInfo",
+    "VenueProtocolError",
+]

@@ -1,0 +1,63 @@
+"""``Grid.connect``: the entry point of the sync API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from covia._connect import connection_context, relocated
+from covia._driver import SyncDriver
+from covia._session import SyncSession
+from covia.venue import Venue
+from covia_proto.auth import Auth
+from covia_proto.flows.context import PollPolicy, RetryPolicy
+from covia_proto.flows.discovery import locate_did_web
+from covia_proto.flows.runner import drive
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = ["Grid"]
+
+
+class Grid:
+    """The Covia grid: ``Grid.connect(url_or_did)`` opens a ``Venue``."""
+
+    @staticmethod
+    def connect(
+        address: str,
+        *,
+        timeout: float = 30.0,
+        headers: Mapping[str, str] | None = None,
+        auth: Auth | None = None,
+        session: requests.Session | None = None,
+        verify: bool | str | None = None,
+        driver: SyncDriver | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+    ) -> Venue:
+        """Connect to a venue by URL (``https://…``) or DID (``did:web:…``).
+
+        ``timeout`` bounds connecting and each wait for data (seconds); ``headers`` are
+        sent with every request; ``auth`` adds credentials (default ``NoAuth``).
+        ``session`` is your own ``requests.Session`` (left open on close); ``verify``
+        sets TLS verification (on unless you say ``False``, or a CA bundle path).
+        ``driver`` replaces the transport altogether (e.g. an in-memory venue).
+        """
+        where, context = connection_context(
+            address, timeout=timeout, headers=headers, auth=auth, retry=retry, poll=poll
+        )
+        owns_driver = driver is None
+        if driver is None:
+            from covia_requests import RequestsDriver  # imported only when it is used
+
+            driver = RequestsDriver(session, timeout=timeout, verify=verify)
+        try:
+            if where.did is not None:
+                location = drive(locate_did_web(context, where.did), driver.perform)
+                context = relocated(context, location.base_url)
+        except BaseException:
+            if owns_driver:
+                driver.close()
+            raise
+        return Venue(SyncSession(context, driver, owns_driver=owns_driver), address=address)

@@ -1,0 +1,58 @@
+"""Data models of the venue's documents (frozen attrs classes; unknown fields are
+kept in ``extra``)."""
+
+from __future__ import annotations
+
+from covia_proto.flows.assets import ContentDownload
+from covia_proto.models import (
+    AgentCard,
+    AssetDocument,
+    AssetList,
+    AssetMetadata,
+    ContentInfo,
+    DidDocument,
+    DidService,
+    InvokeResult,
+    JobList,
+    JobRecord,
+    McpDiscovery,
+    MessageAck,
+    OperationInfo,
+    OperationSpec,
+    SecretsList,
+    SecretStored,
+    VenueStats,
+    VenueStatus,
+    VerificationMethod,
+)
+from covia_proto.sse import ServerSentEvent
+from covia_proto.status import JobStatus
+
+JobData = JobRecord
+"""The name the SDK documentation uses for a job's record."""
+
+__all__ = [
+    "AgentCard",
+    "AssetDocument",
+    "AssetList",
+    "AssetMetadata",
+    "ContentDownload",
+    "ContentInfo",
+    "DidDocument",
+    "DidService",
+    "InvokeResult",
+    "JobData",
+    "JobList",
+    "JobRecord",
+    "JobStatus",
+    "McpDiscovery",
+    "MessageAck",
+    "OperationInfo",
+    "OperationSpec",
+    "SecretStored",
+    "SecretsList",
+    "ServerSentEvent",
+    "VenueStats",
+    "VenueStatus",
+    "VerificationMethod",
+]

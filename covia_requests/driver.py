@@ -1,0 +1,185 @@
+"""Performing effects with ``requests``: a thin driver, no protocol logic.
+
+Redirects are never followed (a venue has no reason to redirect an API call, and
+following one would carry credentials and bodies to wherever it points).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any, Final
+
+import requests
+import urllib3.exceptions
+
+from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError, RequestInfo
+from covia_proto.flows.effects import (
+    CloseStream,
+    Effect,
+    GetTime,
+    OpenedStream,
+    OpenStream,
+    ReadChunk,
+    Send,
+    Sleep,
+)
+from covia_proto.http import Request, Response, ResponseHead
+
+__all__ = ["CHUNK_SIZE", "RequestsDriver"]
+
+CHUNK_SIZE: Final = 64 * 1024
+
+# Failures in which the request cannot have reached the venue: safe to send again.
+_NOT_SENT: Final = (
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.ConnectTimeoutError,
+    urllib3.exceptions.NameResolutionError,
+)
+
+
+class _Stream:
+    """An open response body, read with ``read1`` so that events arrive as sent."""
+
+    __slots__ = ("info", "response")
+
+    def __init__(self, response: requests.Response, info: RequestInfo) -> None:
+        self.response = response
+        self.info = info
+
+
+class RequestsDriver:
+    """Performs effects over a ``requests.Session``.
+
+    ``timeout`` (seconds) bounds connecting and each wait for data; an effect's own
+    ``timeout`` can only shorten it. A ``session`` passed in is used as it is (its
+    proxies, TLS settings and mounted adapters) and left open by ``close``.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        timeout: float = 30.0,
+        verify: bool | str | None = None,
+    ) -> None:
+        if not timeout > 0:
+            raise CoviaUsageError(f"timeout must be positive, not {timeout!r}")
+        self._owns_session = session is None
+        self.session = session if session is not None else requests.Session()
+        if verify is not None:
+            self.session.verify = verify
+        self.timeout = timeout
+        self.rand = random.random
+
+    # -- effects ------------------------------------------------------------------------
+
+    def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            return self._send(effect.request, effect.timeout, effect.body_stream)
+        if isinstance(effect, ReadChunk):
+            return self._read(effect.handle)
+        if isinstance(effect, OpenStream):
+            return self._open(effect.request, effect.timeout)
+        if isinstance(effect, CloseStream):
+            assert isinstance(effect.handle, _Stream)
+            effect.handle.response.close()
+            return None
+        if isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+            return None
+        if isinstance(effect, GetTime):
+            return time.monotonic()
+        raise CoviaUsageError(f"requests driver cannot perform {effect!r}")
+
+    def _timeout(self, limit: float | None) -> float:
+        return self.timeout if limit is None else max(0.001, min(self.timeout, limit))
+
+    def _exchange(
+        self, request: Request, limit: float | None, body: Any, *, stream: bool
+    ) -> requests.Response:
+        try:
+            return self.session.request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=body,
+                timeout=self._timeout(limit),
+                allow_redirects=False,
+                stream=stream,
+            )
+        except requests.RequestException as exc:
+            raise _translate(exc, request.info) from exc
+
+    def _send(self, request: Request, limit: float | None, body_stream: object) -> Response:
+        body = body_stream if body_stream is not None else (request.body or None)
+        response = self._exchange(request, limit, body, stream=False)
+        try:
+            content = response.content
+        except requests.RequestException as exc:
+            raise _translate(exc, request.info) from exc
+        finally:
+            response.close()
+        return Response(response.status_code, tuple(response.headers.items()), content)
+
+    def _open(self, request: Request, limit: float | None) -> OpenedStream:
+        response = self._exchange(request, limit, request.body or None, stream=True)
+        head = ResponseHead(response.status_code, tuple(response.headers.items()))
+        return OpenedStream(head, _Stream(response, request.info))
+
+    def _read(self, handle: object) -> bytes:
+        assert isinstance(handle, _Stream)
+        try:
+            return bytes(handle.response.raw.read1(CHUNK_SIZE, decode_content=True))
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            handle.response.close()
+            raise _translate(exc, handle.info) from exc
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+
+def _translate(exc: BaseException, info: RequestInfo) -> Exception:
+    """The core's exception for a ``requests``/``urllib3`` failure."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return CoviaTimeoutError("timed out connecting", request=info)
+    if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError):
+        return CoviaTimeoutError("timed out waiting for the venue", request=info)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return CoviaConnectionError(f"TLS failed: {_reason(exc)}", request=info, sent=False)
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return CoviaUsageError(f"invalid URL: {_reason(exc)}", request=info)
+    sent = not _caused_by(exc, _NOT_SENT)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
+        return CoviaConnectionError(f"connection broke mid-response: {_reason(exc)}", request=info)
+    return CoviaConnectionError(f"connection failed: {_reason(exc)}", request=info, sent=sent)
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kinds):
+            return True
+        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    # urllib3 messages repeat the pool's repr; the innermost reason is what helps.
+    inner: BaseException = exc
+    for _ in range(5):
+        nested = getattr(inner, "reason", None) or next(
+            (a for a in getattr(inner, "args", ()) if isinstance(a, BaseException)), None
+        )
+        if not isinstance(nested, BaseException):
+            break
+        inner = nested
+    text = str(inner) or type(inner).__name__
+    return text if len(text) < 200 else text[:197] + "..."
