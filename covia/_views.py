@@ -82,9 +82,16 @@ class AssetView:
     _model: AssetMetadata
 
     @property
-    def id(self) -> str | None:
-        """The venue's id for this asset (None until registered)."""
+    def id(self) -> str:
+        """The id the venue gave this asset (lower-case hex); an asset that was never
+        registered has none, and asking for it is a ``CoviaUsageError``."""
+        if self._id is None:
+            raise CoviaUsageError("this asset has no id: register it with a venue first")
         return self._id
+
+    @property
+    def is_registered(self) -> bool:
+        return self._id is not None
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -6,7 +6,6 @@ following one would carry credentials and bodies to wherever it points).
 
 from __future__ import annotations
 
-import random
 import time
 from typing import Any, Final
 
@@ -70,7 +69,6 @@ class RequestsDriver:
         if verify is not None:
             self.session.verify = verify
         self.timeout = timeout
-        self.rand = random.random
 
     # -- effects ------------------------------------------------------------------------
 

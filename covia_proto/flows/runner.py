@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any, Final, TypeVar
 
 from covia_proto.errors import CoviaError
@@ -84,7 +84,7 @@ def _step(flow: Flow[T], value: Any, error: CoviaError | None) -> Effect:
 
 def iterate(
     flow: Flow[T], perform: Callable[[Effect], Any], outcome: Outcome | None = None
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """Run ``flow``, yielding the items it emits; its return value goes to ``outcome``."""
     streams = _Streams()
     value: Any = None
@@ -128,7 +128,7 @@ def drive(flow: Flow[T], perform: Callable[[Effect], Any]) -> T:
 
 async def aiterate(
     flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]], outcome: Outcome | None = None
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """The async twin of ``iterate``."""
     streams = _Streams()
     value: Any = None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 
 import pytest
 
@@ -23,7 +24,7 @@ SHA = hashlib.sha256(DATA).hexdigest()
 METADATA = {"name": "Iris", "content": {"sha256": "0x" + SHA.upper(), "contentType": "text/csv"}}
 
 
-def metadata_response(metadata: dict[str, object] = METADATA) -> Response:
+def metadata_response(metadata: Mapping[str, object] = METADATA) -> Response:
     return Response(200, (("Content-Type", "text/plain"),), json.dumps(metadata, indent=2).encode())
 
 

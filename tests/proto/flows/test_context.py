@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from covia_proto.errors import CoviaUsageError
@@ -25,8 +27,9 @@ def test_poll_delays_grow_by_the_factor_to_the_maximum_with_bounded_jitter():
 
 @pytest.mark.parametrize("field", ["base_delay", "max_delay", "budget"])
 def test_policies_refuse_non_positive_times(field: str):
+    arguments: dict[str, Any] = {field: 0}
     with pytest.raises(CoviaUsageError):
-        RetryPolicy(**{field: 0})
+        RetryPolicy(**arguments)
 
 
 def test_features_start_unknown():

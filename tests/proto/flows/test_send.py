@@ -164,7 +164,7 @@ def test_read_body_keeps_at_most_the_limit():
     driver = ScriptedDriver([StreamScript(ResponseHead(500), [b"abc", b"defgh", b"ij"])])
     ctx = context()
 
-    def flow():  # type: ignore[no-untyped-def]
+    def flow():
         opened = yield from open_stream(ctx, ctx.endpoint.request("GET", STATUS_URL))
         return (yield from read_body(opened.handle, 6))
 

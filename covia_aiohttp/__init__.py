@@ -1,0 +1,1 @@
+"""covia_aiohttp driver (see the issues; filled in by its own work)."""

@@ -1,0 +1,255 @@
+"""In-memory drivers: a client connected to a ``VenueSimulator`` with no socket at all.
+
+``MemoryDriver`` performs a flow's effects against the simulator directly. With a
+``FakeClock`` (anything with ``advance(seconds)``) time is virtual: a sleep, a
+server-side wait or a stalled answer moves the clock instead of waiting, so tests of
+code that polls or times out run instantly. With a real clock it really sleeps.
+
+``AsyncMemoryDriver`` is the same for the async API (virtual time only: it never
+blocks, so it needs no event loop of its own and serves asyncio and trio alike).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
+from typing import IO, Any, Protocol
+
+from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError, RequestInfo
+from covia_proto.flows.effects import (
+    CloseStream,
+    Effect,
+    GetTime,
+    OpenedStream,
+    OpenStream,
+    ReadChunk,
+    Send,
+    Sleep,
+)
+from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.testing.replies import (
+    WAIT,
+    BodySource,
+    Deferred,
+    Delayed,
+    Reply,
+    Reset,
+    Stall,
+    Streamed,
+    Truncated,
+)
+
+__all__ = ["AsyncMemoryDriver", "MemoryDriver"]
+
+
+class _Simulator(Protocol):
+    def handle(self, request: Request, body: IO[bytes] | None = None) -> Reply: ...
+
+    def advance(self) -> None: ...
+
+    def next_wake(self) -> float | None: ...
+
+
+class _OneChunk:
+    """A complete body served as a stream."""
+
+    def __init__(self, body: bytes, *, then_fail: bool = False) -> None:
+        self._body: bytes | None = body
+        self._then_fail = then_fail
+
+    def next_chunk(self) -> bytes:
+        body, self._body = self._body, None
+        if body is None:
+            if self._then_fail:
+                raise CoviaConnectionError("connection closed mid-body (truncated)")
+            return b""
+        return body
+
+    def close(self) -> None:
+        self._body = None
+
+
+class _Handle:
+    def __init__(self, source: BodySource | _OneChunk, info: RequestInfo) -> None:
+        self.source = source
+        self.info = info
+        self.closed = False
+
+
+class _IterableReader(io.RawIOBase):
+    """An iterable of byte chunks as a readable file (streamed uploads)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = bytes(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+class MemoryDriver:
+    """Performs effects against ``simulator`` in memory.
+
+    ``clock`` is the simulator's clock; when it can ``advance`` (a ``FakeClock``) time
+    is virtual. ``timeout`` is what a stalled answer costs before it times out.
+    """
+
+    def __init__(
+        self,
+        simulator: _Simulator,
+        clock: Callable[[], float] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> None:
+        self.simulator = simulator
+        self.clock: Callable[[], float] = clock or time.monotonic
+        self.timeout = timeout
+        self._advance: Callable[[float], None] | None = getattr(self.clock, "advance", None)
+
+    # -- time ---------------------------------------------------------------------------
+
+    def _pass(self, seconds: float) -> None:
+        if seconds > 0:
+            if self._advance is not None:
+                self._advance(seconds)
+            else:
+                time.sleep(seconds)
+        self.simulator.advance()
+
+    def _wait_until(self, wake_at: float | None, deadline: float) -> bool:
+        """Let time pass to ``wake_at`` (or the simulator's next timer); False once
+        ``deadline`` is reached with nothing left to wait for."""
+        now = self.clock()
+        if now >= deadline:
+            return False
+        targets = [t for t in (wake_at, self.simulator.next_wake()) if t is not None]
+        if self._advance is not None:
+            step = min([*targets, deadline]) - now
+        else:
+            step = min(0.005, deadline - now)
+        self._pass(max(step, 0.0))
+        return True
+
+    # -- replies ------------------------------------------------------------------------
+
+    def _answer(self, request: Request, timeout: float | None, body: object = None) -> Reply:
+        self.simulator.advance()
+        upload: IO[bytes] | None = None
+        if body is not None:
+            if hasattr(body, "read"):
+                upload = body  # type: ignore[assignment]
+            elif isinstance(body, Iterable):
+                upload = io.BufferedReader(_IterableReader(body))
+            elif isinstance(body, AsyncIterable):
+                raise CoviaUsageError("the sync in-memory driver cannot upload an async iterable")
+        reply = self.simulator.handle(request, upload)
+        deadline = self.clock() + (self.timeout if timeout is None else min(timeout, self.timeout))
+        while True:
+            if isinstance(reply, Delayed):
+                self._pass(reply.seconds)
+                reply = reply.reply
+            elif isinstance(reply, Deferred):
+                resolved = reply.poll()
+                while resolved is None:
+                    if not self._wait_until(reply.wake_at, deadline):
+                        raise CoviaTimeoutError(
+                            "timed out waiting for the venue", request=request.info
+                        )
+                    resolved = reply.poll()
+                reply = resolved
+            elif isinstance(reply, Stall):
+                self._pass(max(0.0, deadline - self.clock()))
+                raise CoviaTimeoutError("timed out waiting for the venue", request=request.info)
+            elif isinstance(reply, Reset):
+                raise CoviaConnectionError(
+                    "connection reset by the venue", request=request.info, sent=reply.after_request
+                )
+            else:
+                return reply
+
+    def _read(self, handle: _Handle, timeout: float | None) -> bytes:
+        deadline = self.clock() + (self.timeout if timeout is None else min(timeout, self.timeout))
+        while True:
+            chunk = handle.source.next_chunk()
+            if chunk is not WAIT:
+                assert isinstance(chunk, bytes)
+                return chunk
+            if not self._wait_until(None, deadline):
+                raise CoviaTimeoutError("timed out waiting for data", request=handle.info)
+
+    def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            reply = self._answer(effect.request, effect.timeout, effect.body_stream)
+            if isinstance(reply, Truncated):
+                raise CoviaConnectionError(
+                    "connection closed mid-body (truncated)", request=effect.request.info
+                )
+            if isinstance(reply, Streamed):
+                handle = _Handle(reply.body, effect.request.info)
+                try:
+                    body = b"".join(iter(lambda: self._read(handle, effect.timeout), b""))
+                finally:
+                    reply.body.close()
+                return Response(reply.head.status, reply.head.headers, body)
+            assert isinstance(reply, Response)
+            return reply
+        if isinstance(effect, OpenStream):
+            reply = self._answer(effect.request, effect.timeout)
+            source: BodySource | _OneChunk
+            if isinstance(reply, Streamed):
+                head, source = reply.head, reply.body
+            elif isinstance(reply, Truncated):
+                head = reply.response.head
+                source = _OneChunk(reply.response.body[: reply.keep], then_fail=True)
+            else:
+                assert isinstance(reply, Response)
+                head, source = ResponseHead(reply.status, reply.headers), _OneChunk(reply.body)
+            return OpenedStream(head, _Handle(source, effect.request.info))
+        if isinstance(effect, ReadChunk):
+            assert isinstance(effect.handle, _Handle)
+            return self._read(effect.handle, effect.timeout)
+        if isinstance(effect, CloseStream):
+            assert isinstance(effect.handle, _Handle)
+            if not effect.handle.closed:
+                effect.handle.closed = True
+                effect.handle.source.close()
+            return None
+        if isinstance(effect, Sleep):
+            self._pass(effect.seconds)
+            return None
+        if isinstance(effect, GetTime):
+            return self.clock()
+        raise CoviaUsageError(f"the in-memory driver cannot perform {effect!r}")
+
+    def close(self) -> None:
+        return None
+
+
+class AsyncMemoryDriver:
+    """``MemoryDriver`` for the async API; needs a virtual clock (``FakeClock``)."""
+
+    def __init__(self, simulator: _Simulator, clock: Callable[[], float], *, timeout: float = 30.0):
+        if not hasattr(clock, "advance"):
+            raise CoviaUsageError("AsyncMemoryDriver needs a clock that can advance (FakeClock)")
+        self._sync = MemoryDriver(simulator, clock, timeout=timeout)
+
+    async def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send) and isinstance(effect.body_stream, AsyncIterable):
+            chunks = [bytes(chunk) async for chunk in effect.body_stream]
+            effect = Send(effect.request, timeout=effect.timeout, body_stream=chunks)
+        return self._sync.perform(effect)
+
+    async def aclose(self) -> None:
+        return None

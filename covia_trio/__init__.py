@@ -1,0 +1,1 @@
+"""covia_trio driver (see the issues; filled in by its own work)."""
