@@ -15,7 +15,7 @@ belongs, is a ``VenueProtocolError``, never a silent coercion or a raw ``TypeErr
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -95,6 +95,27 @@ def _str_tuple(value: Any, _: type) -> tuple[str, ...]:
     return tuple(_strict_str(item, str) for item in value)
 
 
+def _is_var_tuple(cls: Any) -> bool:
+    args = get_args(cls)
+    return get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _make_var_tuple(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    # cattrs would build a tuple from any iterable: a string would become a tuple of
+    # characters and an object a tuple of its keys. Only a JSON array is an array.
+    def factory(cls: Any) -> Callable[[Any, Any], Any]:
+        item = get_args(cls)[0]
+
+        def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+            if not isinstance(value, list | tuple):
+                raise _fail("an array", value)
+            return tuple(conv.structure(element, item) for element in value)
+
+        return structure_tuple
+
+    return factory
+
+
 def _is_model(cls: Any) -> bool:
     return attrs.has(cls) and any(f.name == EXTRA for f in attrs.fields(cls))
 
@@ -114,8 +135,24 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
         generated = make_dict_structure_fn(cls, conv, **overrides)
         known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
         name = cls.__name__
+        # A field holding another record of the same model (a job's ``prev``) can nest
+        # as deep as the venue likes: such chains are structured in a loop, not by
+        # recursion, so a long-lived job's record does not exhaust the stack.
+        link = next((f for f in fields if f.name != EXTRA and f.type == (cls | None)), None)
 
         def structure_model(data: Any, _: Any) -> Any:
+            if link is None:
+                return structure_one(data)
+            key = _wire_name(link)
+            chain = [data]
+            while isinstance(chain[-1], Mapping) and isinstance(chain[-1].get(key), Mapping):
+                chain.append(chain[-1][key])
+            model = structure_one(chain.pop())
+            for outer in reversed(chain):
+                model = attrs.evolve(structure_one({**outer, key: None}), **{link.name: model})
+            return model
+
+        def structure_one(data: Any) -> Any:
             if not isinstance(data, Mapping):
                 raise _fail(f"a JSON object for {name}", data)
             extra = {k: v for k, v in data.items() if k not in known}
@@ -190,6 +227,7 @@ def _build_converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _strict_float)
     conv.register_structure_hook(bool, _strict_bool)
     conv.register_structure_hook(JobStatus, _job_status)
+    conv.register_structure_hook_factory(_is_var_tuple, _make_var_tuple(conv))
     conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _str_tuple)
     conv.register_structure_hook(Any, lambda value, _: value)
     conv.register_unstructure_hook(JobStatus, lambda status: status.value)

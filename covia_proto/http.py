@@ -35,8 +35,7 @@ REDACTED: Final = "***"
 def redact_headers(headers: Headers) -> Headers:
     """``headers`` with every credential replaced by ``***``, for logs and reprs."""
     return tuple(
-        (name, REDACTED if name.lower() in SENSITIVE_HEADERS else value)
-        for name, value in headers
+        (name, REDACTED if name.lower() in SENSITIVE_HEADERS else value) for name, value in headers
     )
 
 
@@ -89,7 +88,7 @@ class ResponseHead:
     """Status and headers of a response whose body is still to be read."""
 
     status: int
-    headers: Headers = ()
+    headers: Headers = attrs.field(default=(), repr=_headers_repr)
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
@@ -100,7 +99,7 @@ class Response:
     """A complete HTTP response."""
 
     status: int
-    headers: Headers = ()
+    headers: Headers = attrs.field(default=(), repr=_headers_repr)
     body: bytes = b""
 
     def header(self, name: str) -> str | None:

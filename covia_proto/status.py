@@ -73,8 +73,13 @@ class JobStatus(enum.StrEnum):
 # The SDK treats TIMEOUT as terminal, as COG-8 and the official SDK do; the 0.1 server
 # does not, but no server path produces it for local jobs (venue-api.md §4.2).
 TERMINAL: Final = frozenset(
-    {JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.REJECTED,
-     JobStatus.TIMEOUT}
+    {
+        JobStatus.COMPLETE,
+        JobStatus.FAILED,
+        JobStatus.CANCELLED,
+        JobStatus.REJECTED,
+        JobStatus.TIMEOUT,
+    }
 )
 INTERACTIVE: Final = frozenset(
     {JobStatus.PAUSED, JobStatus.INPUT_REQUIRED, JobStatus.AUTH_REQUIRED}

@@ -13,7 +13,7 @@ from covia_proto._version import __version__
 from covia_proto.auth import Auth, NoAuth
 from covia_proto.errors import CoviaUsageError
 from covia_proto.hexid import parse_hex
-from covia_proto.http import Headers, Request
+from covia_proto.http import Headers, Request, redact_headers
 
 __all__ = [
     "API_ROOT",
@@ -73,7 +73,8 @@ class Endpoint:
 
     base_url: str
     auth: Auth = attrs.field(factory=NoAuth)
-    headers: Headers = ()
+    # The caller's headers may hold credentials of their own: never shown in a repr.
+    headers: Headers = attrs.field(default=(), repr=lambda h: repr(redact_headers(h)))
     user_agent: str = DEFAULT_USER_AGENT
 
     def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:
@@ -115,9 +116,15 @@ class Endpoint:
         _put(headers, self.headers)
         _put(headers, extra_headers)
         # Auth schemes see the finished headers (a signing scheme may need them).
-        final = dict(headers.values())
+        before = dict(headers.values())
+        final = dict(before)
         self.auth.apply(final)
-        pairs = tuple(final.items())
+        # What the scheme wrote replaces a caller's header of the same name in any case
+        # ("authorization" in headers= must not travel beside the scheme's own).
+        written = {k.lower() for k, v in final.items() if before.get(k) != v}
+        pairs = tuple(
+            (k, v) for k, v in final.items() if k.lower() not in written or before.get(k) != v
+        )
         if idempotent is None:
             return Request(method, url, pairs, body or b"")
         return Request(method, url, pairs, body or b"", idempotent=idempotent)

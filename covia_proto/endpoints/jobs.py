@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -67,7 +68,12 @@ def invoke(
     if wait is True:
         body["wait"] = True
     elif wait is not None and wait is not False:
-        if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
+        if (
+            isinstance(wait, bool)
+            or not isinstance(wait, int | float)
+            or not math.isfinite(wait)
+            or wait < 0
+        ):
             raise CoviaUsageError(f"wait must be a bool or seconds >= 0, not {wait!r}")
         body["wait"] = round(wait * 1000)
     if ucans:
@@ -145,8 +151,8 @@ def resume_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:
 
 def delete_job(endpoint: Endpoint, job_id: str) -> Call[None]:
     """``PUT …/delete``: drops a live job from the venue's live set; the record stays."""
-    wanted = normalize_hex(job_id.strip())
     request = endpoint.request("PUT", _job_url(endpoint, job_id, "delete"))
+    wanted = normalize_hex(job_id.strip())
     return Call(
         request,
         lambda response, info: expect_empty(
@@ -157,8 +163,8 @@ def delete_job(endpoint: Endpoint, job_id: str) -> Call[None]:
 
 def send_message(endpoint: Endpoint, job_id: str, message: Any) -> Call[MessageAck]:
     """``POST /jobs/{id}``: a message to a live job. Not idempotent: never re-sent."""
-    wanted = normalize_hex(job_id.strip())
     request = endpoint.request("POST", _job_url(endpoint, job_id), json_body=message)
+    wanted = normalize_hex(job_id.strip())
     return Call(request, lambda response, info: parse_message_ack(response, info, job_id=wanted))
 
 

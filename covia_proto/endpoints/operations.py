@@ -8,7 +8,7 @@ from covia_proto.converter import structure
 from covia_proto.endpoints.base import Endpoint, segment
 from covia_proto.endpoints.call import Call
 from covia_proto.endpoints.responses import check, parse_json, parse_model
-from covia_proto.errors import RequestInfo, VenueProtocolError
+from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.http import Response
 from covia_proto.models import OperationInfo
 
@@ -37,6 +37,8 @@ def parse_operations(
 
 def get_operation(endpoint: Endpoint, name: str) -> Call[OperationInfo]:
     """``GET /operations/{name}``: the name is ONE segment, so ``/`` goes as ``%2F``."""
+    if not isinstance(name, str):
+        raise CoviaUsageError(f"an operation name must be a string, not {type(name).__name__}")
     url = endpoint.api_url("operations", segment(name.strip()))
     return Call(endpoint.request("GET", url), parse_operation)
 

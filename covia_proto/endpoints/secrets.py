@@ -27,7 +27,8 @@ def parse_secrets(response: Response, request: RequestInfo | None = None) -> Sec
 def _normalise_items(data: Any) -> Any:
     if isinstance(data, list):
         return {"items": data, "total": len(data)}
-    if isinstance(data, dict) and isinstance(data.get("items"), str):
+    if isinstance(data, dict) and "items" in data and not isinstance(data["items"], list):
+        # §3.7: "Clients must accept a non-list items and treat it as empty."
         return {**data, "items": []}
     return data
 
