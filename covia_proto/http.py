@@ -39,6 +39,10 @@ def redact_headers(headers: Headers) -> Headers:
     )
 
 
+def _body_repr(body: bytes) -> str:
+    return f"<{len(body)} bytes>"
+
+
 def _headers_repr(headers: Headers) -> str:
     return repr(redact_headers(headers))
 
@@ -68,7 +72,7 @@ class Request:
     method: str
     url: str
     headers: Headers = attrs.field(default=(), repr=_headers_repr)
-    body: bytes = attrs.field(default=b"", repr=lambda body: f"<{len(body)} bytes>")
+    body: bytes = attrs.field(default=b"", repr=_body_repr)
     idempotent: bool = attrs.field()
 
     @idempotent.default
@@ -100,7 +104,8 @@ class Response:
 
     status: int
     headers: Headers = attrs.field(default=(), repr=_headers_repr)
-    body: bytes = b""
+    # A body may carry a token (an OAuth callback's): its size is all a repr shows.
+    body: bytes = attrs.field(default=b"", repr=_body_repr)
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)

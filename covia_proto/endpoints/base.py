@@ -41,6 +41,10 @@ def segment(value: str) -> str:
         raise CoviaUsageError(f"a path segment must be a string, not {type(value).__name__}")
     if not value:
         raise CoviaUsageError("an empty string cannot name a venue resource")
+    if value in (".", ".."):
+        # Sent as they are, URL libraries and proxies would resolve them as "this" or
+        # "the parent" segment and hit another route.
+        return value.replace(".", "%2E")
     return quote(value, safe=_SEGMENT_SAFE)
 
 
@@ -63,6 +67,10 @@ def encode_json(value: Any) -> bytes:
         raise CoviaUsageError(f"value cannot be sent as JSON: {exc}") from None
 
 
+def _without_trailing_slash(url: str) -> str:
+    return str(url).rstrip("/")
+
+
 @attrs.frozen
 class Endpoint:
     """Where requests go and what every request carries.
@@ -71,7 +79,7 @@ class Endpoint:
     ``headers`` are the caller's own extra headers; ``auth`` adds credentials.
     """
 
-    base_url: str
+    base_url: str = attrs.field(converter=_without_trailing_slash)
     auth: Auth = attrs.field(factory=NoAuth)
     # The caller's headers may hold credentials of their own: never shown in a repr.
     headers: Headers = attrs.field(default=(), repr=lambda h: repr(redact_headers(h)))

@@ -40,7 +40,9 @@ def test_user_agent_names_the_sdk_version() -> None:
         ("a+b", "a%2Bb"),
         ("openai_key", "openai_key"),
         ("ключ", "%D0%BA%D0%BB%D1%8E%D1%87"),
-        ("..", ".."),
+        ("..", "%2E%2E"),
+        (".", "%2E"),
+        ("...", "..."),
         ("name=x,y@z", "name=x,y@z"),
     ],
 )
