@@ -135,7 +135,7 @@ def test_the_async_driver_serves_the_same_flows():
     driver = AsyncMemoryDriver(simulator, clock)
     context = VenueContext(Endpoint(BASE))
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks():
         yield b"ab"
         yield b"c"
 

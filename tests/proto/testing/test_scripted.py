@@ -51,7 +51,8 @@ def test_time_is_fake_sleeps_move_the_clock_and_latency_is_charged():
     def flow() -> Flow[float]:
         yield Sleep(1.5)
         yield Send(GET)
-        return (yield GetTime())
+        now: float = yield GetTime()
+        return now
 
     assert driver.run(flow()) == 11.75
     assert driver.sleeps == [1.5]
@@ -83,7 +84,7 @@ def test_a_stream_script_answered_to_send_is_read_whole():
     )
 
     def flow() -> Flow[bytes]:
-        response = yield Send(GET)
+        response: Response = yield Send(GET)
         return response.body
 
     assert driver.run(flow()) == b"abcd"
