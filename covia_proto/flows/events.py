@@ -96,8 +96,14 @@ def _stream_once(
                 parser.receive_data(chunk)
         except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
             yield CloseStream(opened.handle)
-            if isinstance(exc, CoviaTimeoutError) and watch.deadline is not None:
-                raise
+            if isinstance(exc, CoviaTimeoutError):
+                # The driver gave up on an idle stream; only the caller's deadline ends
+                # the wait, so an idle stream is simply reopened.
+                now = yield GetTime()
+                if watch.deadline is not None and now >= watch.deadline:
+                    raise CoviaTimeoutError(f"job {watch.job_id} did not settle in time") from None
+                logger.debug("job %s event stream idle; reopening", watch.job_id)
+                return False
             watch.failures += 1
             if watch.failures > context.retry.max_attempts:
                 raise

@@ -10,7 +10,7 @@ from covia_proto.errors import (
     JobNotFoundError,
     VenueProtocolError,
 )
-from covia_proto.flows.effects import Sleep
+from covia_proto.flows.effects import ReadChunk, Sleep
 from covia_proto.flows.events import follow_job, job_from_event, wait_for_job
 from covia_proto.http import Response
 from covia_proto.sse import ServerSentEvent
@@ -162,3 +162,28 @@ def test_job_from_event_ignores_other_event_types_and_rejects_bad_json():
         job_from_event(ServerSentEvent(event="job-update", data="{not json"), JOB)
     with pytest.raises(VenueProtocolError):
         job_from_event(ServerSentEvent(event="job-update", data='{"id": 5}'), JOB)
+
+
+def test_an_idle_stream_the_driver_gives_up_on_is_reopened_until_the_deadline():
+    idle = sse_stream(sse_event(job("STARTED")), CoviaTimeoutError("no data for 30 s"))
+    done = sse_stream(sse_event(job("COMPLETE", updated=2)))
+    driver = ScriptedDriver([idle, done])
+    record = driver.run(wait_for_job(context(), JOB, timeout=100))
+    assert record.status == JobStatus.COMPLETE
+    assert driver.calls == [("GET", SSE_URL)] * 2
+
+
+def test_an_idle_stream_past_the_deadline_is_a_timeout():
+    class IdleDriver(ScriptedDriver):
+        """Every read waits 10 s for nothing, as an idle stream on a real clock would."""
+
+        def perform(self, effect: object) -> object:
+            if isinstance(effect, ReadChunk):
+                self.clock += 10
+                raise CoviaTimeoutError("no data for 10 s")
+            return super().perform(effect)  # type: ignore[arg-type]
+
+    driver = IdleDriver([sse_stream()])
+    with pytest.raises(CoviaTimeoutError, match="did not settle"):
+        driver.run(wait_for_job(context(), JOB, timeout=5))
+    assert driver.calls == [("GET", SSE_URL)]
