@@ -10,15 +10,18 @@ import contextlib
 import io
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"<!-- readme-test: (\S+) -->\s*```python\n(.*?)```", re.DOTALL)
+PYTEST_BLOCK = re.compile(r"<!-- readme-pytest: (\S+) -->\s*```python\n(.*?)```", re.DOTALL)
 
 
-def blocks() -> dict[str, str]:
-    return dict(BLOCK.findall(README.read_text()))
+def blocks(pattern: re.Pattern[str] = BLOCK) -> dict[str, str]:
+    return dict(pattern.findall(README.read_text()))
 
 
 def expected_output(code: str) -> list[str]:
@@ -35,6 +38,7 @@ def expected_output(code: str) -> list[str]:
 
 def test_the_readme_has_tested_examples():
     assert "core" in blocks()
+    assert "network-free" in blocks(PYTEST_BLOCK)
 
 
 @pytest.mark.parametrize("name", sorted(blocks()))
@@ -44,3 +48,22 @@ def test_readme_example(name: str):
     with contextlib.redirect_stdout(out):
         exec(compile(code, f"README.md:{name}", "exec"), {"__name__": f"readme_{name}"})
     assert out.getvalue().splitlines() == expected_output(code)
+
+
+@pytest.mark.parametrize("name", sorted(blocks(PYTEST_BLOCK)))
+def test_readme_test_module_passes_under_pytest(name: str, tmp_path: pathlib.Path):
+    """Blocks marked ``readme-pytest`` are test modules a user would write: they run
+    under pytest, with the plugin the SDK registers, and every test passes."""
+    code = blocks(PYTEST_BLOCK)[name]
+    (tmp_path / f"test_readme_{name.replace('-', '_')}.py").write_text(code)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    tests = code.count("\ndef test_")
+    assert f"{tests} passed" in result.stdout
