@@ -120,53 +120,83 @@ def _is_model(cls: Any) -> bool:
     return attrs.has(cls) and any(f.name == EXTRA for f in attrs.fields(cls))
 
 
+def _as_is(value: Any, _: Any) -> Any:
+    return value
+
+
+def _optional(hook: Callable[[Any, type], Any]) -> Callable[[Any, type], Any]:
+    def optional(value: Any, cls: type) -> Any:
+        return None if value is None else hook(value, cls)
+
+    return optional
+
+
+# Hooks handed straight to the generated functions: no dispatch per field, which is most
+# of what structuring a document costs.
+_FIELD_HOOKS: Final[Mapping[Any, Callable[[Any, type], Any]]] = {
+    Any: _as_is,
+    str: _strict_str,
+    int: _strict_int,
+    JobStatus: _job_status,
+    str | None: _optional(_strict_str),
+    int | None: _optional(_strict_int),
+    bool | None: _optional(_strict_bool),
+    float | None: _optional(_strict_float),
+}
+
+
 def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any, Any], Any]]:
     def factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
         fields = attrs.fields(attrs.resolve_types(cls))
+        # A field holding another record of the same model (a job's ``prev``) can nest
+        # as deep as the venue likes: such chains are built in a loop, innermost first,
+        # not by recursion, so a long-lived job's record cannot exhaust the stack.
+        link = next((f for f in fields if f.name != EXTRA and f.type == (cls | None)), None)
+        link_key = _wire_name(link) if link is not None else ""
         overrides: dict[str, Any] = {}
         for field in fields:
             if field.name == EXTRA:
                 overrides[field.name] = override(rename=_EXTRA_KEY)
+                continue
+            if field is link:
+                hook: Callable[[Any, type], Any] | None = _as_is
             elif field.metadata.get("hex"):
                 hook = _HEX_HOOKS[field.type]
-                overrides[field.name] = override(rename=_wire_name(field), struct_hook=hook)
             else:
-                overrides[field.name] = override(rename=_wire_name(field))
+                hook = _FIELD_HOOKS.get(field.type)
+            overrides[field.name] = override(rename=_wire_name(field), struct_hook=hook)
         generated = make_dict_structure_fn(cls, conv, **overrides)
         known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
         name = cls.__name__
-        # A field holding another record of the same model (a job's ``prev``) can nest
-        # as deep as the venue likes: such chains are structured in a loop, not by
-        # recursion, so a long-lived job's record does not exhaust the stack.
-        link = next((f for f in fields if f.name != EXTRA and f.type == (cls | None)), None)
 
         def structure_model(data: Any, _: Any) -> Any:
             if link is None:
-                return structure_one(data)
-            key = _wire_name(link)
+                return structure_one(data, None)
             chain = [data]
-            while isinstance(chain[-1], Mapping) and isinstance(chain[-1].get(key), Mapping):
-                chain.append(chain[-1][key])
-            model = structure_one(chain.pop())
-            for outer in reversed(chain):
-                model = attrs.evolve(structure_one({**outer, key: None}), **{link.name: model})
+            while isinstance(chain[-1], Mapping) and isinstance(chain[-1].get(link_key), Mapping):
+                chain.append(chain[-1][link_key])
+            model = None
+            for record in reversed(chain):
+                model = structure_one(record, model)
             return model
 
-        def structure_one(data: Any) -> Any:
+        def structure_one(data: Any, inner: Any) -> Any:
             if not isinstance(data, Mapping):
                 raise _fail(f"a JSON object for {name}", data)
             extra = {k: v for k, v in data.items() if k not in known}
+            values = {**data, _EXTRA_KEY: extra}
+            if link is not None:
+                raw = data.get(link_key)
+                if inner is None and raw is not None:
+                    # Not a record (COG-8 describes ``prev`` as a hash): kept as an
+                    # unknown field, so it is neither lost nor mistaken for a record.
+                    extra[link_key] = raw
+                values[link_key] = inner
             try:
-                return generated({**data, _EXTRA_KEY: extra}, cls)
+                return generated(values, cls)
             except VenueProtocolError as exc:
                 raise VenueProtocolError(f"{name}: {exc.message}") from None
-            except (
-                KeyError,
-                TypeError,
-                ValueError,
-                AttributeError,
-                cattrs.BaseValidationError,
-            ) as exc:
+            except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:
                 raise VenueProtocolError(f"{name}: {_describe(exc)}") from None
 
         return structure_model

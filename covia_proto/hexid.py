@@ -3,20 +3,21 @@
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 __all__ = ["is_hex_id", "normalize_hex", "parse_hex"]
 
-_HEX: Final = re.compile(r"(?:0[xX])?([0-9a-fA-F]+)")
+_DIGITS: Final = "0123456789abcdef"
 
 
 def parse_hex(text: str) -> str | None:
     """``text`` as lower-case bare hex, or None if it is not even-length hex."""
-    match = _HEX.fullmatch(text)
-    if match is None or len(match.group(1)) % 2:
+    digits = text[2:] if text[:2] in ("0x", "0X") else text
+    if not digits or len(digits) % 2 or not digits.isascii():
         return None
-    return match.group(1).lower()
+    lowered = digits.lower()
+    # strip() removes hex digits from both ends: anything left is not hex.
+    return None if lowered.strip(_DIGITS) else lowered
 
 
 def is_hex_id(text: str) -> bool:

@@ -222,9 +222,17 @@ def test_an_error_deep_in_a_chain_is_reported_once() -> None:
     with pytest.raises(VenueProtocolError) as info:
         structure(record, JobRecord)
     assert str(info.value) == "JobRecord: expected an integer, got str 'yesterday'"
-    record["prev"] = "0x" + "ab" * 32
-    with pytest.raises(VenueProtocolError, match="expected a JSON object for JobRecord"):
-        structure(record, JobRecord)
+
+
+def test_a_prev_that_is_a_hash_not_a_record_is_kept_as_an_unknown_field() -> None:
+    # COG-8 describes ``prev`` as the hash of the previous record; 0.1 venues nest it.
+    record = {"id": "ab", "status": "STARTED", "prev": "0x" + "ab" * 32}
+    job = structure(record, JobRecord)
+    assert job.prev is None
+    assert job.extra == {"prev": "0x" + "ab" * 32}
+    assert unstructure(job) == record
+    nested = {"id": "ab", "status": "COMPLETE", "prev": record}
+    assert structure(nested, JobRecord).prev == job
 
 
 def test_the_converter_is_one_shared_object() -> None:
