@@ -1,0 +1,79 @@
+"""The venue-level asset store: metadata kept as the exact text the client sent, ids that
+are stable hashes of the parsed metadata (venue-api.md §3.2, §5).
+
+The real venue hashes a CAD3 encoding the simulator cannot reproduce; §5.1 allows any
+stable scheme as long as the SDK never derives ids itself. Here an id is the SHA3-256 of
+the metadata re-serialised canonically (sorted keys, compact), so key order, whitespace
+and escape spelling do not matter while ``1`` and ``1.0`` still differ, as on the venue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from covia_proto.testing.wire import parse_hex, parse_json
+
+__all__ = ["Asset", "AssetStore", "NotAnObject", "asset_id", "content_sha256"]
+
+
+class NotAnObject(ValueError):
+    """Metadata that is valid JSON but not an object (the venue answers a 500)."""
+
+
+def asset_id(metadata: Any) -> str:
+    canonical = json.dumps(metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha3_256(canonical.encode()).hexdigest()
+
+
+def content_sha256(metadata: dict[str, Any]) -> str | None:
+    """``content.sha256`` as bare lower-case hex, or None if it is not a valid hash."""
+    content = metadata.get("content")
+    sha = content.get("sha256") if isinstance(content, dict) else None
+    parsed = parse_hex(sha) if isinstance(sha, str) else None
+    return parsed if parsed is not None and len(parsed) == 64 else None
+
+
+@attrs.frozen
+class Asset:
+    id: str
+    text: str  # exactly as submitted; served back verbatim
+    metadata: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return "operation" if isinstance(self.metadata.get("operation"), dict) else "data"
+
+
+class AssetStore:
+    def __init__(self) -> None:
+        self._assets: dict[str, Asset] = {}
+
+    def register(self, text: str) -> str:
+        """Store metadata text (strict JSON); the latest text wins for equal ids.
+
+        Raises ``BadJson`` for text that does not parse and ``NotAnObject`` otherwise.
+        """
+        metadata = parse_json(text.encode())
+        if not isinstance(metadata, dict):
+            raise NotAnObject(f"asset metadata must be an object, not {type(metadata).__name__}")
+        ident = asset_id(metadata)
+        self._assets[ident] = Asset(ident, text, metadata)
+        return ident
+
+    def get(self, ident: str) -> Asset | None:
+        return self._assets.get(ident)
+
+    def ids(self) -> list[str]:
+        """All ids, ordered by id bytes (= by hex string), as the venue lists them."""
+        return sorted(self._assets)
+
+    def __len__(self) -> int:
+        return len(self._assets)
+
+    def __iter__(self) -> Iterator[Asset]:
+        return (self._assets[ident] for ident in self.ids())

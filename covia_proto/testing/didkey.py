@@ -1,0 +1,98 @@
+"""The simulated venue's identity: a ``did:key`` made from a seeded key, and the DID
+documents the venue serves (venue-api.md §3.8, §6.1).
+
+The key is 32 seeded random bytes that merely look like an Ed25519 public key: the
+simulator signs nothing, so no real key pair is needed.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Final
+
+__all__ = [
+    "asset_did_document",
+    "b58encode",
+    "did_key",
+    "multikey",
+    "user_did_document",
+    "venue_did_document",
+]
+
+_ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_ED25519_PUB: Final = b"\xed\x01"  # multicodec prefix of an Ed25519 public key
+
+
+def b58encode(data: bytes) -> str:
+    """Bitcoin base58 (base58btc), leading zero bytes kept as ``1``."""
+    number = int.from_bytes(data, "big")
+    digits = []
+    while number:
+        number, rest = divmod(number, 58)
+        digits.append(_ALPHABET[rest])
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    return "1" * zeros + "".join(reversed(digits))
+
+
+def multikey(public_key: bytes) -> str:
+    """The bare multibase form ``z6Mk…`` of an Ed25519 public key."""
+    if len(public_key) != 32:
+        raise ValueError("an Ed25519 public key has 32 bytes")
+    return "z" + b58encode(_ED25519_PUB + public_key)
+
+
+def did_key(seed: int) -> str:
+    """A stable ``did:key`` for a simulator seed."""
+    # A separate generator keeps the venue identity independent of job ids.
+    key = random.Random(f"venue-key:{seed}").randbytes(32)
+    return "did:key:" + multikey(key)
+
+
+def _key_of(did: str) -> str:
+    """The multikey a venue DID names; a configured non-key DID still needs one."""
+    if did.startswith("did:key:"):
+        return did.removeprefix("did:key:")
+    return multikey(random.Random(f"venue-key:{did}").randbytes(32))
+
+
+def venue_did_document(did: str, service_endpoint: str) -> dict[str, Any]:
+    """``/.well-known/did.json``: one Multikey method used for every relationship."""
+    key = _key_of(did)
+    key_id = f"{did}#{key}"
+    return {
+        "id": did,
+        "@context": "https://www.w3.org/ns/did/v1",
+        "verificationMethod": [
+            {"id": key_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key}
+        ],
+        "authentication": [key_id],
+        "assertionMethod": [key_id],
+        "capabilityDelegation": [key_id],
+        "capabilityInvocation": [key_id],
+        "service": [{"type": "Covia.API.v1", "serviceEndpoint": service_endpoint}],
+    }
+
+
+def asset_did_document(did: str, asset: str) -> dict[str, Any]:
+    """``/a/{id}/did.json``: the venue answers for any id without checking it."""
+    return {"@context": "https://www.w3.org/ns/did/v1", "id": f"{did}/a/{asset}"}
+
+
+def user_did_document(venue_did: str, user_did: str) -> dict[str, Any]:
+    """``/u/{id}/did.json``: the venue vouches for its user with the venue's own key."""
+    key_id = f"{user_did}#venue-key"
+    return {
+        "@context": "https://www.w3.org/ns/did/v1",
+        "id": user_did,
+        "controller": venue_did,
+        "verificationMethod": [
+            {
+                "id": key_id,
+                "type": "Multikey",
+                "controller": venue_did,
+                "publicKeyMultibase": _key_of(venue_did),
+            }
+        ],
+        "authentication": [key_id],
+        "assertionMethod": [key_id],
+    }
