@@ -164,9 +164,16 @@ class SSEParser:
         self._ready.clear()
         return ready
 
-    def end_of_stream(self) -> None:
+    def end_of_stream(self) -> bool:
         """The stream closed. An event not ended by a blank line is discarded, as the
-        standard requires; events already dispatched can still be taken."""
+        standard requires; events already dispatched can still be taken.
+
+        Returns whether anything was discarded: a stream that ends mid-event was cut
+        off, which a caller may want to tell from a stream that ended cleanly.
+        """
+        cut_off = bool(
+            self._partial or self._data or self._event_type or self._block_retry is not None
+        )
         self._closed = True
         self._partial.clear()
         self._partial_len = 0
@@ -176,6 +183,7 @@ class SSEParser:
         self._data_size = 0
         self._event_type = ""
         self._block_retry = None
+        return cut_off
 
     def _fail(self, message: str) -> NoReturn:
         self._failure = message

@@ -90,10 +90,10 @@ def _stream_once(
         try:
             chunk: bytes = yield ReadChunk(opened.handle, timeout=left)
             ended = not chunk
-            if ended:
-                parser.end_of_stream()
-            else:
+            if not ended:
                 parser.receive_data(chunk)
+            elif parser.end_of_stream():
+                raise VenueProtocolError("event stream ended in the middle of an event")
         except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
             yield CloseStream(opened.handle)
             if isinstance(exc, CoviaTimeoutError):
@@ -105,8 +105,11 @@ def _stream_once(
                 logger.debug("job %s event stream idle; reopening", watch.job_id)
                 return False
             watch.failures += 1
-            if watch.failures > context.retry.max_attempts:
-                raise
+            if watch.failures >= context.retry.max_attempts:
+                # A stream that keeps breaking is worse than none: poll instead.
+                logger.debug("job %s event stream keeps breaking (%s); polling", watch.job_id, exc)
+                context.features.events = False
+                return True
             logger.debug("job %s event stream broke (%s); reopening", watch.job_id, exc)
             return False
         for event in parser.events():
@@ -125,12 +128,12 @@ def _stream_once(
                 yield CloseStream(opened.handle)
                 return False
     yield CloseStream(opened.handle)
-    if seen <= 1:
-        # The stream closed right after its snapshot (or sent nothing): it cannot be
-        # followed, only polled.
+    if seen == 1:
+        # The stream closed right after its snapshot: it cannot be followed, only polled.
         context.features.events = False
-        return True
-    return False
+    # An empty stream is what a working one sends for a job that already finished
+    # (venue-api.md §3.6): poll this time, without deciding for the connection.
+    return seen <= 1
 
 
 def _is_event_stream(head: ResponseHead) -> bool:

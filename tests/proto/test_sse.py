@@ -430,7 +430,7 @@ TOKENS = [
 
 field_names = st.sampled_from(["data", "event", "id", "retry", "foo", "", "Data", "data "])
 values = st.one_of(
-    st.text(st.characters(exclude_characters="\r\n"), max_size=12),
+    st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=12),
     st.integers(0, 10**6).map(str),
 )
 
@@ -535,3 +535,16 @@ def test_arbitrary_bytes_raise_only_covia_errors(
         assert isinstance(event.data, str)
         with contextlib.suppress(CoviaError):
             event.json()
+
+
+def test_end_of_stream_says_whether_an_event_was_cut_off() -> None:
+    clean = SSEParser()
+    clean.receive_data(b"event: job-update\ndata: {}\n\n")
+    assert clean.end_of_stream() is False
+    cut = SSEParser()
+    cut.receive_data(b'event: job-update\ndata: {}\n\nevent: job-update\ndata: {"id"')
+    assert cut.end_of_stream() is True
+    assert [e.event for e in cut.events()] == ["job-update"]
+    comment_only = SSEParser()
+    comment_only.receive_data(b": keep-alive\n")
+    assert comment_only.end_of_stream() is False

@@ -187,3 +187,23 @@ def test_an_idle_stream_past_the_deadline_is_a_timeout():
     with pytest.raises(CoviaTimeoutError, match="did not settle"):
         driver.run(wait_for_job(context(), JOB, timeout=5))
     assert driver.calls == [("GET", SSE_URL)]
+
+
+def test_a_stream_cut_off_mid_event_is_reopened_not_given_up_for_polling():
+    record = sse_event(job("STARTED"))
+    cut = sse_stream(record, sse_event(job("STARTED", updated=2))[:25])
+    done = sse_stream(sse_event(job("COMPLETE", updated=3)))
+    driver = ScriptedDriver([cut, done])
+    ctx = context()
+    assert driver.run(wait_for_job(ctx, JOB)).status == JobStatus.COMPLETE
+    assert driver.calls == [("GET", SSE_URL)] * 2
+    assert ctx.features.events is not False
+
+
+def test_a_stream_that_keeps_breaking_is_given_up_for_polling():
+    broken = [sse_stream(sse_event(job("STARTED"))[:20]) for _ in range(4)]
+    driver = ScriptedDriver([*broken, job_response("COMPLETE")])
+    ctx = context()
+    assert driver.run(wait_for_job(ctx, JOB)).status == JobStatus.COMPLETE
+    assert driver.calls == [("GET", SSE_URL)] * 4 + [("GET", JOB_URL)]
+    assert ctx.features.events is False
