@@ -3,8 +3,10 @@ an address and a flow context."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Mapping
+from typing import Final
 
 import attrs
 
@@ -16,6 +18,9 @@ from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
 from covia_proto.http import make_headers
 
 __all__ = ["connection_context", "relocated"]
+
+# The documentation promises DEBUG records for connections: which venue, where.
+_log: Final = logging.getLogger("covia.connect")
 
 
 def connection_context(
@@ -44,6 +49,10 @@ def connection_context(
     endpoint = Endpoint(where.base_url, auth=auth or NoAuth(), headers=make_headers(headers or {}))
     context = VenueContext(
         endpoint, retry=retry or RetryPolicy(), poll=poll or PollPolicy(), rand=random.random
+    )
+    # The scheme by name only: a user's own Auth may show its secret in its repr.
+    _log.debug(
+        "connecting to %s at %s (auth: %s)", address, where.base_url, type(endpoint.auth).__name__
     )
     return where, context
 

@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-import tempfile
 from collections.abc import AsyncIterable, Iterable
 from typing import IO, Any
 
 from covia_proto.errors import CoviaUsageError
 
-__all__ = ["AtomicFile", "Destination", "split_upload"]
+__all__ = ["AtomicFile", "Destination", "check_writable", "split_upload"]
 
 Destination = str | os.PathLike[str] | IO[bytes]
 
 
 class AtomicFile:
     """Writes content next to ``path`` and moves it into place only when ``commit`` is
-    called, so a failed or tampered download never leaves a partial file behind."""
+    called, so a failed or tampered download never leaves a partial file behind.
+
+    The file gets the permissions any new file would (``0o666`` less the umask), not
+    the owner-only ones of ``tempfile.mkstemp``.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         folder = os.path.dirname(os.path.abspath(self.path))
-        fd, self._temp = tempfile.mkstemp(prefix=".covia-", suffix=".part", dir=folder)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        while True:
+            name = f".covia-{os.urandom(6).hex()}.part"
+            self._temp = os.path.join(folder, name)
+            try:
+                fd = os.open(self._temp, flags, 0o666)
+            except FileExistsError:
+                continue
+            break
         self._file = os.fdopen(fd, "wb")
 
     def write(self, chunk: bytes) -> None:
@@ -38,6 +50,17 @@ class AtomicFile:
             os.unlink(self._temp)
 
 
+def _is_text(stream: Any) -> bool:
+    mode = getattr(stream, "mode", "b")
+    return isinstance(stream, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode)
+
+
+def check_writable(destination: Any) -> None:
+    """Refuse a download destination opened in text mode, before any request."""
+    if _is_text(destination):
+        raise CoviaUsageError("open the file in binary mode ('wb') to download into it")
+
+
 def split_upload(data: Any) -> tuple[bytes, object]:
     """Content as the upload flow takes it: ``(bytes, None)`` for bytes-like data, or
     ``(b"", stream)`` for a binary file object or an iterable of byte chunks."""
@@ -48,8 +71,7 @@ def split_upload(data: Any) -> tuple[bytes, object]:
             "content must be bytes, a binary file or chunks of bytes; encode text first"
         )
     if hasattr(data, "read"):
-        mode = getattr(data, "mode", "b")
-        if isinstance(mode, str) and "b" not in mode:
+        if _is_text(data):
             raise CoviaUsageError("open the file in binary mode ('rb') to upload it")
         return b"", data
     if isinstance(data, Iterable | AsyncIterable):

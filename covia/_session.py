@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, TypeVar
 
 from covia._driver import SyncDriver
@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 class SyncSession:
     """Runs flows for one venue connection. Safe to share between threads: flows hold
-    their own state, and the driver's session pools connections per thread."""
+    their own state, and the driver's connection pool is thread-safe."""
 
     def __init__(self, context: VenueContext, driver: SyncDriver, *, owns_driver: bool) -> None:
         self.context = context
@@ -34,7 +34,9 @@ class SyncSession:
     def call(self, call: Call[T]) -> T:
         return drive(send(self.context, call), self.driver.perform)
 
-    def iterate(self, flow: Flow[Any], outcome: Outcome | None = None) -> Iterator[Any]:
+    def iterate(
+        self, flow: Flow[Any], outcome: Outcome | None = None
+    ) -> Generator[Any, None, None]:
         return iterate(flow, self.driver.perform, outcome)
 
     def close(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from covia._views import AssetView, asset_metadata
@@ -45,7 +45,7 @@ class Asset(AssetView):
             asset_id, verify=verify, expected_sha256=self._declared_hash()
         )
 
-    def iter_content(self, *, verify: bool = True) -> Iterator[bytes]:
+    def iter_content(self, *, verify: bool = True) -> Generator[bytes, None, None]:
         venue, asset_id = self._bound()
         return venue.iter_asset_content(
             asset_id, verify=verify, expected_sha256=self._declared_hash()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from covia._views import JobView
@@ -70,9 +70,10 @@ class Job(JobView):
         """Drop the job from the venue's live set (its record stays readable)."""
         self._session.call(jobs.delete_job(self._session.context.endpoint, self.id))
 
-    def stream(self) -> Iterator[ServerSentEvent]:
+    def stream(self) -> Generator[ServerSentEvent, None, None]:
         """The job's events (``.event``, ``.data``) until it finishes; from the venue's
-        event stream, or made from polling where the venue has none."""
+        event stream, or made from polling where the venue has none. Leaving early
+        closes the stream (``close()`` it, or let it go)."""
         outcome = Outcome()
         yield from self._session.iterate(follow_job(self._session.context, self.id), outcome)
         if isinstance(outcome.value, JobRecord):

@@ -3,17 +3,19 @@ protocol core to the connection's driver."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Generator, Iterable, Mapping
 from types import TracebackType
 from typing import IO, Any
 
-from covia._files import AtomicFile, Destination, split_upload
+from covia._files import AtomicFile, Destination, check_writable, split_upload
 from covia._session import SyncSession
 from covia.asset import Asset
 from covia.job import Job
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
+from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.assets import (
     ContentDownload,
     download_content,
@@ -151,9 +153,10 @@ class Venue:
 
     def iter_asset_content(
         self, asset_id: str, *, verify: bool = True, expected_sha256: str | None = None
-    ) -> Iterator[bytes]:
+    ) -> Generator[bytes, None, None]:
         """The content in chunks as they arrive; its SHA-256 is checked against the
-        metadata, and a mismatch raises ``ContentHashError`` after the last chunk."""
+        metadata, and a mismatch raises ``ContentHashError`` after the last chunk.
+        Leaving early closes the response (``close()`` it, or let it go)."""
         flow = download_content(
             self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
         )
@@ -180,13 +183,17 @@ class Venue:
         )
         outcome = Outcome()
         if hasattr(destination, "write"):
-            for chunk in self._session.iterate(flow, outcome):
-                destination.write(chunk)
+            check_writable(destination)
+            # Closed at once however the loop ends (a failing write included).
+            with contextlib.closing(self._session.iterate(flow, outcome)) as chunks:
+                for chunk in chunks:
+                    destination.write(chunk)
         else:
             target = AtomicFile(destination)
             try:
-                for chunk in self._session.iterate(flow, outcome):
-                    target.write(chunk)
+                with contextlib.closing(self._session.iterate(flow, outcome)) as chunks:
+                    for chunk in chunks:
+                        target.write(chunk)
             except BaseException:
                 target.discard()
                 raise
@@ -204,6 +211,8 @@ class Venue:
         """Upload content from bytes, a binary file or an iterable of chunks; returns
         the SHA-256 the venue stored it under (it checks it against the metadata)."""
         body, stream = split_upload(data)
+        if isinstance(stream, AsyncIterable) and not isinstance(stream, Iterable):
+            raise CoviaUsageError("the sync API uploads bytes, a file or chunks, not async chunks")
         flow = upload_content(
             self._session.context, asset_id, body, stream=stream, content_type=content_type
         )

@@ -66,8 +66,8 @@ class RequestsDriver:
             raise CoviaUsageError(f"timeout must be positive, not {timeout!r}")
         self._owns_session = session is None
         self.session = session if session is not None else requests.Session()
-        if verify is not None:
-            self.session.verify = verify
+        # Given per request, so that a caller's session is left as it was.
+        self.verify = verify
         self.timeout = timeout
 
     # -- effects ------------------------------------------------------------------------
@@ -76,7 +76,7 @@ class RequestsDriver:
         if isinstance(effect, Send):
             return self._send(effect.request, effect.timeout, effect.body_stream)
         if isinstance(effect, ReadChunk):
-            return self._read(effect.handle)
+            return self._read(effect.handle, effect.timeout)
         if isinstance(effect, OpenStream):
             return self._open(effect.request, effect.timeout)
         if isinstance(effect, CloseStream):
@@ -103,6 +103,7 @@ class RequestsDriver:
                 headers=dict(request.headers),
                 data=body,
                 timeout=self._timeout(limit),
+                verify=self.verify,
                 allow_redirects=False,
                 stream=stream,
             )
@@ -125,9 +126,10 @@ class RequestsDriver:
         head = ResponseHead(response.status_code, tuple(response.headers.items()))
         return OpenedStream(head, _Stream(response, request.info))
 
-    def _read(self, handle: object) -> bytes:
+    def _read(self, handle: object, limit: float | None) -> bytes:
         assert isinstance(handle, _Stream)
         try:
+            _limit_read(handle.response, self._timeout(limit))
             return bytes(handle.response.raw.read1(CHUNK_SIZE, decode_content=True))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.response.close()
@@ -136,6 +138,19 @@ class RequestsDriver:
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
+
+
+def _limit_read(response: requests.Response, seconds: float) -> None:
+    """Bound the next read of an open body to ``seconds``. urllib3 sets the read timeout
+    once, when the head arrives; a flow's deadline shrinks as it reads (a job's event
+    stream), so each read gets its own."""
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is None:
+        # After a "Connection: close" head, only the body's reader holds the socket.
+        reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 def _translate(exc: BaseException, info: RequestInfo) -> Exception:

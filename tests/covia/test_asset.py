@@ -1,0 +1,109 @@
+"""``covia.asset``: an ``Asset`` as metadata to register, and bound to a venue."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pathlib
+
+import pytest
+
+from covia import Asset, CoviaUsageError, Job
+from covia.models import AssetDocument
+from covia_proto.endpoints import assets
+from tests.covia.helpers import ECHO, Harness, memory_venue
+
+
+def test_unregistered_asset_holds_metadata() -> None:
+    asset = Asset(
+        {"name": "My Dataset", "description": "d", "content": {"contentType": "text/csv"}}
+    )
+    assert asset.name == "My Dataset"
+    assert asset.description == "d"
+    assert asset.content_type == "text/csv"
+    assert asset.metadata["content"] == {"contentType": "text/csv"}
+    assert not asset.is_registered
+    assert asset.is_artifact
+    assert not asset.is_operation
+    assert repr(asset) == "<Asset (unregistered) 'My Dataset'>"
+    with pytest.raises(CoviaUsageError):
+        _ = asset.id
+
+
+def test_empty_asset() -> None:
+    asset = Asset()
+    assert asset.metadata == {}
+    assert asset.name is None
+    assert asset.content is None
+    assert asset.content_type is None
+    assert repr(asset) == "<Asset (unregistered)>"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: a.get_content(),
+        lambda a: a.iter_content(),
+        lambda a: a.put_content(b"x"),
+        lambda a: a.download(io.BytesIO()),
+        lambda a: a.invoke({}),
+    ],
+)
+def test_content_and_invoke_need_a_venue(call) -> None:
+    with pytest.raises(CoviaUsageError, match="register it first"):
+        call(Asset({"name": "x"}))
+    with pytest.raises(CoviaUsageError):
+        call(Asset({"name": "x"}, id="ab" * 32))  # an id but no venue
+
+
+def test_malformed_metadata_is_a_usage_error() -> None:
+    with pytest.raises(CoviaUsageError):
+        Asset({"content": "not an object"})
+    with pytest.raises(CoviaUsageError):
+        Asset(["a", "list"])  # type: ignore[arg-type]
+
+
+def test_registered_asset_round_trip(harness: Harness, tmp_path: pathlib.Path) -> None:
+    content = b"name,value\nx,1\n"
+    digest = hashlib.sha256(content).hexdigest()
+    asset = harness.venue.register(
+        Asset({"name": "csv", "content": {"contentType": "text/csv", "sha256": digest}})
+    )
+    assert asset.is_registered
+    assert asset.content is not None
+    assert asset.content.sha256 == digest
+    assert repr(asset) == f"<Asset {asset.id} 'csv'>"
+    assert asset.put_content(content) == digest
+    assert asset.get_content() == content
+    assert b"".join(asset.iter_content()) == content
+    result = asset.download(tmp_path / "a.csv")
+    assert result.verified
+    assert (tmp_path / "a.csv").read_bytes() == content
+    fetched = harness.venue.get_asset(asset.id)
+    assert isinstance(fetched.metadata, dict)
+    assert fetched.metadata == asset.metadata
+
+
+def test_operation_asset_invokes_itself(harness: Harness) -> None:
+    asset_id = harness.venue.get_operation(ECHO).asset
+    assert asset_id is not None
+    echo = harness.venue.get_asset(asset_id)
+    assert echo.is_operation
+    assert not echo.is_artifact
+    job = echo.invoke({"via": "asset"})
+    assert isinstance(job, Job)
+    assert job.wait(timeout=10).output == {"via": "asset"}
+
+
+def test_asset_from_a_document_keeps_its_id() -> None:
+    mem = memory_venue()
+    asset_id = mem.venue.register({"name": "n"}).id
+    document = mem.venue._session.call(
+        assets.get_asset(mem.venue._session.context.endpoint, asset_id)
+    )
+    assert isinstance(document, AssetDocument)
+    asset = Asset(document, id="ignored")
+    assert asset.id == asset_id
+    assert asset.metadata == {"name": "n"}
+    with pytest.raises(CoviaUsageError):
+        asset.get_content()  # not bound to a venue

@@ -1,0 +1,88 @@
+"""``covia._views``: what a job or an asset is, apart from how it talks to a venue."""
+
+from __future__ import annotations
+
+import pytest
+
+from covia._views import AssetView, JobView, asset_metadata
+from covia_proto.errors import CoviaUsageError
+from covia_proto.models import AssetMetadata, JobRecord
+from covia_proto.status import JobStatus
+
+
+class _Job(JobView):
+    def __init__(self, record: JobRecord) -> None:
+        self._record = record
+
+
+class _Asset(AssetView):
+    def __init__(self, metadata: dict[str, object], asset_id: str | None = None) -> None:
+        self._metadata, self._model = asset_metadata(metadata)
+        self._id = asset_id
+
+
+TERMINAL = {"COMPLETE", "FAILED", "CANCELLED", "REJECTED", "TIMEOUT"}
+INTERACTIVE = {"PAUSED", "INPUT_REQUIRED", "AUTH_REQUIRED"}
+
+
+@pytest.mark.parametrize("status", list(JobStatus))
+def test_job_questions_follow_the_status(status: JobStatus) -> None:
+    job = _Job(JobRecord(id="ab" * 16, status=status, output=1, error="e"))
+    assert job.status is status
+    assert job.is_finished == (status.value in TERMINAL)
+    assert job.is_complete == (status is JobStatus.COMPLETE)
+    assert job.needs_input == (status.value in INTERACTIVE)
+    assert repr(job) == f"<_Job {'ab' * 16} {status.value}>"
+
+
+def test_job_fields() -> None:
+    record = JobRecord(id="cd" * 16, status=JobStatus.FAILED, output={"o": 1}, error="boom")
+    job = _Job(record)
+    assert (job.id, job.output, job.error) == ("cd" * 16, {"o": 1}, "boom")
+    assert job.data is record
+
+
+def test_asset_metadata_from_a_mapping_is_copied() -> None:
+    given = {"name": "n", "content": {"contentType": "text/plain"}}
+    data, model = asset_metadata(given)
+    assert data == given
+    assert data is not given
+    assert isinstance(model, AssetMetadata)
+    assert model.name == "n"
+
+
+@pytest.mark.parametrize("bad", [["x"], "text", 3, None])
+def test_asset_metadata_must_be_a_mapping(bad) -> None:
+    with pytest.raises(CoviaUsageError, match="mapping"):
+        asset_metadata(bad)
+
+
+def test_malformed_metadata_is_a_usage_error_not_a_converter_error() -> None:
+    with pytest.raises(CoviaUsageError, match="malformed"):
+        asset_metadata({"content": ["not", "an", "object"]})
+
+
+def test_asset_view_properties() -> None:
+    artifact = _Asset(
+        {
+            "name": "n",
+            "description": "d",
+            "content": {"contentType": "text/csv", "sha256": "00" * 32},
+        },
+        "ef" * 32,
+    )
+    assert artifact.id == "ef" * 32
+    assert artifact.is_registered
+    assert (artifact.name, artifact.description, artifact.content_type) == ("n", "d", "text/csv")
+    assert artifact.content is not None
+    assert artifact.content.sha256 == "00" * 32
+    assert artifact.is_artifact
+    assert not artifact.is_operation
+    assert repr(artifact) == f"<_Asset {'ef' * 32} 'n'>"
+    operation = _Asset({"operation": {"adapter": "test:echo"}})
+    assert operation.is_operation
+    assert not operation.is_artifact
+    assert operation.content_type is None
+    with pytest.raises(CoviaUsageError):
+        _ = operation.id
+    assert repr(operation) == "<_Asset (unregistered)>"
