@@ -47,6 +47,7 @@ EXPECTED = {
         "Timed out",
     ],
     "configuration": ["covia.http DEBUG GET ", "/api/v1/status -> 200"],
+    "async_api": ["Covia Test Venue", "{'prompt': 'hello'}", "[{'x': 1}, {'x': 2}, {'x': 3}]"],
 }
 
 

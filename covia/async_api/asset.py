@@ -1,0 +1,76 @@
+"""``AsyncAsset``: an asset's metadata, and its content when it is bound to a venue
+(async)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Any
+
+from covia._views import AssetView, asset_metadata
+from covia_proto.errors import CoviaUsageError
+from covia_proto.flows.assets import ContentDownload
+from covia_proto.models import AssetDocument
+
+if TYPE_CHECKING:
+    from covia._files import Destination
+    from covia.async_api.job import AsyncJob
+    from covia.async_api.venue import AsyncVenue
+
+__all__ = ["AsyncAsset"]
+
+
+class AsyncAsset(AssetView):
+    """An asset: the async twin of ``covia.Asset``. ``AsyncAsset({...})`` holds metadata
+    to register with ``await venue.register(...)``; assets from a venue (``get_asset``,
+    ``register``) also reach their content, with awaitable methods."""
+
+    def __init__(
+        self,
+        metadata: Mapping[str, Any] | AssetDocument | None = None,
+        *,
+        id: str | None = None,
+        venue: AsyncVenue | None = None,
+    ) -> None:
+        self._metadata, self._model = asset_metadata(metadata if metadata is not None else {})
+        self._id = metadata.id if isinstance(metadata, AssetDocument) else id
+        self._venue = venue
+
+    def _bound(self) -> tuple[AsyncVenue, str]:
+        if self._venue is None or self._id is None:
+            raise CoviaUsageError("this asset is not on a venue yet: register it first")
+        return self._venue, self._id
+
+    async def get_content(self, *, verify: bool = True) -> bytes:
+        """The content's bytes, checked against the metadata's SHA-256."""
+        venue, asset_id = self._bound()
+        return await venue.get_asset_content(
+            asset_id, verify=verify, expected_sha256=self._declared_hash()
+        )
+
+    def iter_content(self, *, verify: bool = True) -> AsyncGenerator[bytes, None]:
+        """The content in chunks as they arrive (an async iterator)."""
+        venue, asset_id = self._bound()
+        return venue.iter_asset_content(
+            asset_id, verify=verify, expected_sha256=self._declared_hash()
+        )
+
+    async def download(self, destination: Destination, *, verify: bool = True) -> ContentDownload:
+        venue, asset_id = self._bound()
+        return await venue.download_asset_content(
+            asset_id, destination, verify=verify, expected_sha256=self._declared_hash()
+        )
+
+    async def put_content(
+        self, data: bytes | IO[bytes] | Iterable[bytes] | AsyncIterable[bytes]
+    ) -> str:
+        """Upload the content (sent with the metadata's content type); returns the SHA-256."""
+        venue, asset_id = self._bound()
+        return await venue.put_asset_content(asset_id, data, content_type=self.content_type)
+
+    async def invoke(self, input: Any = None) -> AsyncJob:
+        """Invoke this asset (an operation) by its id."""
+        venue, asset_id = self._bound()
+        return await venue.invoke(asset_id, input)
+
+    def _declared_hash(self) -> str | None:
+        return self.content.sha256 if self.content is not None else None

@@ -1,0 +1,255 @@
+"""``AsyncVenue``: a connection to one venue (async). Each method hands a flow of the
+protocol core to the connection's driver; the methods mirror ``covia.Venue`` one for
+one, with the same arguments, results and exceptions, and are awaited."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from contextlib import aclosing
+from types import TracebackType
+from typing import IO, Any
+
+from covia._files import AtomicFile, Destination, check_writable, split_upload
+from covia._views import AssetView
+from covia.async_api._session import AsyncSession
+from covia.async_api.asset import AsyncAsset
+from covia.async_api.job import AsyncJob
+from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
+from covia_proto.endpoints.base import Endpoint
+from covia_proto.errors import CoviaUsageError
+from covia_proto.flows.assets import (
+    ContentDownload,
+    download_content,
+    register_asset,
+    upload_content,
+)
+from covia_proto.flows.discovery import fetch_venue_did
+from covia_proto.flows.paging import list_all_assets, list_all_jobs
+from covia_proto.flows.run import run
+from covia_proto.flows.runner import Outcome
+from covia_proto.models import (
+    AgentCard,
+    AssetList,
+    DidDocument,
+    McpDiscovery,
+    OperationInfo,
+    VenueStatus,
+)
+
+__all__ = ["AsyncVenue"]
+
+
+class AsyncVenue:
+    """A venue: its assets, operations and jobs, and its discovery documents (async).
+
+    Made by ``AsyncGrid.connect``. Use it with ``async with``, or ``await
+    venue.close()``. Any number of tasks may use one ``AsyncVenue`` at once.
+
+    The venue's DID needs a request, so it is ``await venue.get_did()`` (fetched once,
+    then remembered); after that the ``did`` property gives it without I/O.
+    """
+
+    def __init__(self, session: AsyncSession, *, address: str) -> None:
+        self._session = session
+        self.address = address
+        self._did: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The venue's base URL (its API lives under ``/api/v1``)."""
+        return self._session.context.endpoint.base_url
+
+    def __repr__(self) -> str:
+        return f"<AsyncVenue {self.base_url}>"
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the connection (a session or driver passed to ``connect`` stays open)."""
+        await self._session.aclose()
+
+    async def aclose(self) -> None:
+        """The same as ``close`` (for ``contextlib.aclosing``)."""
+        await self._session.aclose()
+
+    async def __aenter__(self) -> AsyncVenue:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._session.aclose()
+
+    @property
+    def _endpoint(self) -> Endpoint:
+        return self._session.context.endpoint
+
+    # -- status and discovery -----------------------------------------------------------
+
+    async def status(self) -> VenueStatus:
+        return await self._session.call(status.get_status(self._endpoint))
+
+    async def did_document(self) -> DidDocument:
+        """The venue's DID document (``/.well-known/did.json``)."""
+        return await self._session.call(discovery.get_did_document(self._endpoint))
+
+    async def get_did(self) -> str:
+        """The venue's DID, fetched once and then remembered (see ``did``)."""
+        if self._did is None:
+            self._did = await self._session.run(fetch_venue_did(self._session.context))
+        return self._did
+
+    @property
+    def did(self) -> str:
+        """The venue's DID once ``await venue.get_did()`` has fetched it; before that, a
+        ``CoviaUsageError`` (a property cannot wait for the network)."""
+        if self._did is None:
+            raise CoviaUsageError("the venue's DID is not fetched yet: await venue.get_did()")
+        return self._did
+
+    async def mcp_discovery(self) -> McpDiscovery:
+        return await self._session.call(discovery.get_mcp_discovery(self._endpoint))
+
+    async def agent_card(self) -> AgentCard:
+        return await self._session.call(discovery.get_agent_card(self._endpoint))
+
+    # -- operations and jobs ------------------------------------------------------------
+
+    async def list_operations(self) -> list[OperationInfo]:
+        found: tuple[OperationInfo, ...] = await self._session.call(
+            operations.list_operations(self._endpoint)
+        )
+        return list(found)
+
+    async def get_operation(self, name: str) -> OperationInfo:
+        """One operation by catalog name (``v/test/ops/echo``), asset id or DID URL."""
+        return await self._session.call(operations.get_operation(self._endpoint, name))
+
+    async def invoke(self, operation: str, input: Any = None) -> AsyncJob:
+        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``."""
+        result = await self._session.call(jobs.invoke(self._endpoint, operation, input))
+        return AsyncJob(self._session, result.job)
+
+    async def run(self, operation: str, input: Any = None, *, timeout: float | None = None) -> Any:
+        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails)."""
+        flow = run(self._session.context, operation, input, timeout=timeout)
+        return await self._session.run(flow)
+
+    async def list_jobs(self) -> list[str]:
+        """The ids of every job this caller may see, oldest first (all pages)."""
+        return list(await self._session.run(list_all_jobs(self._session.context)))
+
+    async def get_job(self, job_id: str) -> AsyncJob:
+        record = await self._session.call(jobs.get_job(self._endpoint, job_id))
+        return AsyncJob(self._session, record)
+
+    async def delete_job(self, job_id: str) -> None:
+        """Drop a job from the venue's live set (its record stays readable)."""
+        await self._session.call(jobs.delete_job(self._endpoint, job_id))
+
+    # -- assets -------------------------------------------------------------------------
+
+    async def list_assets(self, offset: int | None = None, limit: int | None = None) -> AssetList:
+        """One page of asset ids, with ``total``."""
+        call = assets.list_assets(self._endpoint, offset=offset, limit=limit)
+        return await self._session.call(call)
+
+    async def list_all_assets(self) -> list[str]:
+        """Every asset id the venue lists, across pages."""
+        return list(await self._session.run(list_all_assets(self._session.context)))
+
+    async def get_asset(self, asset_id: str) -> AsyncAsset:
+        document = await self._session.call(assets.get_asset(self._endpoint, asset_id))
+        return AsyncAsset(document, venue=self)
+
+    async def register(self, asset: AssetView | Mapping[str, Any]) -> AsyncAsset:
+        """Register metadata (an ``AsyncAsset``, an ``Asset`` or a dict); returns the
+        asset under the id the venue gave it."""
+        metadata = asset.metadata if isinstance(asset, AssetView) else asset
+        document = await self._session.run(register_asset(self._session.context, metadata))
+        return AsyncAsset(document, venue=self)
+
+    async def iter_asset_content(
+        self, asset_id: str, *, verify: bool = True, expected_sha256: str | None = None
+    ) -> AsyncGenerator[bytes, None]:
+        """The content in chunks as they arrive (an async iterator); its SHA-256 is
+        checked against the metadata, and a mismatch raises ``ContentHashError`` after
+        the last chunk. Close it (``contextlib.aclosing``) to stop early at once."""
+        flow = download_content(
+            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+        )
+        async with aclosing(self._session.iterate(flow)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+
+    async def get_asset_content(
+        self, asset_id: str, *, verify: bool = True, expected_sha256: str | None = None
+    ) -> bytes:
+        flow = download_content(
+            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+        )
+        async with aclosing(self._session.iterate(flow)) as chunks:
+            return b"".join([chunk async for chunk in chunks])
+
+    async def download_asset_content(
+        self,
+        asset_id: str,
+        destination: Destination,
+        *,
+        verify: bool = True,
+        expected_sha256: str | None = None,
+    ) -> ContentDownload:
+        """Stream the content to a path (written whole or not at all) or a binary file.
+        Writes are plain file writes, one chunk at a time."""
+        if hasattr(destination, "write"):
+            check_writable(destination)  # before any request
+        flow = download_content(
+            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+        )
+        outcome = Outcome()
+        async with aclosing(self._session.iterate(flow, outcome)) as chunks:
+            if hasattr(destination, "write"):
+                async for chunk in chunks:
+                    destination.write(chunk)
+            else:
+                target = AtomicFile(destination)
+                try:
+                    async for chunk in chunks:
+                        target.write(chunk)
+                except BaseException:
+                    target.discard()
+                    raise
+                target.commit()
+        result: ContentDownload = outcome.value
+        return result
+
+    async def put_asset_content(
+        self,
+        asset_id: str,
+        data: bytes | IO[bytes] | Iterable[bytes] | AsyncIterable[bytes],
+        *,
+        content_type: str | None = None,
+    ) -> str:
+        """Upload content from bytes, a binary file, or chunks (an iterable or an async
+        iterable of bytes); returns the SHA-256 the venue stored it under (it checks it
+        against the metadata)."""
+        body, stream = split_upload(data)
+        flow = upload_content(
+            self._session.context, asset_id, body, stream=stream, content_type=content_type
+        )
+        return await self._session.run(flow)
+
+    # -- secrets ------------------------------------------------------------------------
+
+    async def list_secrets(self) -> list[str]:
+        """The names of the caller's secrets (values are never returned)."""
+        return list((await self._session.call(secrets.list_secrets(self._endpoint))).items)
+
+    async def set_secret(self, name: str, value: str) -> None:
+        await self._session.call(secrets.put_secret(self._endpoint, name, value))
+
+    async def delete_secret(self, name: str) -> None:
+        await self._session.call(secrets.delete_secret(self._endpoint, name))

@@ -1,0 +1,296 @@
+"""Performing effects with aiohttp: a thin asyncio driver, no protocol logic.
+
+What the driver decides, and why:
+
+* Redirects are never followed (a venue has no reason to redirect an API call, and
+  following one would carry credentials and bodies to wherever it points), and error
+  statuses are returned, never raised (``raise_for_status=False`` on every request,
+  whatever the caller's session says): the core parses them.
+* Retries belong to the core's flows (``RetryPolicy``). aiohttp would silently re-send
+  an idempotent request once when its connection drops; on a session the driver owns
+  that is switched off, so one dropped connection is one failure the flow sees, as
+  under every other driver. A caller's session is used as it is.
+* URLs are sent exactly as the core encoded them (``yarl.URL(..., encoded=True)``), so
+  ``%2F`` in an operation name is never re-quoted or decoded.
+* ``timeout`` bounds connecting and each wait for data; an effect's own ``timeout``
+  can only shorten it, and for ``Send`` it bounds the whole exchange. Waiting for a
+  free connection in the pool is bounded only by an effect's timeout: under load a
+  request queues rather than fails.
+* Streams are read with ``readany``: each ``ReadChunk`` returns what has arrived, so
+  server-sent events reach the flow one by one and memory stays flat.
+* ``open_responses`` counts the responses the driver holds (a ``Send`` in flight, a
+  stream not yet closed); however an effect ends (failure, cancellation), its response
+  is released or closed before the exception leaves ``perform``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from typing import Any, Final
+
+import aiohttp
+import yarl
+
+from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError, RequestInfo
+from covia_proto.flows.effects import (
+    CloseStream,
+    Effect,
+    GetTime,
+    OpenedStream,
+    OpenStream,
+    ReadChunk,
+    Send,
+    Sleep,
+)
+from covia_proto.http import Request, Response, ResponseHead
+
+__all__ = ["CHUNK_SIZE", "DEFAULT_LIMIT", "AiohttpDriver"]
+
+CHUNK_SIZE: Final = 64 * 1024
+DEFAULT_LIMIT: Final = 100
+
+Verify = bool | str | ssl.SSLContext | None
+
+
+class _Stream:
+    """An open response body, handed to the flow as an opaque handle."""
+
+    __slots__ = ("info", "response")
+
+    def __init__(self, response: aiohttp.ClientResponse, info: RequestInfo) -> None:
+        self.response = response
+        self.info = info
+
+
+class AiohttpDriver:
+    """Performs effects over an ``aiohttp.ClientSession``.
+
+    ``session`` is the caller's own (its connector, proxies, cookies and TLS settings
+    are used as they are, and ``aclose`` leaves it open); without one the driver makes
+    a session on first use, inside the running loop, with at most ``limit`` open
+    connections, and ``aclose`` closes it. ``verify`` sets TLS verification: ``None``
+    (the default: verify, or whatever the caller's session does), ``False``, a CA
+    bundle path, or an ``ssl.SSLContext``.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        timeout: float = 30.0,
+        limit: int | None = None,
+        verify: Verify = None,
+    ) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+            raise CoviaUsageError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise CoviaUsageError(f"session must be an aiohttp.ClientSession, not {session!r}")
+        if session is not None and limit is not None:
+            raise CoviaUsageError("limit applies to the driver's own session: set it on yours")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise CoviaUsageError(f"limit must be a positive number of connections, not {limit!r}")
+        self.timeout = float(timeout)
+        self.limit = limit if limit is not None else DEFAULT_LIMIT
+        self._session = session
+        self._owns_session = session is None
+        self._ssl = _ssl_setting(verify)
+        self._held: set[aiohttp.ClientResponse] = set()
+        self._closed = False
+
+    # -- the session --------------------------------------------------------------------
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The session requests go through (made on first use when the driver owns it)."""
+        if self._closed:
+            raise CoviaUsageError("this connection is closed")
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self.limit, limit_per_host=0)
+            session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            # Retries are the core's decision (see the module docs).
+            session._retry_connection = False
+            self._session = session
+        return self._session
+
+    @property
+    def owns_session(self) -> bool:
+        return self._owns_session
+
+    @property
+    def open_responses(self) -> int:
+        """Responses held right now: requests in flight and streams not yet closed."""
+        return len(self._held)
+
+    async def aclose(self) -> None:
+        """Close the streams still open and, if the driver owns it, the session."""
+        for response in list(self._held):
+            response.close()
+        self._held.clear()
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+
+    # -- effects ------------------------------------------------------------------------
+
+    async def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            return await self._send(effect.request, effect.timeout, effect.body_stream)
+        if isinstance(effect, ReadChunk):
+            assert isinstance(effect.handle, _Stream)
+            return await self._read(effect.handle, effect.timeout)
+        if isinstance(effect, OpenStream):
+            return await self._open(effect.request, effect.timeout)
+        if isinstance(effect, CloseStream):
+            assert isinstance(effect.handle, _Stream)
+            self._close(effect.handle.response)
+            return None
+        if isinstance(effect, Sleep):
+            await asyncio.sleep(effect.seconds)
+            return None
+        if isinstance(effect, GetTime):
+            return time.monotonic()
+        raise CoviaUsageError(f"aiohttp driver cannot perform {effect!r}")
+
+    def _limit(self, limit: float | None) -> float:
+        return self.timeout if limit is None else max(0.001, min(self.timeout, limit))
+
+    async def _request(
+        self, request: Request, limit: float | None, data: Any, *, whole: bool
+    ) -> aiohttp.ClientResponse:
+        """Send ``request`` and return once its head has arrived."""
+        each = self._limit(limit)
+        timeout = aiohttp.ClientTimeout(
+            total=max(0.001, limit) if whole and limit is not None else None,
+            sock_connect=each,
+            sock_read=self.timeout if not whole else each,
+        )
+        options: dict[str, Any] = {}
+        if self._ssl is not None:
+            options["ssl"] = self._ssl
+        try:
+            async with _deadline(None if whole else limit):
+                response = await self.session.request(
+                    request.method,
+                    yarl.URL(request.url, encoded=True),
+                    headers=list(request.headers),
+                    data=data,
+                    allow_redirects=False,
+                    raise_for_status=False,
+                    timeout=timeout,
+                    **options,
+                )
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+            raise _translate(exc, request.info) from exc
+        self._held.add(response)
+        return response
+
+    async def _send(self, request: Request, limit: float | None, body_stream: object) -> Response:
+        data: Any = _upload(body_stream) if body_stream is not None else (request.body or None)
+        response = await self._request(request, limit, data, whole=True)
+        try:
+            body = await response.read()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise _translate(exc, request.info) from exc
+        finally:
+            self._close(response)
+        return Response(response.status, tuple(response.headers.items()), body)
+
+    async def _open(self, request: Request, limit: float | None) -> OpenedStream:
+        response = await self._request(request, limit, request.body or None, whole=False)
+        head = ResponseHead(response.status, tuple(response.headers.items()))
+        return OpenedStream(head, _Stream(response, request.info))
+
+    async def _read(self, handle: _Stream, limit: float | None) -> bytes:
+        response = handle.response
+        if response not in self._held:
+            raise CoviaUsageError("read from a stream that is closed")
+        try:
+            async with _deadline(limit):
+                return await response.content.readany()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            self._close(response)
+            raise _translate(exc, handle.info) from exc
+        except BaseException:
+            self._close(response)  # cancelled mid-read: the body is half-read
+            raise
+
+    def _close(self, response: aiohttp.ClientResponse) -> None:
+        # release() keeps a connection whose body was read to the end; anything else
+        # is closed, so no half-read body is ever handed to another request.
+        if response.content.at_eof():
+            response.release()
+        else:
+            response.close()
+        self._held.discard(response)
+
+
+@contextlib.asynccontextmanager
+async def _deadline(seconds: float | None) -> AsyncIterator[None]:
+    if seconds is None:
+        yield
+        return
+    async with asyncio.timeout(max(0.001, seconds)):
+        yield
+
+
+def _ssl_setting(verify: Verify) -> bool | ssl.SSLContext | None:
+    if verify is None or isinstance(verify, bool | ssl.SSLContext):
+        return verify
+    if isinstance(verify, str):
+        try:
+            return ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as exc:
+            raise CoviaUsageError(f"cannot load CA bundle {verify!r}: {exc}") from None
+    raise CoviaUsageError(f"verify must be a bool, a CA bundle path or an SSLContext: {verify!r}")
+
+
+async def _upload(source: object) -> AsyncIterator[bytes]:
+    """A streamed upload as aiohttp sends it: an async iterator of byte chunks."""
+    if isinstance(source, AsyncIterable):
+        async for chunk in source:
+            yield _chunk(chunk)
+    elif hasattr(source, "read"):
+        # File reads stay synchronous, one chunk at a time (local files are fast).
+        while chunk := source.read(CHUNK_SIZE):
+            yield _chunk(chunk)
+    elif isinstance(source, Iterable):
+        for chunk in source:
+            yield _chunk(chunk)
+    else:
+        raise CoviaUsageError(f"cannot upload {type(source).__name__}")
+
+
+def _chunk(chunk: object) -> bytes:
+    if not isinstance(chunk, bytes | bytearray | memoryview):
+        raise CoviaUsageError(f"upload chunks must be bytes, not {type(chunk).__name__}")
+    return bytes(chunk)
+
+
+def _translate(exc: BaseException, info: RequestInfo) -> Exception:
+    """The core's exception for an aiohttp/asyncio failure."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return CoviaTimeoutError("timed out connecting", request=info)
+    if isinstance(exc, TimeoutError):  # SocketTimeoutError, total, effect caps
+        return CoviaTimeoutError("timed out waiting for the venue", request=info)
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return CoviaConnectionError(f"TLS failed: {_reason(exc)}", request=info, sent=False)
+    if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError | ValueError):
+        return CoviaUsageError(f"invalid request: {_reason(exc)}", request=info)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, DNS, unreachable
+        return CoviaConnectionError(f"connection failed: {_reason(exc)}", request=info, sent=False)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return CoviaConnectionError(f"connection broke mid-response: {_reason(exc)}", request=info)
+    return CoviaConnectionError(f"connection failed: {_reason(exc)}", request=info)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 200 else text[:197] + "..."

@@ -1,0 +1,192 @@
+"""``covia.async_api.grid``: ``AsyncGrid.connect`` awaited or entered, by URL and by
+did:web, its arguments, who owns the aiohttp session, and that the async shell never
+imports an I/O library it was not asked for."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import aiohttp
+import pytest
+
+from covia import CoviaConnectionError, CoviaUsageError
+from covia.async_api import AsyncGrid, AsyncVenue, AsyncVenueConnection
+from covia.auth import BearerAuth
+from covia_aiohttp import AiohttpDriver
+from covia_proto.did import url_to_did_web
+from tests.async_api.conftest import Served
+from tests.async_api.helpers import ECHO, memory_venue
+
+pytestmark = pytest.mark.asyncio
+
+
+def _driver(venue: AsyncVenue) -> AiohttpDriver:
+    driver = venue._session.driver
+    assert isinstance(driver, AiohttpDriver)
+    return driver
+
+
+async def test_async_with_connects_and_closes_its_own_session(served: Served) -> None:
+    async with AsyncGrid.connect(served.url) as venue:
+        assert isinstance(venue, AsyncVenue)
+        assert (await venue.status()).name == "Covia Test Venue"
+        assert await venue.run(ECHO, {"prompt": "hello"}) == {"prompt": "hello"}
+        driver = _driver(venue)
+        session = driver.session
+        assert driver.owns_session
+    assert session.closed
+
+
+async def test_await_connects_and_close_closes(served: Served) -> None:
+    venue = await AsyncGrid.connect(served.url)
+    try:
+        assert venue.base_url == served.url
+        assert (await venue.status()).did == served.simulator.did
+    finally:
+        await venue.close()
+    assert _driver(venue)._closed
+    with pytest.raises(CoviaUsageError):
+        await venue.status()
+
+
+async def test_a_venue_is_its_own_async_context_manager(plain_served: Served) -> None:
+    venue = await AsyncGrid.connect(plain_served.url)
+    async with venue as same:
+        assert same is venue
+        await venue.status()
+    assert _driver(venue)._closed
+
+
+async def test_a_did_web_is_resolved_when_awaited(plain_served: Served) -> None:
+    did = url_to_did_web(plain_served.url)
+    connecting = AsyncGrid.connect(did)
+    assert isinstance(connecting, AsyncVenueConnection)
+    async with connecting as venue:
+        assert venue.address == did
+        assert venue.base_url == plain_served.url
+        assert (await venue.status()).name == "Covia Test Venue"
+
+
+async def test_an_unreachable_did_web_fails_and_closes_the_driver(plain_served: Served) -> None:
+    # A port nobody listens on: the venue is gone.
+    async with AsyncGrid.connect(plain_served.url) as venue:
+        pass
+    dead = plain_served.url.rsplit(":", 1)[0] + ":1"
+    with pytest.raises(CoviaConnectionError) as caught:
+        await AsyncGrid.connect(url_to_did_web(dead), timeout=2)
+    assert caught.value.sent is False
+    assert venue is not None
+
+
+async def test_a_callers_session_is_used_and_left_open(plain_served: Served) -> None:
+    seen: list[str] = []
+
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: object, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        seen.append(str(params.url))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        async with AsyncGrid.connect(plain_served.url, session=session) as venue:
+            await venue.status()
+            assert not _driver(venue).owns_session
+        assert not session.closed
+        assert seen == [f"{plain_served.url}/api/v1/status"]
+        # Still usable by its owner.
+        async with session.get(f"{plain_served.url}/api/v1/status") as response:
+            assert response.status == 200
+
+
+async def test_headers_and_auth_go_with_every_request() -> None:
+    mem = await memory_venue(headers={"X-Tenant": "acme"}, auth=BearerAuth("t0ken"))
+    await mem.venue.status()
+    await mem.venue.invoke(ECHO, 1)
+    for request in mem.driver.requests:
+        assert request.header("X-Tenant") == "acme"
+        assert request.header("Authorization") == "Bearer t0ken"
+
+
+async def test_a_limit_caps_the_sdks_own_connections(plain_served: Served) -> None:
+    async with AsyncGrid.connect(plain_served.url, limit=3) as venue:
+        await venue.status()
+        connector = _driver(venue).session.connector
+        assert connector is not None
+        assert connector.limit == 3
+
+
+@pytest.mark.parametrize(
+    ("address", "options", "match"),
+    [
+        (42, {}, "URL or DID"),
+        ("ftp://venue.example", {}, "ftp"),
+        ("https://venue.example", {"timeout": 0}, "timeout"),
+        ("https://venue.example", {"timeout": True}, "timeout"),
+        ("https://venue.example", {"auth": "token"}, "auth"),
+        ("https://venue.example", {"headers": {"X": 1}}, "headers"),
+        ("https://venue.example", {"limit": 0}, "limit"),
+        ("https://venue.example", {"verify": 3}, "verify"),
+    ],
+)
+async def test_bad_arguments_are_usage_errors(address, options, match) -> None:
+    # Argument errors are raised when connect() is called or awaited, before any I/O.
+    with pytest.raises(CoviaUsageError, match=match):
+        await AsyncGrid.connect(address, **options)
+
+
+async def test_driver_excludes_session_verify_and_limit() -> None:
+    mem = await memory_venue()
+    async with aiohttp.ClientSession() as session:
+        for options in ({"session": session}, {"verify": False}, {"limit": 5}):
+            with pytest.raises(CoviaUsageError, match="configure your driver"):
+                AsyncGrid.connect("http://venue.test", driver=mem.driver, **options)
+        with pytest.raises(CoviaUsageError, match="limit"):
+            AsyncGrid.connect("http://venue.test", session=session, limit=5)
+    with pytest.raises(CoviaUsageError, match="async driver"):
+        AsyncGrid.connect("http://venue.test", driver=object())  # type: ignore[arg-type]
+
+
+async def test_a_connection_is_used_once() -> None:
+    mem = await memory_venue()
+    connecting = AsyncGrid.connect("http://venue.test", driver=mem.driver)
+    venue = await connecting
+    with pytest.raises(CoviaUsageError, match="used already"):
+        await connecting
+    await venue.close()
+    assert not mem.driver.closed_driver  # the caller's driver is theirs to close
+    assert "venue.test" in repr(connecting)
+
+
+async def test_the_shell_imports_no_io_library_and_runs_under_trio() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        import trio
+        from covia.async_api import AsyncGrid
+        from covia_proto.testing.memory import AsyncMemoryDriver
+        from covia_proto.testing.pytest_plugin import FakeClock
+        from covia_proto.testing.simulator import VenueSimulator
+
+        async def main():
+            clock = FakeClock()
+            simulator = VenueSimulator(clock=clock)
+            clock.on_advance(simulator.advance)
+            driver = AsyncMemoryDriver(simulator, clock)
+            async with AsyncGrid.connect("http://venue.test", driver=driver) as venue:
+                job = await venue.invoke("v/test/ops/delay",
+                    {"delay": 500, "operation": "v/test/ops/echo", "input": "trio"})
+                print(await job.result(timeout=10))
+                print(len([e async for e in job.stream()]))
+
+        trio.run(main)
+        print(sorted(m for m in ("asyncio", "aiohttp", "covia_aiohttp") if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["trio", "1", "[]"]
