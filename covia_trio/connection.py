@@ -1,0 +1,294 @@
+"""One HTTP/1.1 connection of the trio driver: a trio stream and the core's
+``ClientConnection``, and the translation of trio's failures into the core's errors.
+
+Nothing here knows about Covia or parses HTTP: ``covia_proto.h11conn`` turns requests
+into bytes and bytes into response events; this module only moves the bytes, bounds
+each wait with a cancel scope, and says what a failure means. ``sent`` on a
+``CoviaConnectionError`` is False only when the failure came before a byte of the
+request was handed to the stream (connecting, the TLS handshake).
+"""
+
+from __future__ import annotations
+
+import inspect
+import ssl
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from typing import Final, TypeAlias
+from urllib.parse import urlsplit
+
+import trio
+
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaTimeoutError,
+    CoviaUsageError,
+    RequestInfo,
+)
+from covia_proto.h11conn import END_OF_BODY, NEED_DATA, ClientConnection, EndOfBody
+from covia_proto.http import Request, ResponseHead
+
+__all__ = [
+    "CHUNK_SIZE",
+    "Connection",
+    "Origin",
+    "StreamFactory",
+    "open_stream",
+    "origin_of",
+]
+
+CHUNK_SIZE: Final = 64 * 1024
+"""The most bytes read from a stream at once, and the size of chunks read from a file:
+what bounds the memory of a streamed download or upload."""
+
+Origin: TypeAlias = tuple[str, str, int]
+"""``(scheme, host, port)``: connections are pooled per origin."""
+
+StreamFactory: TypeAlias = Callable[[str, int, str], "Awaitable[trio.abc.Stream] | trio.abc.Stream"]
+"""``factory(host, port, scheme)`` returns (or, if async, resolves to) a stream."""
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+# What trio and the OS raise when a stream fails: the connection is gone.
+_TRANSPORT_ERRORS: Final = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
+
+
+def origin_of(request: Request) -> Origin:
+    """The origin ``request`` goes to; a ``CoviaUsageError`` for a URL we cannot reach."""
+    try:
+        parts = urlsplit(request.url)
+        port = parts.port
+    except ValueError as exc:
+        raise CoviaUsageError(f"invalid URL: {exc}", request=request.info) from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise CoviaUsageError("not an absolute http(s) URL", request=request.info)
+    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS[scheme]
+
+
+def describe(exc: BaseException) -> str:
+    """A short reason for a transport failure: trio wraps the OS's (or ssl's) error."""
+    inner: BaseException = exc
+    for _ in range(4):
+        cause = inner.__cause__ or inner.__context__
+        if cause is None or str(inner):
+            break
+        inner = cause
+    if isinstance(inner, trio.BrokenResourceError) and inner.__cause__ is not None:
+        inner = inner.__cause__
+    text = str(inner) or type(inner).__name__
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+async def open_stream(
+    origin: Origin,
+    *,
+    factory: StreamFactory | None,
+    ssl_context: Callable[[], ssl.SSLContext],
+    info: RequestInfo,
+) -> trio.abc.Stream:
+    """A stream to ``origin``, TLS included for https (and handshaken, so that a
+    certificate that does not verify fails here, with ``sent=False``).
+
+    The user's ``factory`` gives the byte stream; for an https origin it is wrapped in
+    ``trio.SSLStream`` unless it already is one.
+    """
+    scheme, host, port = origin
+    stream: trio.abc.Stream | None = None
+    try:
+        if factory is None:
+            stream = await trio.open_tcp_stream(host, port)
+        else:
+            made = factory(host, port, scheme)
+            stream = await made if inspect.isawaitable(made) else made
+            if not isinstance(stream, trio.abc.Stream):
+                raise CoviaUsageError(
+                    f"stream_factory returned {type(stream).__name__}, not a trio.abc.Stream",
+                    request=info,
+                )
+        if scheme == "https" and not isinstance(stream, trio.SSLStream):
+            # https_compatible: venues (like most HTTPS servers) may close without a
+            # TLS close_notify; HTTP's own framing tells a truncated body apart.
+            stream = trio.SSLStream(
+                stream, ssl_context(), server_hostname=host, https_compatible=True
+            )
+        if isinstance(stream, trio.SSLStream):
+            await stream.do_handshake()
+    except BaseException as exc:
+        if isinstance(stream, trio.abc.AsyncResource):
+            await trio.aclose_forcefully(stream)
+        if isinstance(exc, trio.BrokenResourceError) and isinstance(exc.__cause__, ssl.SSLError):
+            raise CoviaConnectionError(
+                f"TLS failed: {describe(exc)}", request=info, sent=False
+            ) from exc
+        if isinstance(exc, _TRANSPORT_ERRORS):
+            raise CoviaConnectionError(
+                f"cannot connect to {host}:{port}: {describe(exc)}", request=info, sent=False
+            ) from exc
+        raise
+    return stream
+
+
+class Connection:
+    """A stream and the HTTP/1.1 state of the exchanges on it.
+
+    ``cycles`` counts the exchanges completed on it (more than 0: a reused keep-alive
+    connection); ``received`` says whether any byte of the current response arrived.
+    """
+
+    def __init__(self, stream: trio.abc.Stream, origin: Origin) -> None:
+        self.stream = stream
+        self.origin = origin
+        self.http = ClientConnection()
+        self.cycles = 0
+        self.received = False
+        self.idle_since = 0.0
+        self.closed = False
+
+    def __repr__(self) -> str:
+        scheme, host, port = self.origin
+        state = "closed" if self.closed else f"{self.cycles} exchanges"
+        return f"<Connection {scheme}://{host}:{port} {state}>"
+
+    @property
+    def reused(self) -> bool:
+        return self.cycles > 0
+
+    def peer_gone(self) -> bool:
+        """Whether an idle connection shows that the peer closed it (or sent something
+        unasked, which spoils it as much). Only sockets can be asked without reading;
+        for other streams this says False and the exchange finds out."""
+        stream: trio.abc.Stream | None = self.stream
+        while isinstance(stream, trio.SSLStream):
+            stream = stream.transport_stream
+        if isinstance(stream, trio.SocketStream):
+            try:
+                return stream.socket.is_readable()
+            except (OSError, ValueError):  # closed already
+                return True
+        return False
+
+    # -- sending -----------------------------------------------------------------------
+
+    async def send_request(self, request: Request, body_stream: object, *, timeout: float) -> None:
+        """Write ``request``: its whole body, or ``body_stream`` chunk by chunk (chunked
+        transfer coding unless the request declares its Content-Length)."""
+        self.received = False
+        info = request.info
+        if body_stream is None:
+            await self._write(self.http.send_request(request), timeout, info)
+            return
+        chunked = request.header("content-length") is None
+        await self._write(self.http.start_request(request, chunked=chunked), timeout, info)
+
+        async def send(chunk: bytes) -> None:
+            await self._write(self.http.send_body(chunk), timeout, info)
+
+        await pump_body(body_stream, send, info)
+        await self._write(self.http.end_request(), timeout, info)
+
+    async def _write(self, data: bytes, timeout: float, info: RequestInfo) -> None:
+        if not data:
+            return
+        try:
+            with trio.fail_after(timeout):
+                await self.stream.send_all(data)
+        except trio.TooSlowError:
+            raise CoviaTimeoutError("timed out sending the request", request=info) from None
+        except trio.BusyResourceError:
+            raise _busy(info) from None
+        except _TRANSPORT_ERRORS as exc:
+            raise CoviaConnectionError(
+                f"connection failed while sending the request: {describe(exc)}", request=info
+            ) from exc
+
+    # -- receiving ---------------------------------------------------------------------
+
+    async def next_event(
+        self, info: RequestInfo, *, timeout: float
+    ) -> ResponseHead | bytes | EndOfBody:
+        """The next piece of the response, reading as needed, each read within
+        ``timeout`` seconds."""
+        while True:
+            event = self.http.next_event()
+            if event is not NEED_DATA:
+                return event
+            await self._receive(info, timeout)
+
+    async def read_head(self, info: RequestInfo, *, timeout: float) -> ResponseHead:
+        event = await self.next_event(info, timeout=timeout)
+        assert isinstance(event, ResponseHead)  # h11 gives the head before anything else
+        return event
+
+    async def read_body(self, info: RequestInfo, *, timeout: float) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            event = await self.next_event(info, timeout=timeout)
+            if event is END_OF_BODY:
+                return b"".join(parts)
+            assert isinstance(event, bytes)
+            parts.append(event)
+
+    async def _receive(self, info: RequestInfo, timeout: float) -> None:
+        try:
+            with trio.fail_after(timeout):
+                data = await self.stream.receive_some(CHUNK_SIZE)
+        except trio.TooSlowError:
+            raise CoviaTimeoutError("timed out waiting for the venue", request=info) from None
+        except trio.BusyResourceError:
+            raise _busy(info) from None
+        except _TRANSPORT_ERRORS as exc:
+            where = "mid-response" if self.received else "before the response"
+            raise CoviaConnectionError(
+                f"connection broke {where}: {describe(exc)}", request=info
+            ) from exc
+        if data:
+            self.received = True
+        self.http.receive_data(bytes(data))
+
+
+async def pump_body(
+    source: object, send: Callable[[bytes], Awaitable[None]], info: RequestInfo
+) -> None:
+    """Give ``send`` the chunks of a streamed request body: bytes, a binary file (sync,
+    read in a worker thread, or trio's async file), an async iterable or an iterable of
+    bytes-like chunks. A plain iterable runs in the event loop's thread, so it must not
+    block (wrap blocking sources in an async iterable that uses ``trio.to_thread``)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        await send(bytes(source))
+        return
+    read = getattr(source, "read", None)
+    if callable(read):
+        while True:
+            if inspect.iscoroutinefunction(read):
+                chunk = await read(CHUNK_SIZE)
+            else:
+                chunk = await trio.to_thread.run_sync(read, CHUNK_SIZE)
+            if not chunk:
+                return
+            await send(_as_bytes(chunk, info))
+    if isinstance(source, AsyncIterable):
+        async for chunk in source:
+            await send(_as_bytes(chunk, info))
+        return
+    if isinstance(source, Iterable):
+        for chunk in source:
+            await send(_as_bytes(chunk, info))
+        return
+    raise CoviaUsageError(
+        f"cannot stream a request body from {type(source).__name__}", request=info
+    )
+
+
+def _busy(info: RequestInfo) -> CoviaUsageError:
+    return CoviaUsageError(
+        "another task is using this stream: read a stream from one task at a time",
+        request=info,
+    )
+
+
+def _as_bytes(chunk: object, info: RequestInfo) -> bytes:
+    if isinstance(chunk, bytes | bytearray | memoryview):
+        return bytes(chunk)
+    raise CoviaUsageError(
+        f"a streamed body must give bytes, not {type(chunk).__name__}", request=info
+    )

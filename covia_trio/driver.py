@@ -1,0 +1,308 @@
+"""Performing effects with trio: HTTP/1.1 over h11 on trio streams, no protocol logic.
+
+Time: ``timeout`` bounds connecting and each wait for the venue (each read, each
+write), like the other drivers; an effect's own ``timeout`` is the time its flow has
+left, and caps the whole effect (for ``ReadChunk``, the wait for that chunk). Both are
+trio cancel scopes, so a timeout leaves nothing running; it is raised as
+``CoviaTimeoutError`` and the connection it interrupted is closed. Waiting for a free
+connection (at ``max_connections``) is bounded only by an effect's ``timeout``: under
+load a request queues rather than fails.
+
+Re-sending: the flows decide about retries (``covia_proto.flows.send``). The driver
+re-sends on its own in one case only, the standard one: an idempotent request whose
+reused keep-alive connection failed before a byte of the answer came back (the venue
+had closed it as it was taken) is sent once more on a fresh connection. A request
+that is not idempotent is never re-sent by the driver: the failure reaches its flow
+with ``sent=True``, and the flow does not repeat it either.
+
+Redirects are not followed (as in the other drivers) and responses are not
+decompressed (the SDK asks for no content coding).
+"""
+
+from __future__ import annotations
+
+import math
+import ssl
+from contextlib import AbstractContextManager
+from typing import Any, Final
+
+import trio
+
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaError,
+    CoviaTimeoutError,
+    CoviaUsageError,
+    RequestInfo,
+)
+from covia_proto.flows.effects import (
+    CloseStream,
+    Effect,
+    GetTime,
+    OpenedStream,
+    OpenStream,
+    ReadChunk,
+    Send,
+    Sleep,
+)
+from covia_proto.h11conn import END_OF_BODY
+from covia_proto.http import Request, Response, ResponseHead
+from covia_trio.connection import Connection, Origin, StreamFactory, open_stream, origin_of
+from covia_trio.pool import ConnectionPool
+
+__all__ = ["DEFAULT_MAX_IDLE", "TrioDriver"]
+
+DEFAULT_MAX_IDLE: Final = 15.0
+"""Seconds an idle connection is kept for reuse: half of Jetty's idle timeout."""
+
+
+class _Body:
+    """The handle of an open response body (``OpenedStream.handle``)."""
+
+    __slots__ = ("connection", "done", "reading", "request")
+
+    def __init__(self, connection: Connection, request: Request) -> None:
+        self.connection: Connection | None = connection  # None once given back or closed
+        self.request = request
+        self.done = False  # the whole body was read
+        self.reading = False  # a task is in ReadChunk on it
+
+
+class TrioDriver:
+    """Performs effects over trio streams with a keep-alive pool.
+
+    * ``stream_factory(host, port, scheme)``, sync or async, returns the
+      ``trio.abc.Stream`` to speak HTTP on (a Unix socket, an in-memory stream, a
+      proxy tunnel); by default ``trio.open_tcp_stream``. For an https URL the stream is
+      wrapped in ``trio.SSLStream`` unless the factory already returned one.
+    * ``ssl_context`` verifies the venue's certificate; by default
+      ``ssl.create_default_context()`` (verifying, system CAs).
+    * ``max_connections`` limits the connections open at once over all venues; a
+      request beyond it waits for one to be free.
+    * ``timeout`` bounds connecting and each wait for data, in seconds.
+    * ``max_idle``: seconds an idle connection stays eligible for reuse.
+
+    Use it from any task and any nursery: it starts no task of its own. ``aclose()``
+    closes every connection, idle or in use.
+    """
+
+    def __init__(
+        self,
+        *,
+        stream_factory: StreamFactory | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        max_connections: int = 10,
+        timeout: float = 30.0,
+        max_idle: float = DEFAULT_MAX_IDLE,
+    ) -> None:
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise CoviaUsageError(f"max_connections must be an int, not {max_connections!r}")
+        if max_connections < 1:
+            raise CoviaUsageError(f"max_connections must be at least 1, not {max_connections}")
+        if not _positive(timeout):
+            raise CoviaUsageError(f"timeout must be a positive number, not {timeout!r}")
+        if not (_positive(max_idle) or max_idle == 0):
+            raise CoviaUsageError(f"max_idle must be a number of seconds, not {max_idle!r}")
+        if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
+            raise CoviaUsageError("ssl_context must be an ssl.SSLContext")
+        if stream_factory is not None and not callable(stream_factory):
+            raise CoviaUsageError("stream_factory must be callable: (host, port, scheme)")
+        self.timeout = float(timeout)
+        self._stream_factory = stream_factory
+        self._ssl_context = ssl_context
+        self.pool = ConnectionPool(
+            self._connect, max_connections=max_connections, max_idle=float(max_idle)
+        )
+
+    def __repr__(self) -> str:
+        pool = self.pool
+        return (
+            f"<TrioDriver {pool.open_connections}/{pool.max_connections} connections, "
+            f"{pool.idle_connections} idle>"
+        )
+
+    # -- effects ------------------------------------------------------------------------
+
+    async def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            return await self._send(effect)
+        if isinstance(effect, ReadChunk):
+            return await self._read(effect)
+        if isinstance(effect, OpenStream):
+            return await self._open(effect)
+        if isinstance(effect, CloseStream):
+            await self._close(effect.handle)
+            return None
+        if isinstance(effect, Sleep):
+            await trio.sleep(max(0.0, effect.seconds))
+            return None
+        if isinstance(effect, GetTime):
+            return trio.current_time()
+        raise CoviaUsageError(f"trio driver cannot perform {effect!r}")
+
+    async def aclose(self) -> None:
+        """Close every connection; the driver takes no more requests."""
+        await self.pool.aclose()
+
+    async def __aenter__(self) -> TrioDriver:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- Send and OpenStream --------------------------------------------------------
+
+    async def _send(self, effect: Send) -> Response:
+        request = effect.request
+        try:
+            with _cap(effect.timeout):
+                connection, head = await self._exchange(request, effect.body_stream)
+                try:
+                    body = await connection.read_body(request.info, timeout=self.timeout)
+                except BaseException:
+                    await self.pool.discard(connection)
+                    raise
+                await self.pool.release(connection)
+        except trio.TooSlowError:
+            raise CoviaTimeoutError(
+                "timed out waiting for the venue", request=request.info
+            ) from None
+        return Response(head.status, head.headers, body)
+
+    async def _open(self, effect: OpenStream) -> OpenedStream:
+        request = effect.request
+        try:
+            with _cap(effect.timeout):
+                connection, head = await self._exchange(request, None)
+        except trio.TooSlowError:
+            raise CoviaTimeoutError(
+                "timed out waiting for the venue", request=request.info
+            ) from None
+        return OpenedStream(head, _Body(connection, request))
+
+    async def _exchange(
+        self, request: Request, body_stream: object
+    ) -> tuple[Connection, ResponseHead]:
+        """Send ``request`` and read the head of its answer; the connection is the
+        caller's until it releases or discards it."""
+        origin = origin_of(request)
+        # A streamed body cannot be read twice, so such a request is never re-sent.
+        replayable = request.idempotent and body_stream is None
+        fresh = False
+        while True:
+            connection = await self.pool.checkout(origin, request.info, fresh=fresh)
+            try:
+                await connection.send_request(request, body_stream, timeout=self.timeout)
+                head = await connection.read_head(request.info, timeout=self.timeout)
+            except CoviaConnectionError:
+                await self.pool.discard(connection)
+                stale = connection.reused and not connection.received
+                if stale and replayable and not fresh:
+                    fresh = True  # the venue closed it as we took it: once more, anew
+                    continue
+                raise
+            except BaseException:
+                await self.pool.discard(connection)
+                raise
+            return connection, head
+
+    async def _connect(self, origin: Origin, info: RequestInfo) -> trio.abc.Stream:
+        try:
+            with trio.fail_after(self.timeout):
+                return await open_stream(
+                    origin,
+                    factory=self._stream_factory,
+                    ssl_context=self._context,
+                    info=info,
+                )
+        except trio.TooSlowError:
+            raise CoviaTimeoutError("timed out connecting", request=info) from None
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
+
+    # -- ReadChunk and CloseStream ----------------------------------------------------
+
+    async def _read(self, effect: ReadChunk) -> bytes:
+        body = _handle(effect.handle)
+        if body.done:
+            return b""
+        connection = body.connection
+        if connection is None:
+            raise CoviaUsageError("this stream is closed", request=body.request.info)
+        info = body.request.info
+        if connection.closed:  # by aclose(), from another task
+            body.connection = None
+            raise CoviaConnectionError("the driver was closed", request=info)
+        if body.reading:
+            # Refused without touching the connection: the reading task keeps its stream.
+            raise CoviaUsageError(
+                "another task is reading this stream: read it from one task at a time",
+                request=info,
+            )
+        limit = self.timeout if effect.timeout is None else min(self.timeout, effect.timeout)
+        body.reading = True
+        try:
+            with trio.fail_after(max(0.0, limit)):
+                event = await connection.next_event(info, timeout=math.inf)
+        except BaseException as exc:
+            body.connection = None
+            await self.pool.discard(connection)
+            if isinstance(exc, trio.TooSlowError):
+                raise CoviaTimeoutError("timed out waiting for data", request=info) from None
+            raise
+        finally:
+            body.reading = False
+        if event is END_OF_BODY:
+            body.done = True
+            body.connection = None
+            await self.pool.release(connection)
+            return b""
+        assert isinstance(event, bytes)
+        return event
+
+    async def _close(self, handle: object) -> None:
+        body = _handle(handle)
+        connection, body.connection = body.connection, None
+        if connection is None:
+            return
+        if _rest_is_buffered(connection):
+            await self.pool.release(connection)
+        else:
+            # Unread body left on the wire: closing is cheaper than reading it all.
+            await self.pool.discard(connection)
+
+
+def _rest_is_buffered(connection: Connection, limit: int = 16) -> bool:
+    """Whether the rest of a body closed early has already arrived (an event stream
+    ends right after a job's last event), so the connection can be kept: looks only
+    at bytes already read, never waits."""
+    if connection.closed:
+        return False
+    try:
+        for _ in range(limit):
+            event = connection.http.next_event()
+            if event is END_OF_BODY:
+                return True
+            if not isinstance(event, bytes):
+                return False
+    except CoviaError:
+        return False
+    return False
+
+
+def _handle(handle: object) -> _Body:
+    if not isinstance(handle, _Body):
+        raise CoviaUsageError(f"not a stream of the trio driver: {handle!r}")
+    return handle
+
+
+def _cap(seconds: float | None) -> AbstractContextManager[trio.CancelScope]:
+    """A cancel scope raising ``TooSlowError`` after ``seconds`` (never, for None)."""
+    return trio.fail_after(math.inf if seconds is None else max(0.0, seconds))
+
+
+def _positive(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0

@@ -1,0 +1,182 @@
+"""``TrioGrid.connect``: the async API of ``covia.async_api`` on the trio driver.
+
+The venue it opens is the shared ``AsyncVenue`` (with its ``AsyncJob`` and
+``AsyncAsset``): the same class, methods and exceptions as for asyncio users; only the
+entry point and the transport are trio's. The venue owns the ``TrioDriver`` made for
+it and closes it (every pooled connection) when it is closed; a ``driver=`` passed in
+is left open.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Generator, Mapping
+from types import TracebackType
+from typing import Any
+
+from covia._connect import connection_context, relocated
+from covia.async_api import AsyncVenue
+from covia.async_api._session import AsyncSession
+from covia_proto.address import VenueAddress
+from covia_proto.auth import Auth
+from covia_proto.errors import CoviaUsageError
+from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
+from covia_proto.flows.discovery import locate_did_web
+from covia_proto.flows.runner import drive_async
+from covia_trio.connection import StreamFactory
+from covia_trio.driver import DEFAULT_MAX_IDLE, TrioDriver
+
+__all__ = ["TrioGrid", "TrioVenueConnection"]
+
+
+class TrioVenueConnection:
+    """What ``TrioGrid.connect`` returns: ``async with`` it for an ``AsyncVenue`` closed
+    on exit, or ``await`` it for one you close (``await venue.aclose()``). Nothing is
+    sent before then. Use it once."""
+
+    def __init__(
+        self,
+        address: str,
+        where: VenueAddress,
+        context: VenueContext,
+        driver: TrioDriver,
+        *,
+        owns_driver: bool,
+    ) -> None:
+        self._address = address
+        self._where = where
+        self._context = context
+        self._driver = driver
+        self._owns_driver = owns_driver
+        self._used = False
+        self._venue: AsyncVenue | None = None
+
+    def __repr__(self) -> str:
+        return f"<TrioVenueConnection {self._address}>"
+
+    async def _open(self) -> AsyncVenue:
+        if self._used:
+            raise CoviaUsageError("this TrioGrid.connect(...) was used already: call it again")
+        self._used = True
+        context = self._context
+        try:
+            if self._where.did is not None:
+                located = await drive_async(
+                    locate_did_web(context, self._where.did), self._driver.perform
+                )
+                context = relocated(context, located.base_url)
+        except BaseException:
+            if self._owns_driver:
+                await self._driver.aclose()
+            raise
+        session = AsyncSession(context, self._driver, owns_driver=self._owns_driver)
+        return AsyncVenue(session, address=self._address)
+
+    def __await__(self) -> Generator[Any, None, AsyncVenue]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> AsyncVenue:
+        self._venue = await self._open()
+        return self._venue
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._venue is not None:
+            await self._venue.aclose()
+
+
+class TrioGrid:
+    """The Covia grid for trio: ``TrioGrid.connect(url_or_did)`` opens an ``AsyncVenue``."""
+
+    @staticmethod
+    def connect(
+        address: str,
+        *,
+        timeout: float = 30.0,
+        headers: Mapping[str, str] | None = None,
+        auth: Auth | None = None,
+        verify: bool | str | ssl.SSLContext | None = None,
+        driver: TrioDriver | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        stream_factory: StreamFactory | None = None,
+        max_connections: int = 10,
+        max_idle: float = DEFAULT_MAX_IDLE,
+    ) -> TrioVenueConnection:
+        """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
+
+            async with TrioGrid.connect(url) as venue:
+                result = await venue.run("v/test/ops/echo", {"x": 1})
+
+        As ``AsyncGrid.connect``: ``timeout`` bounds connecting and each wait for data
+        (seconds), ``headers`` go with every request, ``auth`` adds credentials,
+        ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
+        ``ssl.SSLContext``), ``retry`` and ``poll`` tune retries and job polling.
+
+        For trio: ``ssl_context`` is the context to verify with (the same as
+        ``verify=context``); ``stream_factory(host, port, scheme)`` opens the streams
+        (a Unix socket, an in-memory pair); ``max_connections`` caps the open
+        connections, ``max_idle`` how long (seconds) an idle one is kept for reuse.
+        ``driver`` is a ready ``TrioDriver`` instead (left open on close).
+
+        Arguments are checked at once (``CoviaUsageError``); nothing is sent until the
+        result is awaited or entered.
+        """
+        where, context = connection_context(
+            address, timeout=timeout, headers=headers, auth=auth, retry=retry, poll=poll
+        )
+        if driver is not None:
+            if not isinstance(driver, TrioDriver):
+                raise CoviaUsageError(f"driver must be a covia_trio.TrioDriver, not {driver!r}")
+            given = [
+                name
+                for name, value in (
+                    ("verify", verify),
+                    ("ssl_context", ssl_context),
+                    ("stream_factory", stream_factory),
+                    ("max_connections", None if max_connections == 10 else max_connections),
+                    ("max_idle", None if max_idle == DEFAULT_MAX_IDLE else max_idle),
+                )
+                if value is not None
+            ]
+            if given:
+                raise CoviaUsageError(f"{', '.join(given)}: configure your driver instead")
+            return TrioVenueConnection(address, where, context, driver, owns_driver=False)
+        made = TrioDriver(
+            stream_factory=stream_factory,
+            ssl_context=_ssl_context(verify, ssl_context),
+            max_connections=max_connections,
+            timeout=timeout,
+            max_idle=max_idle,
+        )
+        return TrioVenueConnection(address, where, context, made, owns_driver=True)
+
+
+def _ssl_context(
+    verify: bool | str | ssl.SSLContext | None, ssl_context: ssl.SSLContext | None
+) -> ssl.SSLContext | None:
+    """The TLS context ``verify`` and ``ssl_context`` ask for (None: the default)."""
+    if ssl_context is not None:
+        if verify is not None:
+            raise CoviaUsageError("give verify or ssl_context, not both")
+        return ssl_context
+    if verify is None or verify is True:
+        return None
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if isinstance(verify, str):
+        try:
+            return ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as exc:
+            raise CoviaUsageError(f"cannot load CA bundle {verify!r}: {exc}") from None
+    raise CoviaUsageError(f"verify must be a bool, a CA bundle path or an SSLContext: {verify!r}")
