@@ -2,15 +2,17 @@
 
 Starts a simulated venue on loopback, then runs every example of the documentation in
 order against it. ``python examples/walkthrough.py [VENUE_URL]`` runs it against
-another venue instead.
+another venue instead. (``covia demo`` is the same kind of walk, over a tour built into
+the command line; both use ``covia.cli.demo.walk``.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import sys
-from collections.abc import Iterator
+
+from covia.cli.demo import Section, walk
+from covia.cli.venue import local_venue
 
 SECTIONS = [
     ("Quick start", "quickstart"),
@@ -26,15 +28,10 @@ SECTIONS = [
 ]
 
 
-@contextlib.contextmanager
-def local_venue() -> Iterator[str]:
-    from covia_proto.testing.server import serve_venue
-
-    with serve_venue() as running:
-        yield running.url
-
-
-def walk(venue_url: str) -> None:
+def sections() -> list[Section]:
+    """The examples that exist, each as a titled section (``examples/NAME.py``'s
+    ``main(venue_url)``)."""
+    found: list[Section] = []
     for title, module_name in SECTIONS:
         try:
             module = importlib.import_module(module_name)
@@ -42,17 +39,17 @@ def walk(venue_url: str) -> None:
             if missing.name != module_name:
                 raise
             continue
-        print(f"\n== {title} ({module_name}.py) ==")
-        module.main(venue_url)
+        found.append((f"{title} ({module_name}.py)", module.main))
+    return found
 
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
-        walk(argv[1])
+        walk(argv[1], sections())
         return 0
     with local_venue() as url:
         print(f"Local venue at {url}")
-        walk(url)
+        walk(url, sections())
     print("\nWalkthrough complete.")
     return 0
 

@@ -1,0 +1,100 @@
+"""Exit codes, and the one line a failure prints.
+
+Every failure the CLI reports ends the command with one line on stderr,
+``covia: <what went wrong>``, and one of these exit codes (``--debug`` adds the
+traceback):
+
+=====  ==============================================================================
+code   meaning
+=====  ==============================================================================
+0      success
+1      the venue answered with an error, or broke the protocol
+2      usage: bad arguments, unreadable or malformed input, nothing to connect to
+3      the venue could not be reached (connection refused or lost, DNS, TLS)
+4      a timeout
+5      the job ended without completing (FAILED, CANCELLED, REJECTED, TIMEOUT) or
+       waits for input the CLI cannot give
+130    interrupted (Ctrl-C)
+=====  ==============================================================================
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from covia.exceptions import (
+    AssetNotFoundError,
+    CoviaConnectionError,
+    CoviaError,
+    CoviaTimeoutError,
+    CoviaUsageError,
+    GridError,
+    JobFailedError,
+    JobInteractionRequired,
+    JobNotFoundError,
+)
+
+__all__ = ["CliError", "ExitCode", "describe"]
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    VENUE = 1
+    USAGE = 2
+    CONNECTION = 3
+    TIMEOUT = 4
+    JOB = 5
+    INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """A failure the CLI itself detects (bad input, a missing file): its message is
+    the line to print."""
+
+    def __init__(self, message: str, code: ExitCode = ExitCode.USAGE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _classify(exc: BaseException) -> tuple[ExitCode, str]:
+    if isinstance(exc, CliError):
+        return exc.code, exc.message
+    if isinstance(exc, AssetNotFoundError):
+        return ExitCode.VENUE, f"asset not found: {exc.asset_id}"
+    if isinstance(exc, JobNotFoundError):
+        return ExitCode.VENUE, f"job not found: {exc.job_id}"
+    if isinstance(exc, GridError):
+        return ExitCode.VENUE, f"the venue answered {exc.status_code}: {exc.message}"
+    if isinstance(exc, JobFailedError | JobInteractionRequired):
+        return ExitCode.JOB, str(exc)
+    if isinstance(exc, CoviaConnectionError):
+        return ExitCode.CONNECTION, f"network error: {exc}"
+    if isinstance(exc, CoviaTimeoutError):
+        return ExitCode.TIMEOUT, f"timed out: {exc}"
+    if isinstance(exc, CoviaUsageError):
+        return ExitCode.USAGE, str(exc)
+    if isinstance(exc, CoviaError):
+        return ExitCode.VENUE, str(exc)
+    if isinstance(exc, ImportError):  # an optional dependency is not installed
+        missing = exc.name or "a dependency"
+        return ExitCode.USAGE, f"{missing} is not installed: pip install 'covia[cli]'"
+    if isinstance(exc, OSError):  # a local file, a port already taken, …
+        return ExitCode.USAGE, str(exc)
+    return ExitCode.VENUE, f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+def describe(exc: BaseException, secrets: Iterable[str] = ()) -> tuple[ExitCode, str]:
+    """The exit code for ``exc`` and the line to print: one line, with any of
+    ``secrets`` (the bearer token) masked should a message ever contain one."""
+    code, message = _classify(exc)
+    line = _one_line(message)
+    for secret in secrets:
+        if secret:
+            line = line.replace(secret, "***")
+    return code, line

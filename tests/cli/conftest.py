@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue
+from covia_proto.testing.simulator import VenueSimulator
+
+Served = RunningVenue[VenueSimulator]
+
+
+@pytest.fixture(scope="module")
+def venue(_covia_loop: BackgroundLoop) -> Iterator[Served]:
+    """A loopback venue shared by one test module."""
+    with serve_venue(loop=_covia_loop) as served:
+        yield served
+
+
+@pytest.fixture
+def url(venue: Served) -> str:
+    return venue.url
+
+
+@pytest.fixture(autouse=True)
+def _no_covia_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs see no COVIA_VENUE or COVIA_TOKEN from the developer's shell."""
+    monkeypatch.delenv("COVIA_VENUE", raising=False)
+    monkeypatch.delenv("COVIA_TOKEN", raising=False)
