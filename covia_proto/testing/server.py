@@ -628,7 +628,7 @@ class RunningVenue(Generic[S]):
     thread: touch it through ``call(fn, *args)``, which runs ``fn`` on the server thread,
     wakes pending requests if the state changed, and returns the result::
 
-        venue.call(venue.simulator.some_setup_method, argument)
+        asset_id = venue.call(venue.simulator.add_asset, {"name": "data"}, b"bytes")
     """
 
     def __init__(self, venue: LoopbackVenue[S], loop: BackgroundLoop) -> None:

@@ -204,3 +204,22 @@ def test_async_form_serves_a_simulator_of_its_own() -> None:
             return answer.status, (await answer.json())["name"]
 
     assert asyncio.run(main()) == (200, "Async")
+
+
+def test_reset_before_an_upload_leaves_no_content(loop: BackgroundLoop) -> None:
+    block = b"\x17" * (1 << 20)
+    digest = hashlib.sha256()
+    for _ in range(8):
+        digest.update(block)
+    plan = FaultPlan()
+    plan.add(ResetBeforeRequest(), method="PUT", path="/content$", times=1)
+    with serve_venue(loop=loop, faults=plan) as running:
+        metadata = {"name": "cut", "content": {"sha256": digest.hexdigest()}}
+        asset = requests.post(running.url + "/api/v1/assets", json=metadata, timeout=TIMEOUT)
+        content_url = f"{running.url}/api/v1/assets/{asset.json()}/content"
+        with pytest.raises(requests.ConnectionError):
+            requests.put(content_url, data=(block for _ in range(8)), timeout=TIMEOUT)
+        missing = requests.get(content_url, timeout=TIMEOUT)
+        assert missing.status_code == 404
+        assert requests.put(content_url, data=block * 8, timeout=TIMEOUT).status_code == 200
+        assert requests.get(content_url, timeout=TIMEOUT).content == block * 8
