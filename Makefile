@@ -1,5 +1,5 @@
-# Two commands do all the set-up on a fresh machine with Python 3.11+:
-#   make demo   - the documentation's walkthrough against a local venue (no network)
+# The README's two commands, as make targets:
+#   make demo   - covia demo and the documentation's walkthrough, on local venues
 #   make test   - the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/covia demo
 	$(BIN)/python examples/walkthrough.py
 
 test: $(STAMP)
@@ -26,6 +27,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 check: lint test
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks.run --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -17,6 +17,7 @@ import pytest
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"<!-- readme-test: (\S+) -->\s*```python\n(.*?)```", re.DOTALL)
+VENUE_BLOCK = re.compile(r"<!-- readme-venue: (\S+) -->\s*```python\n(.*?)```", re.DOTALL)
 PYTEST_BLOCK = re.compile(r"<!-- readme-pytest: (\S+) -->\s*```python\n(.*?)```", re.DOTALL)
 
 
@@ -39,6 +40,22 @@ def expected_output(code: str) -> list[str]:
 def test_the_readme_has_tested_examples():
     assert "core" in blocks()
     assert "network-free" in blocks(PYTEST_BLOCK)
+    assert {"quickstart", "asyncio", "trio"} <= set(blocks(VENUE_BLOCK))
+
+
+@pytest.mark.parametrize("name", sorted(blocks(VENUE_BLOCK)))
+def test_readme_example_runs_against_a_local_venue(name: str):
+    """Blocks marked ``readme-venue`` address ``https://venue.example.com``: they run
+    as written, in a fresh interpreter, against a loopback venue in its place."""
+    from covia_proto.testing.server import serve_venue
+
+    with serve_venue() as venue:
+        code = blocks(VENUE_BLOCK)[name].replace("https://venue.example.com", venue.url)
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
 
 
 @pytest.mark.parametrize("name", sorted(blocks()))
