@@ -10,83 +10,21 @@ is left open.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Generator, Mapping
-from types import TracebackType
-from typing import Any
+from collections.abc import Mapping
 
-from covia._connect import connection_context, relocated
-from covia.async_api import AsyncVenue
-from covia.async_api._session import AsyncSession
-from covia_proto.address import VenueAddress
+from covia._connect import connection_context
+from covia.async_api.grid import AsyncVenueConnection
 from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
-from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
-from covia_proto.flows.discovery import locate_did_web
-from covia_proto.flows.runner import drive_async
+from covia_proto.flows.context import PollPolicy, RetryPolicy
 from covia_trio.connection import StreamFactory
 from covia_trio.driver import DEFAULT_MAX_IDLE, TrioDriver
 
 __all__ = ["TrioGrid", "TrioVenueConnection"]
 
 
-class TrioVenueConnection:
-    """What ``TrioGrid.connect`` returns: ``async with`` it for an ``AsyncVenue`` closed
-    on exit, or ``await`` it for one you close (``await venue.aclose()``). Nothing is
-    sent before then. Use it once."""
-
-    def __init__(
-        self,
-        address: str,
-        where: VenueAddress,
-        context: VenueContext,
-        driver: TrioDriver,
-        *,
-        owns_driver: bool,
-    ) -> None:
-        self._address = address
-        self._where = where
-        self._context = context
-        self._driver = driver
-        self._owns_driver = owns_driver
-        self._used = False
-        self._venue: AsyncVenue | None = None
-
-    def __repr__(self) -> str:
-        return f"<TrioVenueConnection {self._address}>"
-
-    async def _open(self) -> AsyncVenue:
-        if self._used:
-            raise CoviaUsageError("this TrioGrid.connect(...) was used already: call it again")
-        self._used = True
-        context = self._context
-        try:
-            if self._where.did is not None:
-                located = await drive_async(
-                    locate_did_web(context, self._where.did), self._driver.perform
-                )
-                context = relocated(context, located.base_url)
-        except BaseException:
-            if self._owns_driver:
-                await self._driver.aclose()
-            raise
-        session = AsyncSession(context, self._driver, owns_driver=self._owns_driver)
-        return AsyncVenue(session, address=self._address)
-
-    def __await__(self) -> Generator[Any, None, AsyncVenue]:
-        return self._open().__await__()
-
-    async def __aenter__(self) -> AsyncVenue:
-        self._venue = await self._open()
-        return self._venue
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._venue is not None:
-            await self._venue.aclose()
+TrioVenueConnection = AsyncVenueConnection
+"""What ``TrioGrid.connect`` returns: the shared async connection object."""
 
 
 class TrioGrid:
@@ -107,7 +45,7 @@ class TrioGrid:
         stream_factory: StreamFactory | None = None,
         max_connections: int = 10,
         max_idle: float = DEFAULT_MAX_IDLE,
-    ) -> TrioVenueConnection:
+    ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
             async with TrioGrid.connect(url) as venue:
@@ -146,7 +84,11 @@ class TrioGrid:
             ]
             if given:
                 raise CoviaUsageError(f"{', '.join(given)}: configure your driver instead")
-            return TrioVenueConnection(address, where, context, driver, owns_driver=False)
+            given_driver = driver
+            return AsyncVenueConnection(
+                address, where, context, lambda: given_driver, owns_driver=False
+            )
+        # Made now, so its options are checked now; it holds nothing until first used.
         made = TrioDriver(
             stream_factory=stream_factory,
             ssl_context=_ssl_context(verify, ssl_context),
@@ -154,7 +96,7 @@ class TrioGrid:
             timeout=timeout,
             max_idle=max_idle,
         )
-        return TrioVenueConnection(address, where, context, made, owns_driver=True)
+        return AsyncVenueConnection(address, where, context, lambda: made, owns_driver=True)
 
 
 def _ssl_context(

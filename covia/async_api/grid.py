@@ -7,7 +7,7 @@ its own driver never imports aiohttp or asyncio.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -31,40 +31,41 @@ __all__ = ["AsyncGrid", "AsyncVenueConnection"]
 
 
 class AsyncVenueConnection:
-    """What ``AsyncGrid.connect`` returns: ``await`` it for an ``AsyncVenue`` (close it
-    yourself), or use it as ``async with AsyncGrid.connect(...) as venue:`` (closed on
-    exit). Connecting — and resolving a did:web, which needs a request — happens then,
-    not when ``connect`` is called. Use it once."""
+    """What ``AsyncGrid.connect`` (and ``covia_trio.TrioGrid.connect``) returns:
+    ``await`` it for an ``AsyncVenue`` (close it yourself), or use it as ``async with
+    AsyncGrid.connect(...) as venue:`` (closed on exit). Connecting — making the driver,
+    and resolving a did:web, which needs a request — happens then, not when ``connect``
+    is called. Use it once.
+
+    ``make_driver`` makes the transport; the venue owns (and closes) what it makes
+    when ``owns_driver``, and leaves a driver the caller handed in open.
+    """
 
     def __init__(
         self,
         address: str,
         where: VenueAddress,
         context: VenueContext,
-        driver_options: dict[str, Any],
-        driver: AsyncDriver | None,
+        make_driver: Callable[[], AsyncDriver],
+        *,
+        owns_driver: bool,
     ) -> None:
         self._address = address
         self._where = where
         self._context = context
-        self._driver_options = driver_options
-        self._driver = driver
+        self._make_driver = make_driver
+        self._owns_driver = owns_driver
         self._used = False
         self._venue: AsyncVenue | None = None
 
     def __repr__(self) -> str:
-        return f"<AsyncVenueConnection {self._address}>"
+        return f"<{type(self).__name__} {self._address}>"
 
     async def _open(self) -> AsyncVenue:
         if self._used:
-            raise CoviaUsageError("this AsyncGrid.connect(...) was used already: call it again")
+            raise CoviaUsageError("this connection was used already: call connect(...) again")
         self._used = True
-        driver = self._driver
-        owns_driver = driver is None
-        if driver is None:
-            from covia_aiohttp import AiohttpDriver  # imported only when it is used
-
-            driver = AiohttpDriver(**self._driver_options)
+        driver = self._make_driver()
         context = self._context
         try:
             if self._where.did is not None:
@@ -73,10 +74,10 @@ class AsyncVenueConnection:
                 )
                 context = relocated(context, located.base_url)
         except BaseException:
-            if owns_driver:
+            if self._owns_driver:
                 await driver.aclose()
             raise
-        session = AsyncSession(context, driver, owns_driver=owns_driver)
+        session = AsyncSession(context, driver, owns_driver=self._owns_driver)
         return AsyncVenue(session, address=self._address)
 
     def __await__(self) -> Generator[Any, None, AsyncVenue]:
@@ -144,7 +145,15 @@ class AsyncGrid:
                 raise CoviaUsageError(f"{', '.join(given)}: configure your driver instead")
         if session is not None and limit is not None:
             raise CoviaUsageError("limit applies to the SDK's own session: set it on yours")
-        options: dict[str, Any] = {"timeout": timeout, "verify": verify, "limit": limit}
-        if session is not None:
-            options["session"] = session
-        return AsyncVenueConnection(address, where, context, options, driver)
+        if driver is not None:
+            given_driver = driver
+            return AsyncVenueConnection(
+                address, where, context, lambda: given_driver, owns_driver=False
+            )
+
+        def make_aiohttp_driver() -> AsyncDriver:
+            from covia_aiohttp import AiohttpDriver  # imported only when it is used
+
+            return AiohttpDriver(session, timeout=timeout, verify=verify, limit=limit)
+
+        return AsyncVenueConnection(address, where, context, make_aiohttp_driver, owns_driver=True)

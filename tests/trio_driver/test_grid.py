@@ -162,7 +162,7 @@ def test_option_errors(tmp_path: Any) -> None:
 async def test_a_driver_passed_in_stays_open(served: Served) -> None:
     async with TrioDriver() as driver:
         connection = TrioGrid.connect(served.url, driver=driver)
-        assert "TrioVenueConnection" in repr(connection)
+        assert "AsyncVenueConnection" in repr(connection)
         async with connection as venue:
             assert (await venue.status()).status == "OK"
         assert driver.pool.idle_connections == 1  # not closed with the venue
