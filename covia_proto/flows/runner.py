@@ -60,59 +60,67 @@ class Outcome:
         self.value: Any = None
 
 
-class _Streams:
-    """The streams a flow has open, so they can be closed when it ends."""
+class _Run:
+    """One run of a flow, whatever loop drives it: what goes into the flow next, the
+    streams it holds open, and the logging of every exchange."""
 
-    def __init__(self) -> None:
-        self.handles: dict[int, object] = {}
+    def __init__(self, flow: Flow[Any], outcome: Outcome | None) -> None:
+        self.flow = flow
+        self.outcome = outcome
+        self.value: Any = None
+        self.error: CoviaError | None = None
+        self.streams: dict[int, object] = {}
 
-    def note(self, effect: Effect, result: Any) -> None:
-        if isinstance(effect, OpenStream) and isinstance(result, OpenedStream):
-            self.handles[id(result.handle)] = result.handle
+    def next_effect(self) -> Effect | None:
+        """The flow's next effect, or None once it has returned (into ``outcome``)."""
+        value, error = self.value, self.error
+        self.value, self.error = None, None
+        try:
+            return self.flow.throw(error) if error is not None else self.flow.send(value)
+        except StopIteration as stop:
+            if self.outcome is not None:
+                self.outcome.value = stop.value
+            return None
+
+    def performed(self, effect: Effect, value: Any) -> None:
+        self.value = value
+        if isinstance(effect, OpenStream) and isinstance(value, OpenedStream):
+            self.streams[id(value.handle)] = value.handle
         elif isinstance(effect, CloseStream):
-            self.handles.pop(id(effect.handle), None)
+            self.streams.pop(id(effect.handle), None)
+        _log_result(effect, value)
 
-    def leftovers(self) -> list[CloseStream]:
-        effects = [CloseStream(handle) for handle in self.handles.values()]
-        self.handles.clear()
-        return effects
+    def failed(self, effect: Effect, error: CoviaError) -> None:
+        self.error = error  # thrown into the flow at the yield that asked for it
+        _log_failure(effect, error)
 
-
-def _step(flow: Flow[T], value: Any, error: CoviaError | None) -> Effect:
-    return flow.throw(error) if error is not None else flow.send(value)
+    def finish(self) -> list[CloseStream]:
+        """End the flow; the streams it left open, to be closed (best effort: the
+        flow's own outcome is what the caller sees)."""
+        self.flow.close()
+        leftovers = [CloseStream(handle) for handle in self.streams.values()]
+        self.streams.clear()
+        return leftovers
 
 
 def iterate(
     flow: Flow[T], perform: Callable[[Effect], Any], outcome: Outcome | None = None
 ) -> Generator[Any, None, None]:
     """Run ``flow``, yielding the items it emits; its return value goes to ``outcome``."""
-    streams = _Streams()
-    value: Any = None
-    error: CoviaError | None = None
+    run = _Run(flow, outcome)
     try:
-        while True:
-            try:
-                effect = _step(flow, value, error)
-            except StopIteration as stop:
-                if outcome is not None:
-                    outcome.value = stop.value
-                return
-            value, error = None, None
+        while (effect := run.next_effect()) is not None:
             if isinstance(effect, Emit):
                 yield effect.item
                 continue
             try:
                 value = perform(effect)
             except CoviaError as exc:
-                error = exc
-                _log_failure(effect, exc)
+                run.failed(effect, exc)
             else:
-                streams.note(effect, value)
-                _log_result(effect, value)
+                run.performed(effect, value)
     finally:
-        flow.close()
-        for close in streams.leftovers():
-            # Closing is best effort: the flow's own outcome is what the caller sees.
+        for close in run.finish():
             with contextlib.suppress(Exception):
                 perform(close)
 
@@ -130,32 +138,20 @@ async def aiterate(
     flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]], outcome: Outcome | None = None
 ) -> AsyncGenerator[Any, None]:
     """The async twin of ``iterate``."""
-    streams = _Streams()
-    value: Any = None
-    error: CoviaError | None = None
+    run = _Run(flow, outcome)
     try:
-        while True:
-            try:
-                effect = _step(flow, value, error)
-            except StopIteration as stop:
-                if outcome is not None:
-                    outcome.value = stop.value
-                return
-            value, error = None, None
+        while (effect := run.next_effect()) is not None:
             if isinstance(effect, Emit):
                 yield effect.item
                 continue
             try:
                 value = await perform(effect)
             except CoviaError as exc:
-                error = exc
-                _log_failure(effect, exc)
+                run.failed(effect, exc)
             else:
-                streams.note(effect, value)
-                _log_result(effect, value)
+                run.performed(effect, value)
     finally:
-        flow.close()
-        for close in streams.leftovers():
+        for close in run.finish():
             with contextlib.suppress(Exception):
                 await perform(close)
 
