@@ -24,8 +24,15 @@ from covia_proto.errors import (
     CoviaUsageError,
     RequestInfo,
 )
-from covia_proto.h11conn import END_OF_BODY, NEED_DATA, ClientConnection, EndOfBody
+from covia_proto.h11conn import (
+    DEFAULT_MAX_HEAD_SIZE,
+    END_OF_BODY,
+    NEED_DATA,
+    ClientConnection,
+    EndOfBody,
+)
 from covia_proto.http import Request, ResponseHead
+from covia_proto.limits import body_too_large, declared_too_large
 
 __all__ = [
     "CHUNK_SIZE",
@@ -135,10 +142,16 @@ class Connection:
     connection); ``received`` says whether any byte of the current response arrived.
     """
 
-    def __init__(self, stream: trio.abc.Stream, origin: Origin) -> None:
+    def __init__(
+        self,
+        stream: trio.abc.Stream,
+        origin: Origin,
+        *,
+        max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
+    ) -> None:
         self.stream = stream
         self.origin = origin
-        self.http = ClientConnection()
+        self.http = ClientConnection(max_head_size=max_head_size)
         self.cycles = 0
         self.received = False
         self.idle_since = 0.0
@@ -219,13 +232,28 @@ class Connection:
         assert isinstance(event, ResponseHead)  # h11 gives the head before anything else
         return event
 
-    async def read_body(self, info: RequestInfo, *, timeout: float) -> bytes:
+    async def read_body(
+        self,
+        info: RequestInfo,
+        *,
+        timeout: float,
+        max_body: int | None = None,
+        head: ResponseHead | None = None,
+    ) -> bytes:
+        """The rest of the body, giving up (``VenueProtocolError``) past ``max_body``
+        bytes, or at once if ``head`` declares more."""
+        if head is not None and declared_too_large(head.headers, max_body):
+            raise body_too_large(max_body or 0, info)
         parts: list[bytes] = []
+        size = 0
         while True:
             event = await self.next_event(info, timeout=timeout)
             if event is END_OF_BODY:
                 return b"".join(parts)
             assert isinstance(event, bytes)
+            size += len(event)
+            if max_body is not None and size > max_body:
+                raise body_too_large(max_body, info)
             parts.append(event)
 
     async def _receive(self, info: RequestInfo, timeout: float) -> None:

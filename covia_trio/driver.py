@@ -17,6 +17,10 @@ with ``sent=True``, and the flow does not repeat it either.
 
 Redirects are not followed (as in the other drivers) and responses are not
 decompressed (the SDK asks for no content coding).
+
+Sizes: a response head may take at most ``max_header_size`` bytes (h11's
+``max_incomplete_event_size``), a ``Send`` body at most ``Send.max_body``; past either
+the connection is dropped and ``VenueProtocolError`` names the limit.
 """
 
 from __future__ import annotations
@@ -47,12 +51,15 @@ from covia_proto.flows.effects import (
 )
 from covia_proto.h11conn import END_OF_BODY
 from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.limits import DEFAULT_LIMITS
 from covia_trio.connection import Connection, Origin, StreamFactory, open_stream, origin_of
 from covia_trio.pool import ConnectionPool
 
-__all__ = ["DEFAULT_MAX_IDLE", "TrioDriver"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_MAX_IDLE", "TrioDriver"]
 
 DEFAULT_MAX_IDLE: Final = 15.0
+# As many open connections as aiohttp's and httpx's default pools allow.
+DEFAULT_MAX_CONNECTIONS: Final = 100
 """Seconds an idle connection is kept for reuse: half of Jetty's idle timeout."""
 
 
@@ -81,6 +88,7 @@ class TrioDriver:
       request beyond it waits for one to be free.
     * ``timeout`` bounds connecting and each wait for data, in seconds.
     * ``max_idle``: seconds an idle connection stays eligible for reuse.
+    * ``max_header_size``: the most bytes of a response head (``Limits.max_header_size``).
 
     Use it from any task and any nursery: it starts no task of its own. ``aclose()``
     closes every connection, idle or in use.
@@ -91,9 +99,10 @@ class TrioDriver:
         *,
         stream_factory: StreamFactory | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        max_connections: int = 10,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         timeout: float = 30.0,
         max_idle: float = DEFAULT_MAX_IDLE,
+        max_header_size: int = DEFAULT_LIMITS.max_header_size,
     ) -> None:
         if isinstance(max_connections, bool) or not isinstance(max_connections, int):
             raise CoviaUsageError(f"max_connections must be an int, not {max_connections!r}")
@@ -103,6 +112,14 @@ class TrioDriver:
             raise CoviaUsageError(f"timeout must be a positive number, not {timeout!r}")
         if not (_positive(max_idle) or max_idle == 0):
             raise CoviaUsageError(f"max_idle must be a number of seconds, not {max_idle!r}")
+        if (
+            isinstance(max_header_size, bool)
+            or not isinstance(max_header_size, int)
+            or max_header_size < 1
+        ):
+            raise CoviaUsageError(
+                f"max_header_size must be a positive int, not {max_header_size!r}"
+            )
         if ssl_context is not None and not isinstance(ssl_context, ssl.SSLContext):
             raise CoviaUsageError("ssl_context must be an ssl.SSLContext")
         if stream_factory is not None and not callable(stream_factory):
@@ -111,7 +128,10 @@ class TrioDriver:
         self._stream_factory = stream_factory
         self._ssl_context = ssl_context
         self.pool = ConnectionPool(
-            self._connect, max_connections=max_connections, max_idle=float(max_idle)
+            self._connect,
+            max_connections=max_connections,
+            max_idle=float(max_idle),
+            max_head_size=max_header_size,
         )
 
     def __repr__(self) -> str:
@@ -158,7 +178,9 @@ class TrioDriver:
             with _cap(effect.timeout):
                 connection, head = await self._exchange(request, effect.body_stream)
                 try:
-                    body = await connection.read_body(request.info, timeout=self.timeout)
+                    body = await connection.read_body(
+                        request.info, timeout=self.timeout, max_body=effect.max_body, head=head
+                    )
                 except BaseException:
                     await self.pool.discard(connection)
                     raise

@@ -17,8 +17,9 @@ from covia.async_api.grid import AsyncVenueConnection
 from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import PollPolicy, RetryPolicy
+from covia_proto.limits import Limits
 from covia_trio.connection import StreamFactory
-from covia_trio.driver import DEFAULT_MAX_IDLE, TrioDriver
+from covia_trio.driver import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IDLE, TrioDriver
 
 __all__ = ["TrioGrid", "TrioVenueConnection"]
 
@@ -43,8 +44,9 @@ class TrioGrid:
         poll: PollPolicy | None = None,
         ssl_context: ssl.SSLContext | None = None,
         stream_factory: StreamFactory | None = None,
-        max_connections: int = 10,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_idle: float = DEFAULT_MAX_IDLE,
+        limits: Limits | None = None,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
@@ -54,7 +56,9 @@ class TrioGrid:
         As ``AsyncGrid.connect``: ``timeout`` bounds connecting and each wait for data
         (seconds), ``headers`` go with every request, ``auth`` adds credentials,
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
-        ``ssl.SSLContext``), ``retry`` and ``poll`` tune retries and job polling.
+        ``ssl.SSLContext``), ``retry`` and ``poll`` tune retries and job polling,
+        ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``; its
+        ``max_header_size`` goes to the driver made here).
 
         For trio: ``ssl_context`` is the context to verify with (the same as
         ``verify=context``); ``stream_factory(host, port, scheme)`` opens the streams
@@ -66,7 +70,13 @@ class TrioGrid:
         result is awaited or entered.
         """
         where, context = connection_context(
-            address, timeout=timeout, headers=headers, auth=auth, retry=retry, poll=poll
+            address,
+            timeout=timeout,
+            headers=headers,
+            auth=auth,
+            retry=retry,
+            poll=poll,
+            limits=limits,
         )
         if driver is not None:
             if not isinstance(driver, TrioDriver):
@@ -77,7 +87,10 @@ class TrioGrid:
                     ("verify", verify),
                     ("ssl_context", ssl_context),
                     ("stream_factory", stream_factory),
-                    ("max_connections", None if max_connections == 10 else max_connections),
+                    (
+                        "max_connections",
+                        None if max_connections == DEFAULT_MAX_CONNECTIONS else max_connections,
+                    ),
                     ("max_idle", None if max_idle == DEFAULT_MAX_IDLE else max_idle),
                 )
                 if value is not None
@@ -95,6 +108,7 @@ class TrioGrid:
             max_connections=max_connections,
             timeout=timeout,
             max_idle=max_idle,
+            max_header_size=context.limits.max_header_size,
         )
         return AsyncVenueConnection(address, where, context, lambda: made, owns_driver=True)
 

@@ -15,11 +15,13 @@ closed (idle, in use, or being opened).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 import trio
 
 from covia_proto.errors import CoviaUsageError, RequestInfo
+from covia_proto.h11conn import DEFAULT_MAX_HEAD_SIZE
 from covia_trio.connection import Connection, Origin
 
 __all__ = ["ConnectionPool"]
@@ -27,7 +29,8 @@ __all__ = ["ConnectionPool"]
 
 class ConnectionPool:
     """At most ``max_connections`` open connections; ``opener(origin, request_info)``
-    opens a stream (its errors name the request that needed it)."""
+    opens a stream (its errors name the request that needed it). Each connection
+    buffers at most ``max_head_size`` bytes of an incomplete response head."""
 
     def __init__(
         self,
@@ -35,14 +38,18 @@ class ConnectionPool:
         *,
         max_connections: int,
         max_idle: float,
+        max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
     ) -> None:
         self._opener = opener
+        self.max_head_size = max_head_size
         self.max_connections = max_connections
         self.max_idle = max_idle
         self._idle: dict[Origin, list[Connection]] = {}
         self._live: set[Connection] = set()  # open, idle or in use
         self._opening = 0  # slots taken by connections being opened
-        self._changed = trio.Event()  # set (and replaced) whenever a slot may be free
+        # Tasks waiting for a slot, in arrival order: a freed slot wakes exactly one of
+        # them (waking them all would make a burst of n requests cost O(n²) checkouts).
+        self._waiters: deque[trio.Event] = deque()
         self._closed = False
         self.connections_opened = 0  # over the pool's life, for tests and statistics
 
@@ -72,8 +79,7 @@ class ConnectionPool:
             self._check_open()
             if not fresh:
                 connection, dead = self._take_idle(origin)
-                if dead:
-                    self._pulse()
+                self._pulse(len(dead))
                 for gone in dead:
                     await _close_stream(gone.stream)
                 if connection is not None:
@@ -85,7 +91,7 @@ class ConnectionPool:
                 # Another origin's idle connection gives way to a request waiting now.
                 await self.discard(victim)
                 continue
-            await self._changed.wait()
+            await self._wait_for_slot()
 
     async def release(self, connection: Connection) -> None:
         """Give back a connection whose exchange is complete: kept for the next request
@@ -128,9 +134,26 @@ class ConnectionPool:
         if self._closed:
             raise CoviaUsageError("this trio driver is closed")
 
-    def _pulse(self) -> None:
-        self._changed.set()
-        self._changed = trio.Event()
+    def _pulse(self, slots: int = 1) -> None:
+        """``slots`` may have come free: wake that many waiting tasks (all of them once
+        the pool is closed, so they can fail)."""
+        while self._waiters and (slots > 0 or self._closed):
+            event = self._waiters.popleft()
+            if not event.is_set():
+                event.set()
+                slots -= 1
+
+    async def _wait_for_slot(self) -> None:
+        event = trio.Event()
+        self._waiters.append(event)
+        try:
+            await event.wait()
+        except BaseException:
+            if event.is_set():
+                self._pulse()  # woken, then cancelled: the turn passes on
+            else:
+                self._waiters.remove(event)
+            raise
 
     def _take_idle(self, origin: Origin) -> tuple[Connection | None, list[Connection]]:
         idle = self._idle.get(origin)
@@ -160,7 +183,7 @@ class ConnectionPool:
         finally:
             self._opening -= 1
             self._pulse()
-        connection = Connection(stream, origin)
+        connection = Connection(stream, origin, max_head_size=self.max_head_size)
         self.connections_opened += 1
         if self._closed:  # closed while this one was being opened
             connection.closed = True

@@ -129,7 +129,7 @@ async def test_simple_effects() -> None:
             await driver.perform(Emit("x"))
         with pytest.raises(CoviaUsageError, match="not a stream"):
             await driver.perform(ReadChunk(object()))
-    assert "0/10 connections" in repr(driver)
+    assert "0/100 connections" in repr(driver)
 
 
 @pytest.mark.trio

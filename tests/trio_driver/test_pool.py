@@ -219,3 +219,58 @@ async def test_connection_opened_while_closing_is_closed() -> None:
     assert pool.open_connections == 0
     with pytest.raises(trio.ClosedResourceError):
         await opener.opened[0].send_all(b"x")
+
+
+@pytest.mark.trio
+async def test_waiting_tasks_get_freed_slots_one_each_in_arrival_order() -> None:
+    opener = Opener()
+    pool = make_pool(opener, limit=1)
+    holder = await pool.checkout(A, INFO)
+    order: list[int] = []
+
+    async def waiter(n: int) -> None:
+        connection = await pool.checkout(A, INFO)
+        order.append(n)
+        await trio.sleep(0)
+        await pool.release(connection)
+
+    async with trio.open_nursery() as nursery:
+        for n in range(5):
+            nursery.start_soon(waiter, n)
+            await trio.testing.wait_all_tasks_blocked()
+        # Every waiter is parked on its own event; nobody is woken before a release.
+        assert len(pool._waiters) == 5
+        await pool.release(holder)
+    assert order == [0, 1, 2, 3, 4]
+    assert pool.connections_opened == 1  # the one connection was passed along
+    assert not pool._waiters
+
+
+@pytest.mark.trio
+async def test_a_waiter_cancelled_after_being_woken_passes_its_turn_on() -> None:
+    opener = Opener()
+    pool = make_pool(opener, limit=1)
+    holder = await pool.checkout(A, INFO)
+    got: list[str] = []
+
+    async def patient() -> None:
+        connection = await pool.checkout(A, INFO)
+        got.append("patient")
+        await pool.release(connection)
+
+    doomed = trio.CancelScope()
+
+    async def impatient() -> None:
+        with doomed:
+            await pool.checkout(A, INFO)
+            got.append("impatient")
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(impatient)
+        await trio.testing.wait_all_tasks_blocked()
+        nursery.start_soon(patient)
+        await trio.testing.wait_all_tasks_blocked()
+        await pool.release(holder)  # wakes the impatient task first…
+        doomed.cancel()  # …which is cancelled before it runs
+    assert got == ["patient"]
+    assert pool.open_connections == 1
