@@ -188,3 +188,21 @@ def test_the_trio_example_runs(served: Served, capsys: pytest.CaptureFixture[str
         "Still STARTED",
     ):
         assert expected in out
+
+
+@pytest.mark.trio
+async def test_limits_reach_the_flows_and_the_trio_driver(served: Served) -> None:
+    from covia import Limits, VenueProtocolError
+
+    limits = Limits(max_body_size=10, max_header_size=2048)
+    async with TrioGrid.connect(served.url, limits=limits) as venue:
+        assert venue._session.context.limits is limits
+        driver = venue._session.driver
+        assert isinstance(driver, TrioDriver)
+        assert driver.pool.max_head_size == 2048
+        with pytest.raises(VenueProtocolError, match=r"max_body_size \(10 bytes\)"):
+            await venue.status()
+    with pytest.raises(CoviaUsageError, match="limits"):
+        TrioGrid.connect(served.url, limits=10)  # type: ignore[arg-type]
+    with pytest.raises(CoviaUsageError, match="max_header_size"):
+        TrioDriver(max_header_size=0)

@@ -247,17 +247,11 @@ async def test_waiting_tasks_get_freed_slots_one_each_in_arrival_order() -> None
 
 
 @pytest.mark.trio
-async def test_a_waiter_cancelled_after_being_woken_passes_its_turn_on() -> None:
+async def test_a_waiter_cancelled_as_it_is_woken_passes_its_turn_on() -> None:
     opener = Opener()
     pool = make_pool(opener, limit=1)
     holder = await pool.checkout(A, INFO)
     got: list[str] = []
-
-    async def patient() -> None:
-        connection = await pool.checkout(A, INFO)
-        got.append("patient")
-        await pool.release(connection)
-
     doomed = trio.CancelScope()
 
     async def impatient() -> None:
@@ -265,12 +259,20 @@ async def test_a_waiter_cancelled_after_being_woken_passes_its_turn_on() -> None
             await pool.checkout(A, INFO)
             got.append("impatient")
 
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(impatient)
-        await trio.testing.wait_all_tasks_blocked()
-        nursery.start_soon(patient)
-        await trio.testing.wait_all_tasks_blocked()
-        await pool.release(holder)  # wakes the impatient task first…
-        doomed.cancel()  # …which is cancelled before it runs
+    async def patient() -> None:
+        connection = await pool.checkout(A, INFO)
+        got.append("patient")
+        await pool.release(connection)
+
+    with trio.fail_after(10):  # a lost turn would leave the patient task waiting forever
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(impatient)
+            await trio.testing.wait_all_tasks_blocked()
+            nursery.start_soon(patient)
+            await trio.testing.wait_all_tasks_blocked()
+            # The impatient task is cancelled, and the freed slot is handed to it before
+            # it has run: the turn must pass to the next waiter rather than be lost.
+            doomed.cancel()
+            await pool.release(holder)
     assert got == ["patient"]
     assert pool.open_connections == 1
