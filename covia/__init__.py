@@ -30,6 +30,7 @@ from covia.grid import Grid
 from covia.job import Job
 from covia.venue import Venue
 from covia_proto import __version__
+from covia_proto.limits import Limits
 from covia_proto.status import JobStatus
 
 logging.getLogger("covia").addHandler(logging.NullHandler())
@@ -50,6 +51,7 @@ __all__ = [
     "JobNotFoundError",
     "JobStatus",
     "JsonRpcError",
+    "Limits",
     "NotFoundError",
     "RateLimitError",
     "Venue",

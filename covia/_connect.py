@@ -16,6 +16,7 @@ from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
 from covia_proto.http import make_headers
+from covia_proto.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["connection_context", "relocated"]
 
@@ -31,6 +32,7 @@ def connection_context(
     auth: Auth | None,
     retry: RetryPolicy | None,
     poll: PollPolicy | None,
+    limits: Limits | None = None,
 ) -> tuple[VenueAddress, VenueContext]:
     """The parsed address and the context for flows on it (for a did:web, the context
     of the DID's host, until ``relocated`` to where its document says the API is)."""
@@ -45,10 +47,16 @@ def connection_context(
         and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
     ):
         raise CoviaUsageError("headers must map header names to string values")
+    if limits is not None and not isinstance(limits, Limits):
+        raise CoviaUsageError(f"limits must be a covia.Limits, not {type(limits).__name__}")
     where = parse_venue_address(address)
     endpoint = Endpoint(where.base_url, auth=auth or NoAuth(), headers=make_headers(headers or {}))
     context = VenueContext(
-        endpoint, retry=retry or RetryPolicy(), poll=poll or PollPolicy(), rand=random.random
+        endpoint,
+        retry=retry or RetryPolicy(),
+        poll=poll or PollPolicy(),
+        rand=random.random,
+        limits=limits or DEFAULT_LIMITS,
     )
     # The scheme by name only: a user's own Auth may show its secret in its repr.
     _log.debug(

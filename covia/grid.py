@@ -13,6 +13,7 @@ from covia_proto.auth import Auth
 from covia_proto.flows.context import PollPolicy, RetryPolicy
 from covia_proto.flows.discovery import locate_did_web
 from covia_proto.flows.runner import drive
+from covia_proto.limits import Limits
 
 if TYPE_CHECKING:
     import requests
@@ -35,6 +36,7 @@ class Grid:
         driver: SyncDriver | None = None,
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
+        limits: Limits | None = None,
     ) -> Venue:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``).
 
@@ -43,9 +45,17 @@ class Grid:
         ``session`` is your own ``requests.Session`` (left open on close); ``verify``
         sets TLS verification (on unless you say ``False``, or a CA bundle path).
         ``driver`` replaces the transport altogether (e.g. an in-memory venue).
+        ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
+        event line and event sizes, JSON depth; header sizes are fixed by requests).
         """
         where, context = connection_context(
-            address, timeout=timeout, headers=headers, auth=auth, retry=retry, poll=poll
+            address,
+            timeout=timeout,
+            headers=headers,
+            auth=auth,
+            retry=retry,
+            poll=poll,
+            limits=limits,
         )
         owns_driver = driver is None
         if driver is None:

@@ -165,9 +165,18 @@ class Venue:
     def get_asset_content(
         self, asset_id: str, *, verify: bool = True, expected_sha256: str | None = None
     ) -> bytes:
-        return b"".join(
-            self.iter_asset_content(asset_id, verify=verify, expected_sha256=expected_sha256)
+        """The whole content, checked; at most ``Limits.max_body_size`` bytes of it
+        (``download_asset_content`` or ``iter_asset_content`` for more)."""
+        context = self._session.context
+        flow = download_content(
+            context,
+            asset_id,
+            expected_sha256=expected_sha256,
+            verify=verify,
+            max_size=context.limits.max_body_size,
         )
+        with contextlib.closing(self._session.iterate(flow)) as chunks:
+            return b"".join(chunks)
 
     def download_asset_content(
         self,

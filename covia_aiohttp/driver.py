@@ -18,6 +18,11 @@ What the driver decides, and why:
   request queues rather than fails.
 * Streams are read with ``readany``: each ``ReadChunk`` returns what has arrived, so
   server-sent events reach the flow one by one and memory stays flat.
+* Sizes: a ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
+  (a larger declared ``Content-Length`` is refused before any of it is read);
+  ``max_header_size`` is given to aiohttp's parser, per request, as its longest
+  status or header line and its longest header field (aiohttp also caps the number of
+  header lines).
 * ``open_responses`` counts the responses the driver holds (a ``Send`` in flight, a
   stream not yet closed); however an effect ends (failure, cancellation), its response
   is released or closed before the exception leaves ``perform``.
@@ -34,8 +39,15 @@ from typing import Any, Final
 
 import aiohttp
 import yarl
+from aiohttp import http_exceptions
 
-from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError, RequestInfo
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaTimeoutError,
+    CoviaUsageError,
+    RequestInfo,
+    VenueProtocolError,
+)
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -47,6 +59,7 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.limits import DEFAULT_LIMITS, body_too_large, declared_too_large
 
 __all__ = ["CHUNK_SIZE", "DEFAULT_LIMIT", "AiohttpDriver"]
 
@@ -74,7 +87,8 @@ class AiohttpDriver:
     a session on first use, inside the running loop, with at most ``limit`` open
     connections, and ``aclose`` closes it. ``verify`` sets TLS verification: ``None``
     (the default: verify, or whatever the caller's session does), ``False``, a CA
-    bundle path, or an ``ssl.SSLContext``.
+    bundle path, or an ``ssl.SSLContext``. ``max_header_size`` bounds each line and
+    field of a response head (bytes; ``Limits.max_header_size`` by default).
     """
 
     def __init__(
@@ -84,6 +98,7 @@ class AiohttpDriver:
         timeout: float = 30.0,
         limit: int | None = None,
         verify: Verify = None,
+        max_header_size: int = DEFAULT_LIMITS.max_header_size,
     ) -> None:
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
             raise CoviaUsageError(f"timeout must be a positive number of seconds, not {timeout!r}")
@@ -95,6 +110,15 @@ class AiohttpDriver:
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
         ):
             raise CoviaUsageError(f"limit must be a positive number of connections, not {limit!r}")
+        if (
+            isinstance(max_header_size, bool)
+            or not isinstance(max_header_size, int)
+            or max_header_size < 1
+        ):
+            raise CoviaUsageError(
+                f"max_header_size must be a positive int, not {max_header_size!r}"
+            )
+        self.max_header_size = max_header_size
         self.timeout = float(timeout)
         self.limit = limit if limit is not None else DEFAULT_LIMIT
         self._session = session
@@ -142,7 +166,9 @@ class AiohttpDriver:
 
     async def perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
-            return await self._send(effect.request, effect.timeout, effect.body_stream)
+            return await self._send(
+                effect.request, effect.timeout, effect.body_stream, effect.max_body
+            )
         if isinstance(effect, ReadChunk):
             assert isinstance(effect.handle, _Stream)
             return await self._read(effect.handle, effect.timeout)
@@ -185,18 +211,22 @@ class AiohttpDriver:
                     allow_redirects=False,
                     raise_for_status=False,
                     timeout=timeout,
+                    max_line_size=self.max_header_size,
+                    max_field_size=self.max_header_size,
                     **options,
                 )
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            raise _translate(exc, request.info) from exc
+            raise _translate(exc, request.info, self.max_header_size) from exc
         self._held.add(response)
         return response
 
-    async def _send(self, request: Request, limit: float | None, body_stream: object) -> Response:
+    async def _send(
+        self, request: Request, limit: float | None, body_stream: object, max_body: int | None
+    ) -> Response:
         data: Any = _upload(body_stream) if body_stream is not None else (request.body or None)
         response = await self._request(request, limit, data, whole=True)
         try:
-            body = await response.read()
+            body = await _read_whole(response, max_body, request.info)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise _translate(exc, request.info) from exc
         finally:
@@ -230,6 +260,24 @@ class AiohttpDriver:
         else:
             response.close()
         self._held.discard(response)
+
+
+async def _read_whole(
+    response: aiohttp.ClientResponse, max_body: int | None, info: RequestInfo
+) -> bytes:
+    """The whole body, at most ``max_body`` bytes of it (None: no bound)."""
+    if max_body is None:
+        return await response.read()
+    if declared_too_large(response.headers.items(), max_body):
+        raise body_too_large(max_body, info)
+    parts: list[bytes] = []
+    size = 0
+    while chunk := await response.content.readany():
+        size += len(chunk)
+        if size > max_body:
+            raise body_too_large(max_body, info)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 @contextlib.asynccontextmanager
@@ -274,8 +322,24 @@ def _chunk(chunk: object) -> bytes:
     return bytes(chunk)
 
 
-def _translate(exc: BaseException, info: RequestInfo) -> Exception:
+def _translate(
+    exc: BaseException, info: RequestInfo, max_header_size: int | None = None
+) -> Exception:
     """The core's exception for an aiohttp/asyncio failure."""
+    cause = exc.__cause__
+    if isinstance(exc, aiohttp.ClientResponseError) and isinstance(
+        cause, http_exceptions.HttpProcessingError
+    ):
+        # aiohttp's parser refused the response head: the venue broke HTTP. Its
+        # line-length error reaches us re-wrapped as a plain HttpProcessingError, so
+        # only its wording ("Got more than N bytes") tells it apart.
+        detail = " ".join(str(cause.message or "").split()) or _reason(cause)
+        if detail.startswith("Got more than") and max_header_size is not None:
+            return VenueProtocolError(
+                f"response head exceeds max_header_size ({max_header_size} bytes a line)",
+                request=info,
+            )
+        return VenueProtocolError(f"malformed response: {detail[:200]}", request=info)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return CoviaTimeoutError("timed out connecting", request=info)
     if isinstance(exc, TimeoutError):  # SocketTimeoutError, total, effect caps

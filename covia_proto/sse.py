@@ -28,6 +28,7 @@ from typing import Any, Final, NoReturn
 import attrs
 
 from covia_proto.errors import CoviaUsageError, VenueProtocolError
+from covia_proto.limits import json_depth_exceeds, limits_in_force
 
 __all__ = ["SSEParser", "ServerSentEvent"]
 
@@ -53,12 +54,19 @@ class ServerSentEvent:
     id: str | None = None
     retry: int | None = None
 
-    def json(self) -> Any:
-        """``data`` parsed as JSON; anything else is the venue's fault."""
+    def json(self, *, max_depth: int | None = None) -> Any:
+        """``data`` parsed as JSON, nested no deeper than ``max_depth`` (by default the
+        limits in force, see ``covia_proto.limits``); anything else is the venue's fault."""
+        where = f" (id {self.id!r})" if self.id else ""
+        depth = limits_in_force().max_json_depth if max_depth is None else max_depth
+        if json_depth_exceeds(self.data, depth):
+            raise VenueProtocolError(
+                f"event {self.event!r}{where} carries JSON nested too deeply "
+                f"(max_json_depth is {depth})"
+            )
         try:
             return _json.loads(self.data)
         except (ValueError, RecursionError) as exc:
-            where = f" (id {self.id!r})" if self.id else ""
             raise VenueProtocolError(
                 f"event {self.event!r}{where} does not carry valid JSON: {exc}"
             ) from None

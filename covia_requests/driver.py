@@ -2,17 +2,30 @@
 
 Redirects are never followed (a venue has no reason to redirect an API call, and
 following one would carry credentials and bodies to wherever it points).
+
+A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
+(``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
+of it is read. The response head is bounded by ``http.client`` itself (65,536 bytes a
+line, 100 header lines): those bounds are fixed, so ``Limits.max_header_size`` does not
+apply to this driver.
 """
 
 from __future__ import annotations
 
+import http.client
 import time
 from typing import Any, Final
 
 import requests
 import urllib3.exceptions
 
-from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError, RequestInfo
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaTimeoutError,
+    CoviaUsageError,
+    RequestInfo,
+    VenueProtocolError,
+)
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -24,6 +37,7 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.limits import body_too_large, declared_too_large
 
 __all__ = ["CHUNK_SIZE", "RequestsDriver"]
 
@@ -74,7 +88,7 @@ class RequestsDriver:
 
     def perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
-            return self._send(effect.request, effect.timeout, effect.body_stream)
+            return self._send(effect.request, effect.timeout, effect.body_stream, effect.max_body)
         if isinstance(effect, ReadChunk):
             return self._read(effect.handle, effect.timeout)
         if isinstance(effect, OpenStream):
@@ -110,11 +124,13 @@ class RequestsDriver:
         except requests.RequestException as exc:
             raise _translate(exc, request.info) from exc
 
-    def _send(self, request: Request, limit: float | None, body_stream: object) -> Response:
+    def _send(
+        self, request: Request, limit: float | None, body_stream: object, max_body: int | None
+    ) -> Response:
         body = body_stream if body_stream is not None else (request.body or None)
-        response = self._exchange(request, limit, body, stream=False)
+        response = self._exchange(request, limit, body, stream=True)
         try:
-            content = response.content
+            content = _read_whole(response, max_body, request.info)
         except requests.RequestException as exc:
             raise _translate(exc, request.info) from exc
         finally:
@@ -140,6 +156,21 @@ class RequestsDriver:
             self.session.close()
 
 
+def _read_whole(response: requests.Response, max_body: int | None, info: RequestInfo) -> bytes:
+    """The whole body (decoded, as ``response.content`` would be), at most ``max_body``
+    bytes of it."""
+    if declared_too_large(response.headers.items(), max_body):
+        raise body_too_large(max_body or 0, info)
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(CHUNK_SIZE):
+        size += len(chunk)
+        if max_body is not None and size > max_body:
+            raise body_too_large(max_body, info)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def _limit_read(response: requests.Response, seconds: float) -> None:
     """Bound the next read of an open body to ``seconds``. urllib3 sets the read timeout
     once, when the head arrives; a flow's deadline shrinks as it reads (a job's event
@@ -163,13 +194,28 @@ def _translate(exc: BaseException, info: RequestInfo) -> Exception:
         return CoviaConnectionError(f"TLS failed: {_reason(exc)}", request=info, sent=False)
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return CoviaUsageError(f"invalid URL: {_reason(exc)}", request=info)
+    if _caused_by(exc, (http.client.LineTooLong,)) or _caused_by_exactly(
+        exc, http.client.HTTPException
+    ):
+        # http.client's own bounds on a response head (a line, the number of header
+        # lines): the venue broke HTTP, and asking again would not help.
+        return VenueProtocolError(f"response head refused: {_reason(exc)}", request=info)
     sent = not _caused_by(exc, _NOT_SENT)
     if isinstance(exc, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
         return CoviaConnectionError(f"connection broke mid-response: {_reason(exc)}", request=info)
     return CoviaConnectionError(f"connection failed: {_reason(exc)}", request=info, sent=sent)
 
 
-def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+def _caused_by_exactly(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` was caused by an exception of exactly the class ``kind`` (not a
+    subclass: http.client raises plain ``HTTPException`` for "too many headers", and
+    subclasses such as ``RemoteDisconnected`` for a dropped connection)."""
+    return _caused_by(exc, (kind,), exact=True)
+
+
+def _caused_by(
+    exc: BaseException, kinds: tuple[type[BaseException], ...], *, exact: bool = False
+) -> bool:
     seen: set[int] = set()
     stack: list[BaseException | None] = [exc]
     while stack:
@@ -177,7 +223,7 @@ def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bo
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, kinds):
+        if type(current) in kinds if exact else isinstance(current, kinds):
             return True
         stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
         stack.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))

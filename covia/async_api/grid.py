@@ -21,6 +21,7 @@ from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
 from covia_proto.flows.discovery import locate_did_web
 from covia_proto.flows.runner import drive_async
+from covia_proto.limits import Limits
 
 if TYPE_CHECKING:
     import ssl
@@ -113,6 +114,7 @@ class AsyncGrid:
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
         limit: int | None = None,
+        limits: Limits | None = None,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
@@ -125,13 +127,20 @@ class AsyncGrid:
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
         ``ssl.SSLContext``); ``limit`` caps the open connections of the SDK's own session
         (default 100). ``driver`` replaces the transport altogether (a trio driver, an
-        in-memory venue); ``retry`` and ``poll`` tune retries and job polling.
+        in-memory venue); ``retry`` and ``poll`` tune retries and job polling;
+        ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``).
 
         Arguments are checked at once (``CoviaUsageError``); nothing is sent until the
         result is awaited or entered.
         """
         where, context = connection_context(
-            address, timeout=timeout, headers=headers, auth=auth, retry=retry, poll=poll
+            address,
+            timeout=timeout,
+            headers=headers,
+            auth=auth,
+            retry=retry,
+            poll=poll,
+            limits=limits,
         )
         if driver is not None:
             if not isinstance(driver, AsyncDriver):
@@ -154,6 +163,12 @@ class AsyncGrid:
         def make_aiohttp_driver() -> AsyncDriver:
             from covia_aiohttp import AiohttpDriver  # imported only when it is used
 
-            return AiohttpDriver(session, timeout=timeout, verify=verify, limit=limit)
+            return AiohttpDriver(
+                session,
+                timeout=timeout,
+                verify=verify,
+                limit=limit,
+                max_header_size=context.limits.max_header_size,
+            )
 
         return AsyncVenueConnection(address, where, context, make_aiohttp_driver, owns_driver=True)

@@ -188,8 +188,15 @@ class AsyncVenue:
     async def get_asset_content(
         self, asset_id: str, *, verify: bool = True, expected_sha256: str | None = None
     ) -> bytes:
+        """The whole content, checked; at most ``Limits.max_body_size`` bytes of it
+        (``download_asset_content`` or ``iter_asset_content`` for more)."""
+        context = self._session.context
         flow = download_content(
-            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+            context,
+            asset_id,
+            expected_sha256=expected_sha256,
+            verify=verify,
+            max_size=context.limits.max_body_size,
         )
         async with aclosing(self._session.iterate(flow)) as chunks:
             return b"".join([chunk async for chunk in chunks])

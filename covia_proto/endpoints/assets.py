@@ -9,7 +9,14 @@ from typing import Any
 from covia_proto.converter import structure
 from covia_proto.endpoints.base import JSON, Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
-from covia_proto.endpoints.responses import ErrorContext, check, error_for, parse_json, parse_model
+from covia_proto.endpoints.responses import (
+    ErrorContext,
+    check,
+    error_for,
+    parse_json,
+    parse_model,
+    unexpected_status,
+)
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.hexid import normalize_hex, parse_hex
 from covia_proto.http import Request, Response, ResponseHead
@@ -159,7 +166,7 @@ def check_content_head(
     if head.status >= 400:
         raise error_for(head, error_body, request=request, context=ErrorContext.asset(asset_id))
     if not 200 <= head.status < 300:
-        raise VenueProtocolError(f"unexpected HTTP status {head.status}", request=request)
+        raise unexpected_status(head, request=request)
 
 
 def put_content_request(

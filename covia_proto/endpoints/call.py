@@ -9,6 +9,7 @@ import attrs
 
 from covia_proto.errors import RequestInfo
 from covia_proto.http import Request, Response
+from covia_proto.limits import DEFAULT_LIMITS, Limits, applied_limits
 
 __all__ = ["Call"]
 
@@ -23,5 +24,8 @@ class Call(Generic[T]):
     request: Request
     parser: Callable[[Response, RequestInfo], T] = attrs.field(repr=False)
 
-    def parse(self, response: Response) -> T:
-        return self.parser(response, self.request.info)
+    def parse(self, response: Response, limits: Limits = DEFAULT_LIMITS) -> T:
+        """Parse ``response``, holding the venue to ``limits`` (JSON depth, the event
+        stream of a JSON-RPC answer): they are in force while the parser runs."""
+        with applied_limits(limits):
+            return self.parser(response, self.request.info)

@@ -16,6 +16,7 @@ from covia_proto.endpoints.responses import (
     expect_empty,
     parse_json,
     parse_model,
+    unexpected_status,
 )
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.hexid import normalize_hex, parse_hex
@@ -202,6 +203,8 @@ def check_events_head(
     content_type = (head.header("content-type") or "").split(";")[0].strip().lower()
     if 200 <= head.status < 300:
         return content_type == EVENT_STREAM
+    if 300 <= head.status < 400:
+        raise unexpected_status(head, request=request)
     if head.status in (400, 405, 406, 501) or (head.status == 404 and not error_body.strip()):
         # A 0.1 venue's shadowed route, or a proxy that will not stream.
         return False

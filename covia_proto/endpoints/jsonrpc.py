@@ -15,6 +15,7 @@ from covia_proto.endpoints.call import Call
 from covia_proto.endpoints.responses import check, parse_json
 from covia_proto.errors import JsonRpcError, RequestInfo, VenueProtocolError
 from covia_proto.http import Response
+from covia_proto.limits import limits_in_force
 from covia_proto.sse import SSEParser
 
 __all__ = [
@@ -77,7 +78,7 @@ def parse_jsonrpc_result(response: Response, request: RequestInfo | None = None)
     check(response, request=request)
     content_type = (response.header("content-type") or "").lower()
     if content_type.startswith("text/event-stream"):
-        parser = SSEParser()
+        parser = _event_parser()
         parser.receive_data(response.body)
         parser.end_of_stream()
         events = parser.events() or _unterminated(response.body)
@@ -104,8 +105,13 @@ def parse_jsonrpc_result(response: Response, request: RequestInfo | None = None)
     return data["result"]
 
 
+def _event_parser() -> SSEParser:
+    limits = limits_in_force()
+    return SSEParser(max_line_length=limits.max_event_line, max_event_size=limits.max_event_size)
+
+
 def _unterminated(body: bytes) -> list[Any]:
     # One frame whose final blank line the venue left off: treat the body as complete.
-    parser = SSEParser()
+    parser = _event_parser()
     parser.receive_data(body + b"\n\n")
     return parser.events()

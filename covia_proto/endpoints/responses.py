@@ -21,6 +21,7 @@ from covia_proto.errors import (
 )
 from covia_proto.http import Response, ResponseHead
 from covia_proto.httpdate import parse_http_date
+from covia_proto.limits import json_depth_exceeds, limits_in_force
 
 __all__ = [
     "ErrorContext",
@@ -32,6 +33,7 @@ __all__ = [
     "parse_json",
     "parse_model",
     "parse_retry_after",
+    "unexpected_status",
 ]
 
 T = TypeVar("T")
@@ -80,7 +82,8 @@ def error_message(status: int, headers: tuple[tuple[str, str], ...], body: bytes
     text = body.decode("utf-8", "replace").strip()
     if text[:1] in ("{", '"'):
         try:
-            data = json.loads(text)
+            too_deep = json_depth_exceeds(body, limits_in_force().max_json_depth)
+            data = None if too_deep else json.loads(text)
         except (ValueError, RecursionError):
             data = None
         found = _message_in(data)
@@ -182,23 +185,53 @@ def check(
     if response.status >= 400:
         raise error_for(response, request=request, context=context)
     if response.status < 200 or response.status >= 300:
-        raise VenueProtocolError(f"unexpected HTTP status {response.status}", request=request)
+        raise unexpected_status(response.head, request=request)
     return response
+
+
+def unexpected_status(
+    head: ResponseHead, *, request: RequestInfo | None = None
+) -> VenueProtocolError:
+    """The error for an answer that is neither a success nor an error. Above all a
+    redirect: no driver follows one (it would carry credentials, custom headers and
+    request bodies to wherever it points), so the caller is told where it pointed."""
+    if 300 <= head.status < 400:
+        location = head.header("location")
+        where = f" to {_shorten(location)}" if location else ""
+        return VenueProtocolError(
+            f"unexpected HTTP status {head.status}: a redirect{where}, which the SDK "
+            "does not follow",
+            request=request,
+        )
+    return VenueProtocolError(f"unexpected HTTP status {head.status}", request=request)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_json(body: bytes, *, request: RequestInfo | None = None, what: str = "body") -> Any:
-    """Strict JSON from a venue: UTF-8, no NaN/Infinity; anything else is a
-    ``VenueProtocolError`` that says what was wrong."""
+def parse_json(
+    body: bytes,
+    *,
+    request: RequestInfo | None = None,
+    what: str = "body",
+    max_depth: int | None = None,
+) -> Any:
+    """Strict JSON from a venue: UTF-8, no NaN/Infinity, arrays and objects nested no
+    deeper than ``max_depth`` (by default the ``max_json_depth`` of the limits in force,
+    see ``covia_proto.limits``); anything else is a ``VenueProtocolError`` that says
+    what was wrong."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise VenueProtocolError(
             f"{what} is not valid UTF-8 (byte {exc.start})", request=request
         ) from None
+    depth = limits_in_force().max_json_depth if max_depth is None else max_depth
+    if json_depth_exceeds(body, depth):
+        raise VenueProtocolError(
+            f"{what} is JSON nested too deeply (max_json_depth is {depth})", request=request
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
     try:

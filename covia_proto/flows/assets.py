@@ -15,6 +15,7 @@ from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, ReadChunk
 from covia_proto.flows.send import open_stream, read_body, send, send_request
 from covia_proto.hexid import normalize_hex, parse_hex
+from covia_proto.limits import body_too_large
 from covia_proto.models import AssetDocument
 
 __all__ = ["ContentDownload", "download_content", "register_asset", "upload_content"]
@@ -52,12 +53,15 @@ def download_content(
     *,
     expected_sha256: str | None = None,
     verify: bool = True,
+    max_size: int | None = None,
 ) -> Flow[ContentDownload]:
     """Emit the content's bytes chunk by chunk and check their SHA-256 at the end.
 
     Without ``expected_sha256`` the hash declared in the asset's metadata is used (one
     extra request). A mismatch raises ``ContentHashError`` after the last chunk: a
-    consumer writing a file must discard it then.
+    consumer writing a file must discard it then. ``max_size`` is for a consumer that
+    keeps the whole content in memory: past it (or a larger declared length) the
+    download stops with ``VenueProtocolError`` naming ``max_body_size``.
     """
     expected = _expected_hash(expected_sha256)
     if verify and expected is None:
@@ -75,6 +79,9 @@ def download_content(
     # hand over the decoded bytes (the ones the SHA-256 is of): nothing to compare.
     encoding = (head.header("content-encoding") or "identity").strip().lower()
     declared = _content_length(head.header("content-length")) if encoding == "identity" else None
+    if max_size is not None and declared is not None and declared > max_size:
+        yield CloseStream(opened.handle)
+        raise body_too_large(max_size, request.info)
     hasher = hashlib.sha256()
     size = 0
     while True:
@@ -83,6 +90,9 @@ def download_content(
             break
         hasher.update(chunk)
         size += len(chunk)
+        if max_size is not None and size > max_size:
+            yield CloseStream(opened.handle)
+            raise body_too_large(max_size, request.info)
         yield Emit(chunk)
     yield CloseStream(opened.handle)
     if declared is not None and size != declared:

@@ -9,6 +9,7 @@ import attrs
 
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
+from covia_proto.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["PollPolicy", "RetryPolicy", "VenueContext", "VenueFeatures"]
 
@@ -85,7 +86,8 @@ class VenueContext:
     """Everything a flow needs besides its arguments.
 
     ``rand`` supplies uniform numbers in [0, 1) for jitter: the core owns no randomness,
-    so drivers pass ``random.random`` and tests pass something predictable.
+    so drivers pass ``random.random`` and tests pass something predictable. ``limits``
+    bounds what the venue may make the SDK hold (``covia_proto.limits``).
     """
 
     endpoint: Endpoint
@@ -94,3 +96,6 @@ class VenueContext:
     poll: PollPolicy = PollPolicy()
     rand: Callable[[], float] = attrs.field(default=lambda: 0.5, repr=False)
     max_error_body: int = 64 * 1024
+    limits: Limits = attrs.field(
+        default=DEFAULT_LIMITS, validator=attrs.validators.instance_of(Limits)
+    )

@@ -51,11 +51,15 @@ class Send:
     ``timeout`` (seconds) caps this exchange below the driver's own timeout, so a flow
     with a deadline never overshoots it. ``body_stream`` is a streaming upload (an
     iterable of bytes, or an async one for async drivers) that replaces ``request.body``.
+    ``max_body`` (bytes) bounds the response body: a driver stops reading past it (and
+    refuses a larger declared ``Content-Length`` at once) and raises
+    ``VenueProtocolError`` naming ``max_body_size``; None leaves it unbounded.
     """
 
     request: Request
     timeout: float | None = None
     body_stream: object = attrs.field(default=None, repr=False)
+    max_body: int | None = None
 
 
 @attrs.frozen

@@ -21,6 +21,7 @@ from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, GetTime, ReadChunk, Sleep
 from covia_proto.flows.send import open_stream, read_body, remaining, send
 from covia_proto.http import ResponseHead
+from covia_proto.limits import DEFAULT_LIMITS, Limits
 from covia_proto.models import JobRecord
 from covia_proto.sse import ServerSentEvent, SSEParser
 
@@ -30,12 +31,14 @@ JOB_UPDATE: Final = "job-update"
 logger: Final = logging.getLogger("covia.jobs")
 
 
-def job_from_event(event: ServerSentEvent, job_id: str) -> JobRecord | None:
+def job_from_event(
+    event: ServerSentEvent, job_id: str, limits: Limits = DEFAULT_LIMITS
+) -> JobRecord | None:
     """The record a ``job-update`` event carries (None for other events)."""
     if event.event != JOB_UPDATE:
         return None
     try:
-        job = structure(event.json(), JobRecord)
+        job = structure(event.json(max_depth=limits.max_json_depth), JobRecord)
     except VenueProtocolError as exc:
         raise VenueProtocolError(f"job event: {exc.message}") from None
     if job.id != job_id:
@@ -77,7 +80,8 @@ def _stream_once(
         logger.debug("venue serves no event stream for jobs; polling")
         context.features.events = False
         return True
-    parser = SSEParser()
+    limits = context.limits
+    parser = SSEParser(max_line_length=limits.max_event_line, max_event_size=limits.max_event_size)
     seen = 0
     ended = False
     while not ended:
@@ -117,7 +121,7 @@ def _stream_once(
             watch.failures = 0
             if event.id is not None:
                 watch.last_event_id = event.id
-            job = job_from_event(event, watch.job_id)
+            job = job_from_event(event, watch.job_id, limits)
             if job is not None:
                 watch.last = job
             if emit:

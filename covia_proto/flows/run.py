@@ -50,7 +50,7 @@ def run(
         response = yield from send_request(context, call.request, deadline=deadline)
         if not _route_missing(response):
             context.features.run = True
-            return call.parse(response)
+            return call.parse(response, context.limits)
         logger.debug("venue has no /run; invoking and waiting instead")
         context.features.run = False
     now: float = yield GetTime()

@@ -125,7 +125,12 @@ def send_request(
 
     def attempt(left: float | None) -> Flow[_Attempt[Response]]:
         try:
-            response: Response = yield Send(request, timeout=left, body_stream=body_stream)
+            response: Response = yield Send(
+                request,
+                timeout=left,
+                body_stream=body_stream,
+                max_body=context.limits.max_body_size,
+            )
         except CoviaConnectionError as exc:
             return _Attempt(failure=exc, retryable=_may_retry(request, exc))
         if not _is_transient(context, response.status):
@@ -147,7 +152,7 @@ def _once(attempt: Callable[[float | None], Flow[_Attempt[T]]], deadline: float 
 def send(context: VenueContext, call: Call[T], *, deadline: float | None = None) -> Flow[T]:
     """Send ``call``'s request (with retries) and parse the answer."""
     response = yield from send_request(context, call.request, deadline=deadline)
-    return call.parse(response)
+    return call.parse(response, context.limits)
 
 
 def read_body(handle: object, limit: int, *, timeout: float | None = None) -> Flow[bytes]:

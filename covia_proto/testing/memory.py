@@ -16,6 +16,8 @@ import time
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from typing import IO, Any, Protocol
 
+import attrs
+
 from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError, RequestInfo
 from covia_proto.flows.effects import (
     CloseStream,
@@ -28,6 +30,7 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.limits import body_too_large
 from covia_proto.testing.replies import (
     WAIT,
     BodySource,
@@ -189,6 +192,17 @@ class MemoryDriver:
             if not self._wait_until(None, deadline):
                 raise CoviaTimeoutError("timed out waiting for data", request=handle.info)
 
+    def _read_whole(self, handle: _Handle, timeout: float | None, max_body: int | None) -> bytes:
+        """A streamed body read whole, as a driver reads a ``Send`` response."""
+        parts: list[bytes] = []
+        size = 0
+        while chunk := self._read(handle, timeout):
+            size += len(chunk)
+            if max_body is not None and size > max_body:
+                raise body_too_large(max_body, handle.info)
+            parts.append(chunk)
+        return b"".join(parts)
+
     def perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
             reply = self._answer(effect.request, effect.timeout, effect.body_stream)
@@ -199,11 +213,13 @@ class MemoryDriver:
             if isinstance(reply, Streamed):
                 handle = _Handle(reply.body, effect.request.info)
                 try:
-                    body = b"".join(iter(lambda: self._read(handle, effect.timeout), b""))
+                    body = self._read_whole(handle, effect.timeout, effect.max_body)
                 finally:
                     reply.body.close()
                 return Response(reply.head.status, reply.head.headers, body)
             assert isinstance(reply, Response)
+            if effect.max_body is not None and len(reply.body) > effect.max_body:
+                raise body_too_large(effect.max_body, effect.request.info)
             return reply
         if isinstance(effect, OpenStream):
             reply = self._answer(effect.request, effect.timeout)
@@ -248,7 +264,7 @@ class AsyncMemoryDriver:
     async def perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send) and isinstance(effect.body_stream, AsyncIterable):
             chunks = [bytes(chunk) async for chunk in effect.body_stream]
-            effect = Send(effect.request, timeout=effect.timeout, body_stream=chunks)
+            effect = attrs.evolve(effect, body_stream=chunks)
         return self._sync.perform(effect)
 
     async def aclose(self) -> None:

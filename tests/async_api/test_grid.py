@@ -190,3 +190,24 @@ async def test_the_shell_imports_no_io_library_and_runs_under_trio() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["trio", "1", "[]"]
+
+
+async def test_limits_reach_the_flows_and_the_aiohttp_driver(plain_served: Served) -> None:
+    from covia import Limits
+
+    limits = Limits(max_body_size=4096, max_header_size=2048)
+    async with AsyncGrid.connect(plain_served.url, limits=limits) as venue:
+        assert venue._session.context.limits is limits
+        assert _driver(venue).max_header_size == 2048
+        await venue.status()
+    async with AsyncGrid.connect(plain_served.url) as venue:
+        assert venue._session.context.limits == Limits()
+        assert _driver(venue).max_header_size == Limits().max_header_size
+    with pytest.raises(CoviaUsageError, match="limits"):
+        AsyncGrid.connect(plain_served.url, limits={"max_body_size": 1})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", [0, -1, True, 1.5])
+async def test_the_aiohttp_driver_refuses_a_bad_header_limit(size: object) -> None:
+    with pytest.raises(CoviaUsageError, match="max_header_size"):
+        AiohttpDriver(max_header_size=size)  # type: ignore[arg-type]

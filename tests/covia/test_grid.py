@@ -214,3 +214,17 @@ def test_verify_does_not_change_the_callers_session(plain_served: Served) -> Non
         venue.status()
     assert session.verify is True
     session.close()
+
+
+def test_limits_reach_the_flows(plain_served: Served) -> None:
+    from covia import Limits, VenueProtocolError
+
+    with Grid.connect(plain_served.url, limits=Limits(max_body_size=10)) as venue:
+        assert venue._session.context.limits == Limits(max_body_size=10)
+        with pytest.raises(VenueProtocolError, match=r"max_body_size \(10 bytes\)"):
+            venue.status()
+    with Grid.connect(plain_served.url) as venue:
+        assert venue._session.context.limits == Limits()
+        assert venue.status().status
+    with pytest.raises(CoviaUsageError, match="limits"):
+        Grid.connect(plain_served.url, limits=10)  # type: ignore[arg-type]

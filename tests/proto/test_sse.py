@@ -548,3 +548,15 @@ def test_end_of_stream_says_whether_an_event_was_cut_off() -> None:
     comment_only = SSEParser()
     comment_only.receive_data(b": keep-alive\n")
     assert comment_only.end_of_stream() is False
+
+
+def test_event_json_refuses_nesting_deeper_than_the_limit() -> None:
+    from covia_proto.limits import Limits, applied_limits
+
+    event = ServerSentEvent("job-update", '{"a":[{"b":1}]}', id="7")  # depth 3
+    assert event.json() == {"a": [{"b": 1}]}
+    assert event.json(max_depth=3) == {"a": [{"b": 1}]}
+    with pytest.raises(VenueProtocolError, match=r"'job-update' \(id '7'\).*max_json_depth is 2"):
+        event.json(max_depth=2)
+    with applied_limits(Limits(max_json_depth=2)), pytest.raises(VenueProtocolError):
+        event.json()

@@ -352,3 +352,12 @@ def test_fuzz_only_covia_errors(response: Response, ref: str) -> None:
     only_covia_errors(lambda r: assets.parse_asset(r, asset_id=ref), response)
     only_covia_errors(lambda r: assets.parse_content_hash(r, asset_id=ref), response)
     only_covia_errors(lambda r: assets.check_content_head(r.head, r.body, None, ref), response)
+
+
+def test_a_content_redirect_is_refused() -> None:
+    from covia_proto.errors import VenueProtocolError
+    from covia_proto.http import ResponseHead
+
+    head = ResponseHead(307, (("Location", "https://cdn.example/blob"),))
+    with pytest.raises(VenueProtocolError, match=r"307: a redirect to https://cdn\.example/blob"):
+        assets.check_content_head(head, b"", None, "ab" * 32)

@@ -464,3 +464,13 @@ def test_record_of_any_status_and_chain_depth_parses(status: JobStatus, depth: i
     data = record(status.value, prev=data) if depth else record(status.value)
     job = jobs.get_job(ENDPOINT, JOB).parse(Response(200, JSON_CT, body(data)))
     assert job.status is status
+
+
+def test_an_event_stream_redirect_is_refused_not_polled() -> None:
+    from covia_proto.http import ResponseHead
+
+    head = ResponseHead(302, (("Location", "https://elsewhere.example/sse"),))
+    with pytest.raises(
+        VenueProtocolError, match=r"302: a redirect to https://elsewhere\.example/sse"
+    ):
+        jobs.check_events_head(head, b"", None, JOB)

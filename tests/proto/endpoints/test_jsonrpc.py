@@ -182,3 +182,18 @@ def test_fuzz_any_json_framed_either_way(value: Any, status: int, sse: bool) -> 
     only_covia_errors(
         jsonrpc.parse_jsonrpc_result, Response(status, SSE_CT if sse else JSON_CT, body)
     )
+
+
+def test_an_sse_answer_is_held_to_the_event_limits_in_force() -> None:
+    from covia_proto.limits import Limits
+
+    frame = json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"text": "x" * 100}}).encode()
+    response = Response(200, SSE_CT, b"event: message\ndata: " + frame + b"\n\n")
+    call = jsonrpc.mcp_call(ENDPOINT, "tools/call")
+    assert call.parse(response, Limits(max_event_line=200)) == {"text": "x" * 100}
+    with pytest.raises(VenueProtocolError, match="line longer than 50 bytes"):
+        call.parse(response, Limits(max_event_line=50))
+    with pytest.raises(VenueProtocolError, match="event data longer than 50 characters"):
+        call.parse(response, Limits(max_event_size=50))
+    with pytest.raises(VenueProtocolError, match="max_json_depth is 1"):
+        call.parse(response, Limits(max_json_depth=1))

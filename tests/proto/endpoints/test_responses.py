@@ -283,3 +283,46 @@ def test_parse_model() -> None:
         Response(200, JSON_CT, b'"OK"'), VenueStatus, prepare=lambda d: {"status": d}
     )
     assert prepared.status == "OK"
+
+
+def test_parse_json_refuses_nesting_deeper_than_the_limit_in_force() -> None:
+    from covia_proto.limits import Limits, applied_limits
+
+    body = b'{"a":' * 5 + b"1" + b"}" * 5
+    assert parse_json(body, max_depth=5) == {"a": {"a": {"a": {"a": {"a": 1}}}}}
+    with pytest.raises(VenueProtocolError, match=r"nested too deeply \(max_json_depth is 4\)"):
+        parse_json(body, request=REQ, max_depth=4)
+    with applied_limits(Limits(max_json_depth=4)):
+        with pytest.raises(VenueProtocolError, match="max_json_depth is 4") as info:
+            parse_json(body, request=REQ)
+        assert parse_json(body, max_depth=5)["a"]["a"]["a"]["a"] == {"a": 1}
+    assert info.value.request is REQ
+    # The defaults: a long-lived job's record nests hundreds deep, and parses.
+    deep = b"[" * 700 + b"]" * 700
+    assert parse_json(deep) == parse_json(deep, max_depth=700)
+    with pytest.raises(VenueProtocolError, match="max_json_depth is 800"):
+        parse_json(b"[" * 801 + b"]" * 801)
+
+
+def test_an_error_body_nested_too_deeply_is_read_as_text() -> None:
+    from covia_proto.limits import Limits, applied_limits
+
+    body = b'{"error":{"message":"deep"}}'
+    assert error_for(Response(400, JSON_CT, body), request=REQ).message == "deep"
+    with applied_limits(Limits(max_json_depth=1)):
+        error = error_for(Response(400, JSON_CT, body), request=REQ)
+    assert error.message == body.decode()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_reported_with_where_it_pointed(status: int) -> None:
+    from covia_proto.endpoints.responses import unexpected_status
+
+    head = ResponseHead(status, (("Location", "https://elsewhere.example/x"),))
+    error = unexpected_status(head, request=REQ)
+    assert f"status {status}: a redirect to https://elsewhere.example/x," in str(error)
+    assert "does not follow" in str(error)
+    with pytest.raises(VenueProtocolError, match="a redirect to https://elsewhere"):
+        check(Response(status, head.headers), request=REQ)
+    assert "302: a redirect, which" in str(unexpected_status(ResponseHead(302, ()), request=REQ))
+    assert str(unexpected_status(ResponseHead(100, ()))) == "unexpected HTTP status 100"

@@ -130,3 +130,24 @@ def test_upload_mismatch_reported_by_the_venue_is_a_grid_error_with_its_message(
     with pytest.raises(Exception, match="Content hash mismatch") as info:
         driver.run(upload_content(context(), ASSET, b"x"))
     assert getattr(info.value, "status_code", None) == 400
+
+
+def test_download_for_memory_stops_past_max_size_and_closes_the_stream():
+    size = len(DATA)
+    driver = ScriptedDriver([content_stream(DATA[:10], DATA[10:])])
+    driver.run(download_content(context(), ASSET, expected_sha256=SHA, max_size=size))
+    assert b"".join(driver.emitted) == DATA
+    driver = ScriptedDriver([content_stream(DATA[:10], DATA[10:], DATA)])
+    with pytest.raises(VenueProtocolError, match=rf"max_body_size \({size} bytes\)"):
+        driver.run(download_content(context(), ASSET, expected_sha256=SHA, max_size=size))
+    assert b"".join(driver.emitted) == DATA  # nothing past the limit was handed over
+    assert driver.open_streams == 0
+
+
+def test_download_for_memory_refuses_a_declared_length_over_max_size():
+    head = ResponseHead(200, (("Content-Length", str(len(DATA))),))
+    driver = ScriptedDriver([StreamScript(head, [DATA])])
+    with pytest.raises(VenueProtocolError, match="max_body_size"):
+        driver.run(download_content(context(), ASSET, expected_sha256=SHA, max_size=10))
+    assert driver.emitted == []
+    assert driver.open_streams == 0

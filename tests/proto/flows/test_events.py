@@ -207,3 +207,41 @@ def test_a_stream_that_keeps_breaking_is_given_up_for_polling():
     assert driver.run(wait_for_job(ctx, JOB)).status == JobStatus.COMPLETE
     assert driver.calls == [("GET", SSE_URL)] * 4 + [("GET", JOB_URL)]
     assert ctx.features.events is False
+
+
+def test_the_event_stream_is_held_to_the_contexts_limits():
+    from covia_proto.limits import Limits
+
+    record = job("COMPLETE", output={"x": [1]}, updated=2)  # depth 3
+    event = sse_event(record)
+    line = max(len(part) for part in event.split(b"\n"))
+    # Within the limits: one connection, the record.
+    roomy = context(limits=Limits(max_event_line=line, max_json_depth=3))
+    driver = ScriptedDriver([sse_stream(event)])
+    assert driver.run(wait_for_job(roomy, JOB, timeout=10)).output == {"x": [1]}
+    # A line over the limit breaks the stream (reopened, then polled); the record
+    # arrives by polling, so nothing is lost.
+    tight = context(limits=Limits(max_event_line=line - 1))
+    driver = ScriptedDriver(
+        [sse_stream(event)] * tight.retry.max_attempts + [job_response("COMPLETE", output=1)]
+    )
+    assert driver.run(wait_for_job(tight, JOB, timeout=10)).output == 1
+    assert driver.calls[-1] == ("GET", JOB_URL)
+    assert tight.features.events is False
+    assert driver.open_streams == 0
+    # A record nested deeper than the limit is the venue's error.
+    shallow = context(limits=Limits(max_json_depth=2))
+    driver = ScriptedDriver([sse_stream(event)])
+    with pytest.raises(VenueProtocolError, match="max_json_depth is 2"):
+        driver.run(wait_for_job(shallow, JOB, timeout=10))
+    assert driver.open_streams == 0
+
+
+def test_job_from_event_takes_its_depth_limit_explicitly():
+    from covia_proto.limits import Limits
+
+    data = json.dumps(job("STARTED", output={"a": {"b": 1}}))  # depth 3
+    event = ServerSentEvent("job-update", data)
+    assert job_from_event(event, JOB, Limits(max_json_depth=3)) is not None
+    with pytest.raises(VenueProtocolError, match="max_json_depth is 2"):
+        job_from_event(event, JOB, Limits(max_json_depth=2))

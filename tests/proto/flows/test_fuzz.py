@@ -33,6 +33,7 @@ from covia_proto.flows.paging import list_all_assets, list_all_jobs
 from covia_proto.flows.run import run
 from covia_proto.flows.runner import iterate
 from covia_proto.http import Response, ResponseHead
+from covia_proto.limits import Limits
 from tests.proto.endpoints.fuzz import bodies, headers, json_values, statuses
 
 JOB = "0a" * 16
@@ -141,8 +142,11 @@ class FuzzDriver:
         raise AssertionError(effect)
 
 
+ENDPOINT = Endpoint("https://venue.example.com")
+
+
 def context() -> VenueContext:
-    return VenueContext(Endpoint("https://venue.example.com"))
+    return VenueContext(ENDPOINT)
 
 
 FLOWS: dict[str, Callable[[VenueContext], Flow[Any]]] = {
@@ -172,3 +176,28 @@ def test_flow_survives_arbitrary_answers(name: str, data: st.DataObject):
             pass
     except (CoviaError, Exhausted):
         pass
+
+
+TIGHT = Limits(max_body_size=64, max_event_line=24, max_event_size=24, max_json_depth=2)
+
+
+@pytest.mark.parametrize("name", sorted(FLOWS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_flow_survives_arbitrary_answers_under_tight_limits(name: str, data: st.DataObject):
+    # Small limits turn many answers into limit errors mid-flow: still only CoviaErrors,
+    # and every whole response asked for is bounded by the context's limit.
+    driver = FuzzDriver(data)
+    sent: list[Send] = []
+
+    def perform(effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            sent.append(effect)
+        return driver.perform(effect)
+
+    try:
+        for _ in iterate(FLOWS[name](VenueContext(ENDPOINT, limits=TIGHT)), perform):
+            pass
+    except (CoviaError, Exhausted):
+        pass
+    assert all(effect.max_body == TIGHT.max_body_size for effect in sent)

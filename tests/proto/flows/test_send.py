@@ -169,3 +169,38 @@ def test_read_body_keeps_at_most_the_limit():
         return (yield from read_body(opened.handle, 6))
 
     assert driver.run(flow()) == b"abcdef"
+
+
+def test_every_send_carries_the_contexts_body_limit():
+    from covia_proto.limits import DEFAULT_LIMITS, Limits
+
+    driver = ScriptedDriver([json_response(200, STATUS), json_response(200, STATUS)])
+    driver.run(send(context(), status.get_status(context().endpoint)))
+    small = context(limits=Limits(max_body_size=1234))
+    driver.run(send(small, status.get_status(small.endpoint)))
+    sent = [e for e in driver.effects if isinstance(e, Send)]
+    assert [e.max_body for e in sent] == [DEFAULT_LIMITS.max_body_size, 1234]
+
+
+def test_send_parses_under_the_contexts_limits():
+    from covia_proto.errors import VenueProtocolError
+    from covia_proto.limits import Limits
+
+    nested = {**STATUS, "extra": {"a": {"b": 1}}}  # depth 3
+    ctx = context(limits=Limits(max_json_depth=2))
+    driver = ScriptedDriver([json_response(200, nested)])
+    with pytest.raises(VenueProtocolError, match="max_json_depth is 2"):
+        driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    assert driver.calls == [("GET", STATUS_URL)]  # a broken answer is not asked again
+
+
+def test_a_body_over_the_limit_is_not_retried():
+    from covia_proto.errors import VenueProtocolError
+    from covia_proto.limits import body_too_large
+
+    request_info = status.get_status(context().endpoint).request.info
+    driver = ScriptedDriver([body_too_large(10, request_info), json_response(200, STATUS)])
+    ctx = context()
+    with pytest.raises(VenueProtocolError, match="max_body_size"):
+        driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    assert driver.calls == [("GET", STATUS_URL)]

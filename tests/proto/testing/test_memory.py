@@ -164,3 +164,70 @@ def test_the_async_driver_needs_a_virtual_clock():
     simulator = VenueSimulator(clock=lambda: 0.0)
     with pytest.raises(CoviaUsageError):
         AsyncMemoryDriver(simulator, lambda: 0.0)
+
+
+class _Chunks:
+    """A streamed body of fixed chunks (an endless one when ``forever``)."""
+
+    def __init__(self, chunk: bytes, count: int, *, forever: bool = False) -> None:
+        self.chunk, self.left, self.forever = chunk, count, forever
+        self.read = 0
+        self.closed = False
+
+    def next_chunk(self) -> bytes:
+        if not self.forever and self.left == 0:
+            return b""
+        self.left -= 1
+        self.read += 1
+        return self.chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _OneAnswer:
+    def __init__(self, reply: object) -> None:
+        self.reply = reply
+
+    def handle(self, request: object, body: object = None) -> object:
+        return self.reply
+
+    def advance(self) -> None:
+        return None
+
+    def next_wake(self) -> None:
+        return None
+
+
+def test_send_honours_max_body_for_whole_and_streamed_answers():
+    from covia_proto.errors import VenueProtocolError
+    from covia_proto.http import Request, Response, ResponseHead
+    from covia_proto.testing.replies import Streamed
+
+    request = Request("GET", BASE + "/api/v1/status")
+    whole = MemoryDriver(_OneAnswer(Response(200, (), b"x" * 11)))  # type: ignore[arg-type]
+    assert whole.perform(Send(request, max_body=11)).body == b"x" * 11
+    with pytest.raises(VenueProtocolError, match=r"max_body_size \(10 bytes\)") as info:
+        whole.perform(Send(request, max_body=10))
+    assert info.value.request == request.info
+
+    finite = _Chunks(b"abcd", 3)
+    streamed = MemoryDriver(_OneAnswer(Streamed(ResponseHead(200, ()), finite)))  # type: ignore[arg-type]
+    assert streamed.perform(Send(request, max_body=12)).body == b"abcd" * 3
+    endless = _Chunks(b"abcd", 0, forever=True)
+    streamed = MemoryDriver(_OneAnswer(Streamed(ResponseHead(200, ()), endless)))  # type: ignore[arg-type]
+    with pytest.raises(VenueProtocolError, match=r"max_body_size \(4096 bytes\)"):
+        streamed.perform(Send(request, max_body=4096))
+    # It stopped reading just past the limit, and closed the body.
+    assert endless.read == 4096 // 4 + 1
+    assert endless.closed
+
+
+def test_send_through_the_flows_is_bounded_by_the_contexts_limits():
+    from covia_proto.errors import VenueProtocolError
+    from covia_proto.limits import Limits
+
+    _, _, driver, context = setup(name="In Memory")
+    small = VenueContext(context.endpoint, limits=Limits(max_body_size=20))
+    with pytest.raises(VenueProtocolError, match=r"max_body_size \(20 bytes\)"):
+        drive(send(small, status.get_status(small.endpoint)), driver.perform)

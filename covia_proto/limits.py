@@ -1,0 +1,134 @@
+"""How much a venue may make the SDK hold: one ``Limits`` value per connection.
+
+A venue on a federated grid may be broken or hostile. Whatever it sends, the SDK keeps
+at most these amounts in memory, and a venue that exceeds one gets a
+``VenueProtocolError`` that names the limit:
+
+* ``max_body_size`` – a whole (not streamed) response body, in bytes: every JSON
+  answer. Drivers stop reading past it (the ``Send`` effect carries it). Streamed
+  content (``iter_asset_content``, ``download``) is not bounded: the caller consumes it
+  chunk by chunk and decides when to stop.
+* ``max_header_size`` – a response head, in bytes. The trio driver bounds the whole
+  head; aiohttp bounds each header line and field; requests (``http.client``) has its
+  own fixed bounds (65,536 bytes a line, 100 header lines) that cannot be configured.
+* ``max_event_line`` / ``max_event_size`` – a line of an event stream (bytes) and the
+  data of one event (characters).
+* ``max_json_depth`` – how deeply arrays and objects may nest in any JSON the venue
+  sends (bodies and event data). Not lower: a job record nests its whole history in
+  ``prev``, one level per transition (venue-api.md §4.1), so a long-lived job's record
+  is hundreds of levels deep. Not higher: Python's own JSON parser gives up near the
+  interpreter's recursion limit (1000 frames, less whatever the caller's stack holds);
+  below that, the outcome for a deep document does not depend on the call stack.
+
+``Grid.connect(..., limits=Limits(max_body_size=...))`` sets them for a connection;
+flows read them from ``VenueContext.limits``. Parsers of single responses
+(``Call.parse``) see them through ``limits_in_force()``: ``Call.parse`` installs the
+connection's limits while its parser runs, so no parser signature has to carry them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+from collections.abc import Iterable, Iterator
+from itertools import accumulate
+from typing import Final
+
+import attrs
+
+from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "applied_limits",
+    "body_too_large",
+    "declared_too_large",
+    "json_depth_exceeds",
+    "limits_in_force",
+]
+
+
+def _positive_int(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CoviaUsageError(f"{attribute.name} must be a positive int, not {value!r}")
+
+
+@attrs.frozen
+class Limits:
+    """The most a venue may make the SDK hold (see the module docs)."""
+
+    max_body_size: int = attrs.field(default=64 << 20, validator=_positive_int)
+    max_header_size: int = attrs.field(default=64 << 10, validator=_positive_int)
+    max_event_line: int = attrs.field(default=1 << 20, validator=_positive_int)
+    max_event_size: int = attrs.field(default=16 << 20, validator=_positive_int)
+    max_json_depth: int = attrs.field(default=800, validator=_positive_int)
+
+
+DEFAULT_LIMITS: Final = Limits()
+
+_in_force: Final = contextvars.ContextVar("covia_limits", default=DEFAULT_LIMITS)
+
+
+def limits_in_force() -> Limits:
+    """The limits a parser should apply: those installed by ``applied_limits`` (which
+    ``Call.parse`` does), else ``DEFAULT_LIMITS``."""
+    return _in_force.get()
+
+
+@contextlib.contextmanager
+def applied_limits(limits: Limits) -> Iterator[Limits]:
+    """Make ``limits`` the ones in force for the duration of the block."""
+    if not isinstance(limits, Limits):
+        raise CoviaUsageError(f"limits must be a covia Limits, not {type(limits).__name__}")
+    token = _in_force.set(limits)
+    try:
+        yield limits
+    finally:
+        _in_force.reset(token)
+
+
+# A JSON string: brackets inside one do not nest anything. Matching on bytes is safe
+# for UTF-8, whose multi-byte sequences never contain an ASCII byte.
+_STRING: Final = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP: Final = [0] * 256
+_STEP[ord("[")] = _STEP[ord("{")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = -1
+
+
+def json_depth_exceeds(document: bytes | str, max_depth: int) -> bool:
+    """Whether arrays and objects in the JSON ``document`` nest deeper than
+    ``max_depth``. Cheap for what is common: a document with no more than
+    ``max_depth`` opening brackets cannot be that deep, and is not walked at all."""
+    data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
+    if len(data) <= max_depth or data.count(b"[") + data.count(b"{") <= max_depth:
+        return False
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > max_depth
+
+
+def body_too_large(max_body: int, request: RequestInfo | None = None) -> VenueProtocolError:
+    """What a driver raises when a response body passes ``Send.max_body``."""
+    return VenueProtocolError(
+        f"response body exceeds max_body_size ({max_body} bytes)", request=request
+    )
+
+
+def declared_too_large(headers: Iterable[tuple[str, str]], max_body: int | None) -> bool:
+    """Whether a response head declares a body of more than ``max_body`` bytes (its
+    ``Content-Length``, when no content coding makes that the encoded size), so a driver
+    can refuse the body before reading any of it."""
+    if max_body is None:
+        return False
+    found = {name.lower(): value for name, value in headers}
+    content_length = found.get("content-length")
+    encoding = found.get("content-encoding", "identity").strip().lower()
+    if content_length is None or encoding != "identity":
+        return False
+    text = content_length.strip()
+    if not (text.isascii() and text.isdigit()):
+        return False
+    digits = text.lstrip("0")
+    return len(digits) > len(str(max_body)) or int(digits or "0") > max_body

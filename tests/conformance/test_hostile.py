@@ -1,0 +1,294 @@
+"""Hostile venues, through every client (requests, aiohttp, trio).
+
+Each test serves answers no honest venue sends — oversized or endless bodies and
+heads, endless event lines, deep JSON, invalid UTF-8, redirects to another origin, a
+job record or content that is not what was asked for — from a raw loopback server,
+and checks that each client refuses them with the documented ``CoviaError``, holds no
+more than its ``Limits``, and sends nothing where it should not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from covia import (
+    ContentHashError,
+    CoviaError,
+    GridError,
+    JobStatus,
+    Limits,
+    VenueProtocolError,
+)
+from covia.auth import BearerAuth
+from covia_proto.testing.server import BackgroundLoop
+from tests.conformance.hostile import (
+    CLIENTS,
+    RETRY,
+    Seen,
+    forever,
+    raises,
+    response,
+    run_client,
+    serving,
+)
+
+JOB = "0190f3c2a1b20000aabbccddeeff0011"
+ASSET = "ab" * 32
+STATUS = {"status": "OK", "name": "Hostile", "did": "did:web:hostile.test"}
+SMALL = Limits(max_body_size=64 * 1024, max_header_size=16 * 1024, max_event_line=16 * 1024)
+
+pytestmark = pytest.mark.parametrize("client", CLIENTS)
+
+
+def record(status: str, job_id: str = JOB, **extra: Any) -> bytes:
+    return json.dumps(
+        {"id": job_id, "status": status, "op": "cd" * 32, "created": 1, "updated": 1, **extra}
+    ).encode()
+
+
+async def status_name(venue: Any) -> Any:
+    return (await venue.status()).name
+
+
+# -- sizes ------------------------------------------------------------------------------------
+
+
+def test_a_declared_body_over_the_limit_is_refused(venue_loop: BackgroundLoop, client: str):
+    body = json.dumps({**STATUS, "pad": "x" * 100_000}).encode()
+    with serving(venue_loop, lambda seen: response(200, body)) as server:
+        error = raises(client, server.url, status_name, limits=SMALL)
+        # Within a roomier limit the same answer is fine.
+        assert run_client(client, server.url, status_name) == "Hostile"
+    assert isinstance(error, VenueProtocolError)
+    assert "max_body_size (65536 bytes)" in str(error)
+    assert "GET http://127.0.0.1" in str(error)  # names the request
+    assert len(server.seen) == 2  # refused, not retried
+
+
+def test_an_endless_body_is_read_no_further_than_the_limit(venue_loop: BackgroundLoop, client: str):
+    def respond(seen: Seen) -> AsyncIterator[bytes]:
+        head = response(200, length=False)
+        return forever(head + b'{"status":"OK","pad":"', b"x" * 4096)
+
+    with serving(venue_loop, respond) as server:
+        error = raises(client, server.url, status_name, limits=SMALL)
+        assert server.gone.wait(10)  # the client hung up on it
+    assert isinstance(error, VenueProtocolError)
+    assert "max_body_size (65536 bytes)" in str(error)
+    assert len(server.seen) == 1
+
+
+def test_an_oversized_response_head_is_refused(venue_loop: BackgroundLoop, client: str):
+    big = (("X-Padding", "p" * 100_000),)
+    with serving(venue_loop, lambda seen: response(200, b"{}", headers=big)) as server:
+        error = raises(client, server.url, status_name, limits=SMALL)
+    # requests cannot be configured: http.client refuses lines over 65,536 bytes.
+    assert isinstance(error, VenueProtocolError)
+    expected = {"requests": "65536 bytes", "aiohttp": "max_header_size", "trio": "max_head_size"}
+    assert expected[client] in str(error)
+    assert len(server.seen) == 1  # a broken answer is not asked for again
+
+
+def test_an_endless_response_head_is_refused(venue_loop: BackgroundLoop, client: str):
+    def respond(seen: Seen) -> AsyncIterator[bytes]:
+        return forever(b"HTTP/1.1 200 OK\r\n", b"X-More: " + b"m" * 1000 + b"\r\n")
+
+    with serving(venue_loop, respond) as server:
+        error = raises(client, server.url, status_name, limits=SMALL)
+        assert server.gone.wait(10)
+    # trio bounds the whole head; aiohttp and http.client count the header lines.
+    assert isinstance(error, VenueProtocolError)
+    assert len(server.seen) == 1
+
+
+def test_an_endless_content_stream_is_consumed_as_far_as_the_caller_wants(
+    venue_loop: BackgroundLoop, client: str
+):
+    def respond(seen: Seen) -> AsyncIterator[bytes]:
+        head = response(200, content_type="application/octet-stream", length=False)
+        return forever(head, b"c" * 65536)
+
+    async def take_a_mebibyte(venue: Any) -> int:
+        size = 0
+        async with contextlib.aclosing(venue.iter_asset_content(ASSET, verify=False)) as chunks:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size >= 1 << 20:
+                    break
+        return size
+
+    with serving(venue_loop, respond) as server:
+        size = run_client(client, server.url, take_a_mebibyte)
+        assert server.gone.wait(10)  # leaving the loop closed the response
+    assert 1 << 20 <= size < (1 << 20) + 65536 * 4
+    assert [s.path for s in server.seen] == [f"/api/v1/assets/{ASSET}/content"]
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["endless", "declared"])
+def test_content_read_whole_into_memory_stops_at_the_body_limit(
+    venue_loop: BackgroundLoop, client: str, declared: bool
+):
+    def respond(seen: Seen) -> Any:
+        if declared:
+            return response(200, b"d" * 100_000, content_type="application/octet-stream")
+        head = response(200, content_type="application/octet-stream", length=False)
+        return forever(head, b"c" * 65536)
+
+    async def whole(venue: Any) -> Any:
+        return await venue.get_asset_content(ASSET, verify=False)
+
+    with serving(venue_loop, respond) as server:
+        error = raises(client, server.url, whole, limits=SMALL)
+        if not declared:
+            assert server.gone.wait(10)
+    assert isinstance(error, VenueProtocolError)
+    assert "max_body_size (65536 bytes)" in str(error)
+    assert len(server.seen) == 1
+
+
+def test_an_event_stream_with_an_endless_line_is_given_up_and_the_job_polled(
+    venue_loop: BackgroundLoop, client: str
+):
+    polls: list[int] = []
+
+    def respond(seen: Seen) -> Any:
+        if seen.path.endswith("/sse"):
+            head = response(200, content_type="text/event-stream", length=False)
+            return forever(head + b"data: ", b"e" * 4096)
+        polls.append(1)
+        status = "STARTED" if len(polls) == 1 else "COMPLETE"
+        return response(200, record(status, output={"done": True}))
+
+    async def wait(venue: Any) -> Any:
+        job = await venue.get_job(JOB)
+        await job.wait(timeout=10)
+        return job.status, job.output
+
+    with serving(venue_loop, respond) as server:
+        status, output = run_client(client, server.url, wait, limits=SMALL)
+    assert (status, output) == (JobStatus.COMPLETE, {"done": True})
+    streams = [s for s in server.seen if s.path.endswith("/sse")]
+    assert len(streams) == RETRY.max_attempts  # reopened, then given up for polling
+    assert server.seen[-1].path == f"/api/v1/jobs/{JOB}"
+
+
+# -- bad JSON ---------------------------------------------------------------------------------
+
+
+def test_json_nested_deeper_than_the_limit_is_refused(venue_loop: BackgroundLoop, client: str):
+    deep = b'{"status":"OK","x":' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+    shallow = json.dumps({**STATUS, "x": [[[[1]]]]}).encode()
+
+    def respond(seen: Seen) -> bytes:
+        return response(200, deep if seen.path.endswith("/status") else shallow)
+
+    async def both(venue: Any) -> Any:
+        try:
+            await venue.status()
+        except VenueProtocolError as exc:
+            refused = str(exc)
+        else:
+            raise AssertionError("deep JSON was accepted")
+        return refused
+
+    with serving(venue_loop, respond) as server:
+        refused = run_client(client, server.url, both)
+        tight = raises(client, server.url, status_name, limits=Limits(max_json_depth=1))
+    assert "nested too deeply (max_json_depth is 800)" in refused
+    assert "max_json_depth is 1" in str(tight)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"status":"OK","name":"\xff\xfe"}', b'{"status":"OK","name":"\xed\xa0\x80"}'],
+    ids=["bad-bytes", "surrogate"],
+)
+def test_invalid_utf8_is_refused(venue_loop: BackgroundLoop, client: str, body: bytes):
+    with serving(venue_loop, lambda seen: response(200, body)) as server:
+        error = raises(client, server.url, status_name)
+    assert isinstance(error, VenueProtocolError)
+    assert "not valid UTF-8" in str(error)
+
+
+# -- answers that are not what was asked for --------------------------------------------------
+
+
+def test_a_job_record_with_another_id_is_refused(venue_loop: BackgroundLoop, client: str):
+    other = "ff" * 16
+    with serving(venue_loop, lambda seen: response(200, record("COMPLETE", other))) as server:
+        error = raises(client, server.url, lambda venue: venue.get_job(JOB))
+    assert isinstance(error, VenueProtocolError)
+    assert f"answered job {other} when asked for {JOB}" in str(error)
+
+
+def test_content_whose_hash_differs_from_its_metadata_is_refused(
+    venue_loop: BackgroundLoop, client: str
+):
+    content = b"what the venue sends"
+    declared = hashlib.sha256(b"what the metadata promised").hexdigest()
+    metadata = {"name": "data", "content": {"sha256": declared, "contentType": "text/plain"}}
+
+    def respond(seen: Seen) -> bytes:
+        if seen.path.endswith("/content"):
+            return response(200, content, content_type="text/plain")
+        return response(200, json.dumps(metadata).encode())
+
+    async def fetch(venue: Any) -> Any:
+        return await venue.get_asset_content(ASSET)
+
+    async def fetch_unverified(venue: Any) -> Any:
+        return await venue.get_asset_content(ASSET, verify=False)
+
+    with serving(venue_loop, respond) as server:
+        error = raises(client, server.url, fetch)
+        assert run_client(client, server.url, fetch_unverified) == content
+    assert isinstance(error, ContentHashError)
+    assert declared in str(error)
+    assert hashlib.sha256(content).hexdigest() in str(error)
+
+
+# -- redirects --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_to_another_origin_is_not_followed(
+    venue_loop: BackgroundLoop, client: str, status: int
+):
+    with serving(venue_loop, lambda seen: response(200, b"{}")) as elsewhere:
+
+        def respond(seen: Seen) -> bytes:
+            where = f"{elsewhere.url}{seen.target}"
+            return response(status, b"", headers=(("Location", where),))
+
+        async def invoke(venue: Any) -> Any:
+            return await venue.invoke("v/test/ops/echo", {"body": "BODY-MARKER"})
+
+        with serving(venue_loop, respond) as venue_server:
+            options: dict[str, Any] = {
+                "auth": BearerAuth("tok-SECRET-redirect"),
+                "headers": {"X-Custom": "custom-SECRET"},
+            }
+            errors = [
+                raises(client, venue_server.url, status_name, **options),
+                raises(client, venue_server.url, invoke, **options),
+                raises(client, venue_server.url, lambda v: v.get_asset_content(ASSET), **options),
+            ]
+    assert elsewhere.seen == []  # no credentials, custom header or body ever went there
+    # One request each, the POST with its body: a redirect is not retried either.
+    assert [(s.method, s.path) for s in venue_server.seen] == [
+        ("GET", "/api/v1/status"),
+        ("POST", "/api/v1/invoke"),
+        ("GET", f"/api/v1/assets/{ASSET}"),
+    ]
+    assert b"BODY-MARKER" in venue_server.seen[1].body
+    for error in errors:
+        assert isinstance(error, CoviaError)
+        assert not isinstance(error, GridError) or error.status_code == status
+        assert "redirect" in str(error)
+        assert "SECRET" not in str(error)

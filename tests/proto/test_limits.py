@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
+from covia_proto.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    applied_limits,
+    body_too_large,
+    declared_too_large,
+    json_depth_exceeds,
+    limits_in_force,
+)
+
+INFO = RequestInfo("GET", "https://venue.test/api/v1/status")
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    assert Limits() == DEFAULT_LIMITS
+    assert DEFAULT_LIMITS.max_body_size == 64 * 1024 * 1024
+    assert DEFAULT_LIMITS.max_header_size == 64 * 1024
+    assert DEFAULT_LIMITS.max_event_line == 1024 * 1024
+    assert DEFAULT_LIMITS.max_event_size == 16 * 1024 * 1024
+    assert DEFAULT_LIMITS.max_json_depth == 800
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["max_body_size", "max_header_size", "max_event_line", "max_event_size", "max_json_depth"],
+)
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "10", None])
+def test_every_limit_must_be_a_positive_int(field: str, value: object) -> None:
+    with pytest.raises(CoviaUsageError, match=field):
+        Limits(**{field: value})  # type: ignore[arg-type]
+
+
+def test_limits_are_frozen_values() -> None:
+    limits = Limits(max_body_size=10)
+    assert limits == Limits(max_body_size=10)
+    assert hash(limits) == hash(Limits(max_body_size=10))
+    with pytest.raises(AttributeError):
+        limits.max_body_size = 11  # type: ignore[misc]
+
+
+# -- the limits in force -------------------------------------------------------------------
+
+
+def test_the_defaults_are_in_force_unless_others_are_applied() -> None:
+    assert limits_in_force() is DEFAULT_LIMITS
+    small = Limits(max_json_depth=3)
+    with applied_limits(small) as applied:
+        assert applied is small
+        assert limits_in_force() is small
+        with applied_limits(DEFAULT_LIMITS):
+            assert limits_in_force() is DEFAULT_LIMITS
+        assert limits_in_force() is small
+    assert limits_in_force() is DEFAULT_LIMITS
+
+
+def test_applied_limits_are_withdrawn_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError), applied_limits(Limits(max_json_depth=3)):
+        raise RuntimeError("boom")
+    assert limits_in_force() is DEFAULT_LIMITS
+
+
+def test_only_limits_can_be_applied() -> None:
+    with pytest.raises(CoviaUsageError, match="Limits"), applied_limits(3):  # type: ignore[arg-type]
+        pass
+
+
+# -- JSON depth --------------------------------------------------------------------------------
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5, 100])
+def test_depth_at_the_limit_passes_and_one_more_is_refused(limit: int) -> None:
+    assert not json_depth_exceeds(nested(limit), limit)
+    assert json_depth_exceeds(nested(limit + 1), limit)
+    assert json_depth_exceeds(nested(limit + 1).encode(), limit)
+
+
+def test_objects_and_arrays_both_count() -> None:
+    doc = json.dumps({"a": [{"b": [{"c": 1}]}]})  # depth 5
+    assert not json_depth_exceeds(doc, 5)
+    assert json_depth_exceeds(doc, 4)
+
+
+def test_brackets_inside_strings_do_not_count() -> None:
+    doc = json.dumps(["[[[[{{{{", 'a \\" quote [[[[ "', "\u00e9[[[["])
+    assert not json_depth_exceeds(doc, 1)
+    assert json_depth_exceeds(doc, 0)
+    assert not json_depth_exceeds(doc.encode(), 1)
+
+
+def test_many_shallow_brackets_are_not_deep() -> None:
+    doc = json.dumps([[i] for i in range(10_000)])
+    assert not json_depth_exceeds(doc, 2)
+    assert json_depth_exceeds(doc, 1)
+
+
+def test_a_document_too_short_to_be_deep_is_not_walked() -> None:
+    # Not JSON at all: only a long enough document could nest that deep.
+    assert not json_depth_exceeds("[[[", 3)
+    assert not json_depth_exceeds(b"[[[[", 4)
+
+
+def depth_of(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max((depth_of(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((depth_of(v) for v in value.values()), default=0)
+    return 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab\u00e9'),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(alphabet='[]{}"\\x', max_size=3), children, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.integers(min_value=1, max_value=12))
+def test_depth_agrees_with_the_parsed_value(value: object, limit: int) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    assert json_depth_exceeds(text, limit) == (depth_of(value) > limit)
+    assert json_depth_exceeds(text.encode(), limit) == (depth_of(value) > limit)
+
+
+# -- body size -------------------------------------------------------------------------------
+
+
+def test_body_too_large_names_the_limit_and_the_request() -> None:
+    error = body_too_large(1024, INFO)
+    assert isinstance(error, VenueProtocolError)
+    assert "max_body_size (1024 bytes)" in str(error)
+    assert error.request == INFO
+
+
+@pytest.mark.parametrize(
+    ("headers", "limit", "expected"),
+    [
+        ((("Content-Length", "11"),), 10, True),
+        ((("content-length", " 10 "),), 10, False),
+        ((("Content-Length", "0" * 50 + "9"),), 10, False),
+        ((("Content-Length", "9" * 5000),), 10, True),
+        ((("Content-Length", "11"), ("Content-Encoding", "gzip")), 10, False),
+        ((("Content-Length", "11"), ("Content-Encoding", "Identity")), 10, True),
+        ((("Content-Length", "-5"),), 10, False),
+        ((("Content-Length", "1e9"),), 10, False),
+        ((("Content-Length", "\u0661\u0662"),), 10, False),
+        ((), 10, False),
+        ((("Content-Length", "11"),), None, False),
+    ],
+)
+def test_declared_too_large_reads_only_a_plain_content_length(
+    headers: tuple[tuple[str, str], ...], limit: int | None, expected: bool
+) -> None:
+    assert declared_too_large(headers, limit) is expected
