@@ -412,22 +412,6 @@ async def _trio_with(url: str, driver: Any) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-@contextlib.asynccontextmanager
-async def trio_sdk_100(url: str) -> AsyncIterator[AsyncClient]:
-    from covia_trio import TrioDriver
-
-    async with _trio_with(url, TrioDriver(max_connections=100)) as client:
-        yield client
-
-
-@contextlib.asynccontextmanager
-async def trio_sdk_fifo(url: str) -> AsyncIterator[AsyncClient]:
-    from benchmarks.proposed import fifo_trio_driver
-
-    async with _trio_with(url, fifo_trio_driver()) as client:
-        yield client
-
-
 class _H11Pool:
     """Raw h11 over trio: keep-alive connections, at most ``limit`` of them."""
 
@@ -502,8 +486,6 @@ async def raw_h11_trio(url: str) -> AsyncIterator[AsyncClient]:
 
 TRIO_FACTORIES: dict[str, tuple[str, AsyncFactory]] = {
     "covia trio (h11 driver)": ("covia_trio", trio_sdk),
-    "covia trio, max_connections=100": ("covia_trio", trio_sdk_100),
-    "covia trio, proposed FIFO pool": ("covia_trio", trio_sdk_fifo),
     "raw h11 over trio": ("trio", raw_h11_trio),
 }
 

@@ -130,17 +130,14 @@ def run(settings: Settings, url: str) -> Section:
         return section
 
     async def on_trio() -> tuple[dict[str, Outcome], dict[str, object]]:
-        names = [TRIO_SDK, "covia trio, max_connections=100", "covia trio, proposed FIFO pool"]
-        async with trio_clients(url, [*names, "raw h11 over trio"]) as clients:
+        async with trio_clients(url, [TRIO_SDK, "raw h11 over trio"]) as clients:
             return await _rounds(clients, _trio_burst, count, rounds), dict(clients)
 
     outcomes, clients = trio.run(on_trio)
     section.notes.append(
-        "connection limits: aiohttp, httpx and the raw h11 pool 100; the SDK's aiohttp "
-        "driver 100; TrioDriver 10 by default (its rows with 100 and with the proposed "
-        "FIFO pool show which part of its time is the limit and which the pool's wake-ups)."
+        "connection limits: 100 everywhere (aiohttp, httpx, the raw h11 pool, and the "
+        "SDK's aiohttp and trio drivers by default)."
     )
     _rows(section, outcomes, clients, count)
-    for name in (TRIO_SDK, "covia trio, max_connections=100", "covia trio, proposed FIFO pool"):
-        _speedup(section, outcomes, name, "raw h11 over trio", None)
+    _speedup(section, outcomes, TRIO_SDK, "raw h11 over trio", None)
     return section
