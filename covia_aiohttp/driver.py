@@ -126,6 +126,8 @@ class AiohttpDriver:
         self._ssl = _ssl_setting(verify)
         self._held: set[aiohttp.ClientResponse] = set()
         self._closed = False
+        self._proxies: dict[str, dict[str, Any]] = {}
+        self._whole_timeout: aiohttp.ClientTimeout | None = None
 
     # -- the session --------------------------------------------------------------------
 
@@ -136,7 +138,10 @@ class AiohttpDriver:
             raise CoviaUsageError("this connection is closed")
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self.limit, limit_per_host=0)
-            session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            # trust_env would make aiohttp look up .netrc and the proxy environment in a
+            # worker thread on every request; the proxy is looked up once per origin
+            # instead (``_proxy_for``), and credentials come from ``auth=``, not .netrc.
+            session = aiohttp.ClientSession(connector=connector, trust_env=False)
             # Retries are the core's decision (see the module docs).
             session._retry_connection = False
             self._session = session
@@ -188,19 +193,44 @@ class AiohttpDriver:
     def _limit(self, limit: float | None) -> float:
         return self.timeout if limit is None else max(0.001, min(self.timeout, limit))
 
-    async def _request(
-        self, request: Request, limit: float | None, data: Any, *, whole: bool
-    ) -> aiohttp.ClientResponse:
-        """Send ``request`` and return once its head has arrived."""
+    def _timeout(self, limit: float | None, *, whole: bool) -> aiohttp.ClientTimeout:
+        if whole and limit is None:
+            # The common case, made once.
+            if self._whole_timeout is None:
+                self._whole_timeout = aiohttp.ClientTimeout(
+                    total=None, sock_connect=self.timeout, sock_read=self.timeout
+                )
+            return self._whole_timeout
         each = self._limit(limit)
-        timeout = aiohttp.ClientTimeout(
+        return aiohttp.ClientTimeout(
             total=max(0.001, limit) if whole and limit is not None else None,
             sock_connect=each,
             sock_read=self.timeout if not whole else each,
         )
-        options: dict[str, Any] = {}
+
+    def _proxy_for(self, url: str) -> dict[str, Any]:
+        """The environment's proxy for ``url``'s origin (``HTTPS_PROXY``, ``NO_PROXY``…),
+        looked up once per origin for the driver's own session."""
+        origin = "/".join(url.split("/", 3)[:3])
+        found = self._proxies.get(origin)
+        if found is None:
+            try:
+                proxy, proxy_auth = aiohttp.helpers.get_env_proxy_for_url(yarl.URL(origin))
+            except LookupError:
+                found = {}
+            else:
+                found = {"proxy": proxy, "proxy_auth": proxy_auth}
+            self._proxies[origin] = found
+        return found
+
+    async def _request(
+        self, request: Request, limit: float | None, data: Any, *, whole: bool
+    ) -> aiohttp.ClientResponse:
+        """Send ``request`` and return once its head has arrived."""
+        timeout = self._timeout(limit, whole=whole)
+        options = self._proxy_for(request.url) if self._owns_session else {}
         if self._ssl is not None:
-            options["ssl"] = self._ssl
+            options = {**options, "ssl": self._ssl}
         try:
             async with _deadline(None if whole else limit):
                 response = await self.session.request(

@@ -783,3 +783,16 @@ async def test_cancelled_mid_download_leaves_nothing_open(
             assert list(tmp_path.iterdir()) == []
             assert aio.open_responses == 0
             assert acquired(aio) == 0
+
+
+async def test_the_environments_proxy_is_looked_up_once_per_origin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.test")
+    driver = AiohttpDriver()
+    first = driver._proxy_for("http://venue.test/api/v1/status")
+    assert str(first["proxy"]) == "http://127.0.0.1:3128"
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9999")  # read once, not per call
+    assert driver._proxy_for("http://venue.test/api/v1/jobs") is first
+    assert driver._proxy_for("http://direct.test/api/v1/status") == {}
