@@ -593,3 +593,87 @@ def test_compressed_content_is_decoded_and_checked(tmp_path) -> None:
     assert result.verified
     assert result.size == len(GzipVenue.content)
     assert (tmp_path / "z.txt").read_bytes() == GzipVenue.content
+
+
+# -- the lean path through requests ---------------------------------------------------------
+
+
+def test_the_lean_path_sends_the_sessions_headers_under_the_requests_own() -> None:
+    adapter = CannedAdapter()
+    driver = canned(adapter)
+    driver.session.headers["X-Team"] = "blue"
+    driver.session.headers["Accept"] = "text/nothing"
+    driver.perform(Send(get("https://venue.example/api/v1/status", Accept="application/json")))
+    (sent,) = adapter.seen
+    assert sent.headers["X-Team"] == "blue"
+    assert sent.headers["Accept"] == "application/json"
+    assert sent.url == "https://venue.example/api/v1/status"
+
+
+def test_the_lean_path_keeps_the_cores_percent_encoding_and_sets_content_length() -> None:
+    adapter = CannedAdapter()
+    driver = canned(adapter)
+    url = "https://venue.example/api/v1/operations/v%2Ftest%2Fops%2Fecho"
+    driver.perform(Send(get(url)))
+    driver.perform(Send(Request("PUT", "https://venue.example/api/v1/jobs/ab/cancel")))
+    driver.perform(Send(Request("POST", "https://venue.example/api/v1/invoke", body=b"{}")))
+    assert adapter.seen[0].url == url
+    assert adapter.seen[1].headers["Content-Length"] == "0"
+    assert adapter.seen[2].headers["Content-Length"] == "2"
+
+
+def test_cookies_a_venue_sets_are_kept_and_sent_back() -> None:
+    import http.server
+    import threading
+
+    seen: list[str | None] = []
+
+    class Sticky(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Cookie"))
+            self.send_response(200)
+            self.send_header("Set-Cookie", "route=b2; Path=/")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sticky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        driver = RequestsDriver()
+        url = f"http://127.0.0.1:{server.server_address[1]}/api/v1/status"
+        driver.perform(Send(get(url)))
+        driver.perform(Send(get(url)))
+        driver.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [None, "route=b2"]
+
+
+def test_a_session_with_its_own_auth_or_proxies_takes_the_full_path() -> None:
+    adapter = CannedAdapter()
+    driver = canned(adapter)
+    driver.session.auth = ("proxy-user", "proxy-pass")
+    driver.perform(Send(get("https://venue.example/api/v1/status")))
+    assert adapter.seen[0].headers["Authorization"].startswith("Basic ")
+
+
+def test_the_environments_proxies_and_ca_bundle_are_honoured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/venue-ca.pem")
+    adapter = CannedAdapter()
+    driver = canned(adapter)
+    driver.perform(Send(get("https://venue.example/api/v1/status")))
+    assert adapter.kwargs[0]["proxies"].get("https") == "http://127.0.0.1:3128"
+    assert adapter.kwargs[0]["verify"] == "/etc/ssl/venue-ca.pem"
+    driver.session.trust_env = False
+    driver.perform(Send(get("https://venue.example/api/v1/status")))
+    assert adapter.kwargs[1]["proxies"] == {}
+    assert adapter.kwargs[1]["verify"] is True
