@@ -27,7 +27,8 @@ class RetryPolicy:
     transient failures (a dropped connection, 502/503/504) only for idempotent requests,
     or when the connection failed before the request was sent. The delay grows as
     ``base_delay * 2**(attempt-1)`` with full jitter, capped at ``max_delay``, never
-    shorter than the venue's ``Retry-After``; all attempts together stay in ``budget``.
+    shorter than the venue's ``Retry-After``; the pauses and attempts after a failure stay
+    in ``budget`` seconds (and inside the deadline of the call, if it has one).
     """
 
     max_attempts: int = 4

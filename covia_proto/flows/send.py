@@ -78,14 +78,21 @@ def _retrying(
     deadline: float | None,
     attempt: Callable[[float | None], Flow[_Attempt[T]]],
 ) -> Flow[T]:
-    """Run ``attempt`` (given the seconds left) until it succeeds or may not go again."""
+    """Run ``attempt`` (given the seconds left) until it succeeds or may not go again.
+
+    The clock is read only when it matters — with a deadline, or once an attempt has
+    failed — so the common call (one attempt, no deadline) costs one effect. Without a
+    deadline the retry budget runs from the first failure.
+    """
     policy = context.retry
-    started: float = yield GetTime()
-    now = started
+    started: float | None = None
+    now: float | None = None
+    if deadline is not None:
+        started = now = yield GetTime()
     count = 0
     while True:
         count += 1
-        left = remaining(deadline, now)
+        left = None if now is None else remaining(deadline, now)
         if left == 0.0:
             raise CoviaTimeoutError("deadline passed", request=request.info)
         outcome = yield from attempt(left)
@@ -97,12 +104,14 @@ def _retrying(
         retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
         delay = policy.delay(count, retry_after, context.rand())
         now = yield GetTime()
+        if started is None:
+            started = now
         out_of_budget = now + delay > started + policy.budget
         if out_of_budget or (deadline is not None and now + delay >= deadline):
             return outcome.give_up()
         logger.debug("retrying %s in %.3fs after: %s", request.info, delay, failure)
         yield Sleep(delay)
-        now = yield GetTime()
+        now = (yield GetTime()) if deadline is not None else None
 
 
 def _is_transient(context: VenueContext, status: int) -> bool:
@@ -144,8 +153,11 @@ def send_request(
 
 
 def _once(attempt: Callable[[float | None], Flow[_Attempt[T]]], deadline: float | None) -> Flow[T]:
-    now: float = yield GetTime()
-    outcome = yield from attempt(remaining(deadline, now))
+    left = None
+    if deadline is not None:
+        now: float = yield GetTime()
+        left = remaining(deadline, now)
+    outcome = yield from attempt(left)
     return outcome.give_up()
 
 
