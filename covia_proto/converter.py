@@ -120,6 +120,11 @@ def _is_model(cls: Any) -> bool:
     return attrs.has(cls) and any(f.name == EXTRA for f in attrs.fields(cls))
 
 
+def _is_mapping(value: Any) -> bool:
+    # JSON objects arrive as dicts: checked first, the ABC check is ten times slower.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _as_is(value: Any, _: Any) -> Any:
     return value
 
@@ -173,7 +178,7 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
             if link is None:
                 return structure_one(data, None)
             chain = [data]
-            while isinstance(chain[-1], Mapping) and isinstance(chain[-1].get(link_key), Mapping):
+            while _is_mapping(chain[-1]) and _is_mapping(chain[-1].get(link_key)):
                 chain.append(chain[-1][link_key])
             model = None
             for record in reversed(chain):
@@ -181,7 +186,7 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
             return model
 
         def structure_one(data: Any, inner: Any) -> Any:
-            if not isinstance(data, Mapping):
+            if not _is_mapping(data):
                 raise _fail(f"a JSON object for {name}", data)
             extra = {k: v for k, v in data.items() if k not in known}
             values = {**data, _EXTRA_KEY: extra}

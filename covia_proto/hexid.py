@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 __all__ = ["is_hex_id", "normalize_hex", "parse_hex"]
@@ -12,12 +13,24 @@ _DIGITS: Final = "0123456789abcdef"
 
 def parse_hex(text: str) -> str | None:
     """``text`` as lower-case bare hex, or None if it is not even-length hex."""
+    # Ids recur (a job's id and op repeat down its prev chain): short texts are
+    # remembered; long ones are not, so a hostile venue cannot fill the cache.
+    return _parse_cached(text) if len(text) <= _CACHED_LENGTH else _parse(text)
+
+
+_CACHED_LENGTH: Final = 130  # "0x" and 64 bytes of hex
+
+
+def _parse(text: str) -> str | None:
     digits = text[2:] if text[:2] in ("0x", "0X") else text
     if not digits or len(digits) % 2 or not digits.isascii():
         return None
     lowered = digits.lower()
     # strip() removes hex digits from both ends: anything left is not hex.
     return None if lowered.strip(_DIGITS) else lowered
+
+
+_parse_cached = functools.lru_cache(maxsize=4096)(_parse)
 
 
 def is_hex_id(text: str) -> bool:
