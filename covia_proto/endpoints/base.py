@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 import attrs
 
 from covia_proto._version import __version__
-from covia_proto.auth import Auth, NoAuth
+from covia_proto.auth import Auth, BasicAuth, BearerAuth, NoAuth
 from covia_proto.errors import CoviaUsageError
 from covia_proto.hexid import parse_hex
 from covia_proto.http import Headers, Request, redact_headers
@@ -71,6 +71,10 @@ def _without_trailing_slash(url: str) -> str:
     return str(url).rstrip("/")
 
 
+# Schemes whose credentials never change (a subclass may: it is asked every time).
+_STATIC_AUTH: Final = (NoAuth, BearerAuth, BasicAuth)
+
+
 @attrs.frozen
 class Endpoint:
     """Where requests go and what every request carries.
@@ -84,6 +88,17 @@ class Endpoint:
     # The caller's headers may hold credentials of their own: never shown in a repr.
     headers: Headers = attrs.field(default=(), repr=lambda h: repr(redact_headers(h)))
     user_agent: str = DEFAULT_USER_AGENT
+    # The credential headers of a scheme known to write the same ones every time, made
+    # once: most requests then need no merging at all (None: ask the scheme each time).
+    _credentials: Headers | None = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        credentials = None
+        if type(self.auth) in _STATIC_AUTH:
+            written: dict[str, str] = {}
+            self.auth.apply(written)
+            credentials = tuple(written.items())
+        object.__setattr__(self, "_credentials", credentials)
 
     def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:
         """The absolute URL of ``path`` (already encoded) with an optional query."""
@@ -111,11 +126,17 @@ class Endpoint:
         extra_headers: Iterable[tuple[str, str]] = (),
     ) -> Request:
         """A request with the SDK's headers, the caller's headers and credentials."""
-        headers: dict[str, tuple[str, str]] = {}
-        _put(headers, {"User-Agent": self.user_agent, "Accept": accept}.items())
         if json_body is not attrs.NOTHING:
             body = encode_json(json_body)
             content_type = content_type or JSON
+        if self._credentials is not None and not self.headers and not extra_headers:
+            fixed: list[tuple[str, str]] = [("User-Agent", self.user_agent), ("Accept", accept)]
+            if content_type is not None:
+                fixed.append(("Content-Type", content_type))
+            fixed.extend(self._credentials)
+            return _request(method, url, tuple(fixed), body, idempotent)
+        headers: dict[str, tuple[str, str]] = {}
+        _put(headers, {"User-Agent": self.user_agent, "Accept": accept}.items())
         if content_type is not None:
             _put(headers, [("Content-Type", content_type)])
         # The caller's headers may override the SDK's defaults (names compare without
@@ -133,9 +154,15 @@ class Endpoint:
         pairs = tuple(
             (k, v) for k, v in final.items() if k.lower() not in written or before.get(k) != v
         )
-        if idempotent is None:
-            return Request(method, url, pairs, body or b"")
-        return Request(method, url, pairs, body or b"", idempotent=idempotent)
+        return _request(method, url, pairs, body, idempotent)
+
+
+def _request(
+    method: str, url: str, headers: Headers, body: bytes | None, idempotent: bool | None
+) -> Request:
+    if idempotent is None:
+        return Request(method, url, headers, body or b"")
+    return Request(method, url, headers, body or b"", idempotent=idempotent)
 
 
 def _put(headers: dict[str, tuple[str, str]], pairs: Iterable[tuple[str, str]]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
 
 from covia_proto import __version__
-from covia_proto.auth import Auth, BasicAuth, BearerAuth
+from covia_proto.auth import Auth, BasicAuth, BearerAuth, NoAuth
 from covia_proto.endpoints.base import (
     API_ROOT,
     DEFAULT_USER_AGENT,
@@ -215,3 +216,19 @@ def test_endpoint_repr_never_shows_credentials() -> None:
     assert "s3cr3t" not in text
     assert "ok" in text
     assert "s3cr3t" not in repr(ep.request("GET", BASE))
+
+
+@pytest.mark.parametrize(
+    "auth", [NoAuth(), BearerAuth("tok"), BasicAuth("user", "pw")], ids=lambda a: type(a).__name__
+)
+def test_known_schemes_take_the_fast_path_with_the_same_headers(auth: Auth) -> None:
+    class Same(type(auth)):  # type: ignore[misc]
+        """A subclass: asked for its credentials on every request (the general path)."""
+
+    general = copy.copy(auth)
+    general.__class__ = Same
+    fast, slow = Endpoint(BASE, auth=auth), Endpoint(BASE, auth=general)
+    assert fast._credentials is not None
+    assert slow._credentials is None
+    for kwargs in ({}, {"json_body": {"a": 1}}, {"body": b"x", "content_type": "text/csv"}):
+        assert fast.request("POST", BASE, **kwargs) == slow.request("POST", BASE, **kwargs)
