@@ -70,23 +70,6 @@ def sync_sdk(url: str) -> SyncClient:
     return SyncClient(venue.status, invoke_result, venue.close, {"venue": venue})
 
 
-def sync_sdk_lean(url: str) -> SyncClient:
-    from benchmarks.proposed import LeanRequestsDriver
-    from covia import Grid
-
-    driver = LeanRequestsDriver()
-    venue = Grid.connect(url, driver=driver)
-
-    def invoke_result() -> object:
-        return venue.invoke(OPERATION, INPUT).result()
-
-    def close() -> None:
-        venue.close()
-        driver.close()
-
-    return SyncClient(venue.status, invoke_result, close, {"venue": venue})
-
-
 def raw_requests(url: str) -> SyncClient:
     import requests
 
@@ -105,10 +88,9 @@ def raw_requests(url: str) -> SyncClient:
 
 
 def lean_requests(url: str) -> SyncClient:
-    """The lean path through requests that the report proposes for the driver: one
-    ``HTTPAdapter`` called directly with a request prepared by hand, skipping what
-    ``Session.request`` does per call (merging environment settings, proxies and
-    ``.netrc`` lookups, the cookie jar, hooks, redirect resolution)."""
+    """The floor under the sync driver: the same exchanges prepared by hand and sent
+    through a bare ``HTTPAdapter``, with no SDK at all (what the driver's lean path
+    does, less the core's work)."""
     import requests
     from requests.adapters import HTTPAdapter
 
@@ -162,9 +144,8 @@ def raw_httpx(url: str) -> SyncClient:
 
 SYNC_FACTORIES: dict[str, tuple[str, Callable[[str], SyncClient]]] = {
     "covia sync (requests driver)": ("covia_requests", sync_sdk),
-    "covia sync, proposed lean driver": ("covia_requests", sync_sdk_lean),
     "requests.Session": ("requests", raw_requests),
-    "requests, lean path (prototype)": ("requests", lean_requests),
+    "requests, prepared by hand (no SDK)": ("requests", lean_requests),
     "httpx.Client": ("httpx", raw_httpx),
 }
 
@@ -280,17 +261,6 @@ async def asyncio_sdk_session(url: str) -> AsyncIterator[AsyncClient]:
 
 
 @contextlib.asynccontextmanager
-async def asyncio_sdk_lean(url: str) -> AsyncIterator[AsyncClient]:
-    from benchmarks.proposed import lean_aiohttp_driver
-
-    grid = _async_shell()
-    if grid is None:
-        raise AttributeError("covia.async_api.AsyncGrid is not there yet")
-    async with _shell_client(grid, url, driver=lean_aiohttp_driver()) as client:
-        yield client
-
-
-@contextlib.asynccontextmanager
 async def raw_aiohttp(url: str) -> AsyncIterator[AsyncClient]:
     import aiohttp
 
@@ -330,7 +300,6 @@ AsyncFactory = Callable[[str], contextlib.AbstractAsyncContextManager[AsyncClien
 ASYNCIO_FACTORIES: dict[str, tuple[str, AsyncFactory]] = {
     "covia asyncio (aiohttp driver)": ("covia_aiohttp.driver", asyncio_sdk),
     "covia asyncio, caller's aiohttp session": ("covia_aiohttp.driver", asyncio_sdk_session),
-    "covia asyncio, proposed lean driver": ("covia_aiohttp.driver", asyncio_sdk_lean),
     "aiohttp.ClientSession": ("aiohttp", raw_aiohttp),
     "httpx.AsyncClient": ("httpx", raw_httpx_async),
 }

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from benchmarks.clients import AsyncClient, asyncio_clients, trio_clients
 from benchmarks.harness import Section, Settings, unavailable
-from benchmarks.sequential import ASYNCIO_LEAN, ASYNCIO_SDK, ASYNCIO_SDK_SESSION, TRIO_SDK
+from benchmarks.sequential import ASYNCIO_SDK, ASYNCIO_SDK_SESSION, TRIO_SDK
 
 __all__ = ["SPEEDUP_TARGET", "run"]
 
@@ -110,7 +110,7 @@ def run(settings: Settings, url: str) -> Section:
     count = settings.pick(1000, 100)
     rounds = settings.pick(4, 1)
     section = Section(f"2b. {count:,} concurrent invoke-and-result calls (async clients)")
-    names = [ASYNCIO_SDK, ASYNCIO_SDK_SESSION, ASYNCIO_LEAN, "aiohttp.ClientSession"]
+    names = [ASYNCIO_SDK, ASYNCIO_SDK_SESSION, "aiohttp.ClientSession"]
     names.append("httpx.AsyncClient")
 
     async def on_asyncio() -> tuple[dict[str, Outcome], dict[str, object]]:
@@ -121,7 +121,6 @@ def run(settings: Settings, url: str) -> Section:
     _rows(section, outcomes, clients, count)
     _speedup(section, outcomes, ASYNCIO_SDK, "httpx.AsyncClient", SPEEDUP_TARGET)
     _speedup(section, outcomes, ASYNCIO_SDK_SESSION, "httpx.AsyncClient", SPEEDUP_TARGET)
-    _speedup(section, outcomes, ASYNCIO_LEAN, "httpx.AsyncClient", SPEEDUP_TARGET)
     _speedup(section, outcomes, ASYNCIO_SDK, "aiohttp.ClientSession", None)
     try:
         import trio

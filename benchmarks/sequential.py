@@ -28,8 +28,7 @@ KINDS = ("status", "invoke-and-result")
 
 SYNC_SDK = "covia sync (requests driver)"
 ASYNCIO_SDK = "covia asyncio (aiohttp driver)"
-SYNC_LEAN = "covia sync, proposed lean driver"
-ASYNCIO_LEAN = "covia asyncio, proposed lean driver"
+BARE_REQUESTS = "requests, prepared by hand (no SDK)"
 ASYNCIO_SDK_SESSION = "covia asyncio, caller's aiohttp session"
 TRIO_SDK = "covia trio (h11 driver)"
 Rates = dict[str, RoundRates]  # kind -> client -> calls/s
@@ -68,7 +67,7 @@ def _ratio_rows(
 
 
 def _sync(settings: Settings, url: str, section: Section) -> None:
-    names = [SYNC_SDK, SYNC_LEAN, "requests.Session", "requests, lean path (prototype)"]
+    names = [SYNC_SDK, "requests.Session", BARE_REQUESTS]
     names.append("httpx.Client")
     with sync_clients(url, names) as clients:
         ready = {name: c for name, c in clients.items() if isinstance(c, SyncClient)}
@@ -91,16 +90,8 @@ def _sync(settings: Settings, url: str, section: Section) -> None:
             "sync: time per call, covia ÷ httpx.Client",
         )  # fmt: skip
         _ratio_rows(
-            section, rates, dict(clients), SYNC_LEAN, "requests.Session", OVERHEAD_TARGET,
-            "proposed: covia lean driver ÷ requests.Session",
-        )  # fmt: skip
-        _ratio_rows(
-            section, rates, dict(clients), SYNC_LEAN, "httpx.Client", 1.0,
-            "proposed: covia lean driver ÷ httpx.Client",
-        )  # fmt: skip
-        _ratio_rows(
-            section, rates, dict(clients), "requests, lean path (prototype)", "httpx.Client",
-            1.0, "bare lean requests path ÷ httpx.Client",
+            section, rates, dict(clients), BARE_REQUESTS, "httpx.Client", 1.0,
+            "the floor: requests prepared by hand, no SDK ÷ httpx.Client",
         )  # fmt: skip
 
 
@@ -118,7 +109,7 @@ async def _async_rates(settings: Settings, clients: dict[str, AsyncClient | str]
 
 
 def _asyncio(settings: Settings, url: str, section: Section) -> None:
-    names = [ASYNCIO_SDK, ASYNCIO_SDK_SESSION, ASYNCIO_LEAN, "aiohttp.ClientSession"]
+    names = [ASYNCIO_SDK, ASYNCIO_SDK_SESSION, "aiohttp.ClientSession"]
     names.append("httpx.AsyncClient")
 
     async def measure() -> tuple[Rates, dict[str, object], bool]:
@@ -137,10 +128,6 @@ def _asyncio(settings: Settings, url: str, section: Section) -> None:
     _ratio_rows(
         section, rates, clients, ASYNCIO_SDK_SESSION, "aiohttp.ClientSession", OVERHEAD_TARGET,
         "asyncio: time per call, covia (caller's session) ÷ aiohttp",
-    )  # fmt: skip
-    _ratio_rows(
-        section, rates, clients, ASYNCIO_LEAN, "aiohttp.ClientSession", OVERHEAD_TARGET,
-        "proposed: covia lean aiohttp driver ÷ aiohttp",
     )  # fmt: skip
     if not isinstance(clients.get(ASYNCIO_SDK), str) and not shell:
         section.notes.append(
