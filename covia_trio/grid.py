@@ -81,25 +81,18 @@ class TrioGrid:
         if driver is not None:
             if not isinstance(driver, TrioDriver):
                 raise CoviaUsageError(f"driver must be a covia_trio.TrioDriver, not {driver!r}")
-            given = [
-                name
-                for name, value in (
-                    ("verify", verify),
-                    ("ssl_context", ssl_context),
-                    ("stream_factory", stream_factory),
-                    (
-                        "max_connections",
-                        None if max_connections == DEFAULT_MAX_CONNECTIONS else max_connections,
-                    ),
-                    ("max_idle", None if max_idle == DEFAULT_MAX_IDLE else max_idle),
-                )
-                if value is not None
-            ]
-            if given:
-                raise CoviaUsageError(f"{', '.join(given)}: configure your driver instead")
-            given_driver = driver
-            return AsyncVenueConnection(
-                address, where, context, lambda: given_driver, owns_driver=False
+            return AsyncVenueConnection.over(
+                address,
+                where,
+                context,
+                driver,
+                verify=verify,
+                ssl_context=ssl_context,
+                stream_factory=stream_factory,
+                max_connections=None
+                if max_connections == DEFAULT_MAX_CONNECTIONS
+                else max_connections,
+                max_idle=None if max_idle == DEFAULT_MAX_IDLE else max_idle,
             )
         # Made now, so its options are checked now; it holds nothing until first used.
         made = TrioDriver(

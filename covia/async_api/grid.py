@@ -59,6 +59,22 @@ class AsyncVenueConnection:
         self._used = False
         self._venue: AsyncVenue | None = None
 
+    @classmethod
+    def over(
+        cls,
+        address: str,
+        where: VenueAddress,
+        context: VenueContext,
+        driver: AsyncDriver,
+        **unused_options: object,
+    ) -> AsyncVenueConnection:
+        """A connection over a driver the caller made (and keeps): options meant for a
+        driver the SDK would make are refused rather than silently ignored."""
+        given = [name for name, value in unused_options.items() if value is not None]
+        if given:
+            raise CoviaUsageError(f"{', '.join(given)}: configure your driver instead")
+        return cls(address, where, context, lambda: driver, owns_driver=False)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._address}>"
 
@@ -145,20 +161,11 @@ class AsyncGrid:
         if driver is not None:
             if not isinstance(driver, AsyncDriver):
                 raise CoviaUsageError(f"driver must be an async driver, not {driver!r}")
-            given = [
-                name
-                for name, value in (("session", session), ("verify", verify), ("limit", limit))
-                if value is not None
-            ]
-            if given:
-                raise CoviaUsageError(f"{', '.join(given)}: configure your driver instead")
+            return AsyncVenueConnection.over(
+                address, where, context, driver, session=session, verify=verify, limit=limit
+            )
         if session is not None and limit is not None:
             raise CoviaUsageError("limit applies to the SDK's own session: set it on yours")
-        if driver is not None:
-            given_driver = driver
-            return AsyncVenueConnection(
-                address, where, context, lambda: given_driver, owns_driver=False
-            )
 
         def make_aiohttp_driver() -> AsyncDriver:
             from covia_aiohttp import AiohttpDriver  # imported only when it is used
