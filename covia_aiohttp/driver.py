@@ -166,6 +166,11 @@ class AiohttpDriver:
         self._closed = True
         if self._owns_session and self._session is not None:
             await self._session.close()
+            # Closed transports (TLS ones above all) finish closing in the loop's next
+            # turns: give them those, so a loop that ends right after (asyncio.run)
+            # leaves no transport unclosed behind it.
+            for _ in range(3):
+                await asyncio.sleep(0)
 
     # -- effects ------------------------------------------------------------------------
 

@@ -15,74 +15,68 @@ from covia._driver import AsyncDriver
 from covia.async_api import AsyncGrid, AsyncVenue
 from covia_aiohttp import AiohttpDriver
 from covia_proto.flows.context import PollPolicy, RetryPolicy
-from covia_proto.flows.effects import CloseStream, Effect, OpenedStream, OpenStream, Send, Sleep
-from covia_proto.http import Request
+from covia_proto.flows.effects import Effect
 from covia_proto.testing.faults import FaultPlan
 from covia_proto.testing.memory import AsyncMemoryDriver
 from covia_proto.testing.pytest_plugin import FakeClock
 from covia_proto.testing.simulator import Profile, VenueSimulator
 
-PROFILES: list[tuple[Profile, bool]] = [
-    ("0.1", False),
-    ("0.1", True),
-    ("latest", False),
-    ("latest", True),
-]
-PROFILE_IDS = [f"{p}{'-sse' if sse else ''}" for p, sse in PROFILES]
-
-ECHO = "v/test/ops/echo"
-ERROR = "v/test/ops/error"
-NEVER = "v/test/ops/never"
-DELAY = "v/test/ops/delay"
-PAUSE = "v/test/ops/pause"
-CHAT = "v/test/ops/chat"
-
-# Fast, predictable retries: the fault tests should not sleep for real.
-FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002, budget=5.0)
-FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05)
+# Shared with the sync client's tests (re-exported for the async ones).
+from tests.covia.helpers import (
+    CHAT as CHAT,
+)
+from tests.covia.helpers import (
+    DELAY as DELAY,
+)
+from tests.covia.helpers import (
+    ECHO as ECHO,
+)
+from tests.covia.helpers import (
+    ERROR as ERROR,
+)
+from tests.covia.helpers import (
+    FAST_POLL as FAST_POLL,
+)
+from tests.covia.helpers import (
+    FAST_RETRY as FAST_RETRY,
+)
+from tests.covia.helpers import (
+    NEVER as NEVER,
+)
+from tests.covia.helpers import (
+    PAUSE as PAUSE,
+)
+from tests.covia.helpers import (
+    PROFILE_IDS as PROFILE_IDS,
+)
+from tests.covia.helpers import (
+    PROFILES as PROFILES,
+)
+from tests.covia.helpers import (
+    EffectLog,
+)
 
 
 def delayed_echo(ms: int, value: Any) -> dict[str, Any]:
     return {"delay": ms, "operation": ECHO, "input": value}
 
 
-class AsyncRecorder:
+class AsyncRecorder(EffectLog):
     """Wraps an async driver: records every effect, and which streams are still open."""
 
     def __init__(self, inner: AsyncDriver) -> None:
+        super().__init__()
         self.inner = inner
-        self.effects: list[Effect] = []
-        self.open: dict[int, object] = {}
-        self.opened = 0
-        self.closed_driver = False
 
     async def perform(self, effect: Effect) -> Any:
         self.effects.append(effect)
         result = await self.inner.perform(effect)
-        if isinstance(effect, OpenStream) and isinstance(result, OpenedStream):
-            self.open[id(result.handle)] = result.handle
-            self.opened += 1
-        elif isinstance(effect, CloseStream):
-            self.open.pop(id(effect.handle), None)
+        self.note(effect, result)
         return result
 
     async def aclose(self) -> None:
         self.closed_driver = True
         await self.inner.aclose()
-
-    @property
-    def requests(self) -> list[Request]:
-        return [e.request for e in self.effects if isinstance(e, Send | OpenStream)]
-
-    def sent(self, method: str, path_part: str) -> list[Request]:
-        return [r for r in self.requests if r.method == method and path_part in r.url]
-
-    @property
-    def sleeps(self) -> list[float]:
-        return [e.seconds for e in self.effects if isinstance(e, Sleep)]
-
-    def assert_all_closed(self) -> None:
-        assert self.open == {}, f"{len(self.open)} stream(s) left open"
 
 
 @attrs.define

@@ -11,10 +11,13 @@ redirecting urllib3's connect.
 
 from __future__ import annotations
 
+import gc
 import json
 import pathlib
 import socket
 import ssl
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,6 +32,19 @@ STATUS = json.dumps({"status": "OK", "name": "Secure"}).encode()
 HOST = "venue.test"
 
 pytestmark = pytest.mark.parametrize("client", CLIENTS)
+
+
+@pytest.fixture(autouse=True)
+def _asyncio_tls_transports_closed_here() -> Iterator[None]:
+    """A TLS handshake the client refuses can leave asyncio a transport to close after
+    ``asyncio.run`` has returned (under load, seen about once in 25 runs); the garbage
+    collector then warns about it at some later, unrelated test. Collect here, where
+    the handshakes happen, so that warning cannot surface elsewhere; what the tests
+    assert about the SDK (refusals, no request sent, no secret shown) is unaffected."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 @pytest.fixture(scope="module")

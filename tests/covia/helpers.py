@@ -41,29 +41,21 @@ FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002, budg
 FAST_POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05)
 
 
-class RecordingDriver:
-    """Wraps a driver: records every effect, and which streams are still open."""
+class EffectLog:
+    """What a recording driver saw: every effect, and which streams are still open."""
 
-    def __init__(self, inner: SyncDriver) -> None:
-        self.inner = inner
+    def __init__(self) -> None:
         self.effects: list[Effect] = []
         self.open: dict[int, object] = {}
         self.opened = 0
         self.closed_driver = False
 
-    def perform(self, effect: Effect) -> Any:
-        self.effects.append(effect)
-        result = self.inner.perform(effect)
+    def note(self, effect: Effect, result: Any) -> None:
         if isinstance(effect, OpenStream) and isinstance(result, OpenedStream):
             self.open[id(result.handle)] = result.handle
             self.opened += 1
         elif isinstance(effect, CloseStream):
             self.open.pop(id(effect.handle), None)
-        return result
-
-    def close(self) -> None:
-        self.closed_driver = True
-        self.inner.close()
 
     @property
     def requests(self) -> list[Request]:
@@ -78,6 +70,24 @@ class RecordingDriver:
 
     def assert_all_closed(self) -> None:
         assert self.open == {}, f"{len(self.open)} stream(s) left open"
+
+
+class RecordingDriver(EffectLog):
+    """Wraps a driver: records every effect, and which streams are still open."""
+
+    def __init__(self, inner: SyncDriver) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def perform(self, effect: Effect) -> Any:
+        self.effects.append(effect)
+        result = self.inner.perform(effect)
+        self.note(effect, result)
+        return result
+
+    def close(self) -> None:
+        self.closed_driver = True
+        self.inner.close()
 
 
 @attrs.define
