@@ -25,6 +25,7 @@ SECTIONS = [
     ("Error handling", "errors"),
     ("Configuration and logging", "configuration"),
     ("Async API", "async_api"),
+    ("Trio", "trio_api"),
 ]
 
 

@@ -48,6 +48,7 @@ EXPECTED = {
     ],
     "configuration": ["covia.http DEBUG GET ", "/api/v1/status -> 200"],
     "async_api": ["Covia Test Venue", "{'prompt': 'hello'}", "[{'x': 1}, {'x': 2}, {'x': 3}]"],
+    "trio_api": ["Covia Test Venue", "{'prompt': 'hello'}", "[{'x': 1}, {'x': 2}, {'x': 3}]"],
 }
 
 
