@@ -303,6 +303,12 @@ async def _read_whole(
     """The whole body, at most ``max_body`` bytes of it (None: no bound)."""
     if max_body is None:
         return await response.read()
+    length = response.content_length
+    if length is not None and response.headers.get("Content-Encoding", "identity") == "identity":
+        # The common case: a declared, unencoded length decides before any byte is read.
+        if length > max_body:
+            raise body_too_large(max_body, info)
+        return await response.read()
     if declared_too_large(response.headers.items(), max_body):
         raise body_too_large(max_body, info)
     parts: list[bytes] = []
