@@ -236,20 +236,24 @@ class AiohttpDriver:
         options = self._proxy_for(request.url) if self._owns_session else {}
         if self._ssl is not None:
             options = {**options, "ssl": self._ssl}
+        sending = self.session.request(
+            request.method,
+            yarl.URL(request.url, encoded=True),
+            headers=list(request.headers),
+            data=data,
+            allow_redirects=False,
+            raise_for_status=False,
+            timeout=timeout,
+            max_line_size=self.max_header_size,
+            max_field_size=self.max_header_size,
+            **options,
+        )
         try:
-            async with _deadline(None if whole else limit):
-                response = await self.session.request(
-                    request.method,
-                    yarl.URL(request.url, encoded=True),
-                    headers=list(request.headers),
-                    data=data,
-                    allow_redirects=False,
-                    raise_for_status=False,
-                    timeout=timeout,
-                    max_line_size=self.max_header_size,
-                    max_field_size=self.max_header_size,
-                    **options,
-                )
+            if whole or limit is None:  # bounded by ``timeout``: no extra scope needed
+                response = await sending
+            else:
+                async with _deadline(limit):
+                    response = await sending
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
             raise _translate(exc, request.info, self.max_header_size) from exc
         self._held.add(response)
