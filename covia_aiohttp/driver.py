@@ -59,7 +59,7 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.http import Request, Response, ResponseHead
-from covia_proto.limits import DEFAULT_LIMITS, body_too_large, declared_too_large
+from covia_proto.limits import DEFAULT_LIMITS, BoundedBody, body_too_large
 
 __all__ = ["CHUNK_SIZE", "DEFAULT_LIMIT", "AiohttpDriver"]
 
@@ -313,16 +313,10 @@ async def _read_whole(
         if length > max_body:
             raise body_too_large(max_body, info)
         return await response.read()
-    if declared_too_large(response.headers.items(), max_body):
-        raise body_too_large(max_body, info)
-    parts: list[bytes] = []
-    size = 0
+    body = BoundedBody(max_body, info, response.headers.items())
     while chunk := await response.content.readany():
-        size += len(chunk)
-        if size > max_body:
-            raise body_too_large(max_body, info)
-        parts.append(chunk)
-    return b"".join(parts)
+        body.add(chunk)
+    return body.bytes()
 
 
 @contextlib.asynccontextmanager

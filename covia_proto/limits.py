@@ -41,6 +41,7 @@ from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "BoundedBody",
     "Limits",
     "applied_limits",
     "body_too_large",
@@ -114,6 +115,36 @@ def body_too_large(max_body: int, request: RequestInfo | None = None) -> VenuePr
     return VenueProtocolError(
         f"response body exceeds max_body_size ({max_body} bytes)", request=request
     )
+
+
+class BoundedBody:
+    """A ``Send`` response body collected chunk by chunk by a driver, refused
+    (``body_too_large``) once it passes ``max_body`` bytes, or at once when ``headers``
+    declare more: every driver bounds bodies the same way, through this."""
+
+    __slots__ = ("_info", "_max", "_parts", "_size")
+
+    def __init__(
+        self,
+        max_body: int | None,
+        request: RequestInfo | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        if declared_too_large(headers, max_body):
+            raise body_too_large(max_body or 0, request)
+        self._max = max_body
+        self._info = request
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._max is not None and self._size > self._max:
+            raise body_too_large(self._max, self._info)
+        self._parts.append(chunk)
+
+    def bytes(self) -> bytes:
+        return b"".join(self._parts)
 
 
 def declared_too_large(headers: Iterable[tuple[str, str]], max_body: int | None) -> bool:

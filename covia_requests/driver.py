@@ -48,7 +48,7 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.http import Request, Response, ResponseHead
-from covia_proto.limits import body_too_large, declared_too_large
+from covia_proto.limits import BoundedBody
 
 __all__ = ["CHUNK_SIZE", "RequestsDriver"]
 
@@ -233,16 +233,10 @@ class RequestsDriver:
 def _read_whole(response: requests.Response, max_body: int | None, info: RequestInfo) -> bytes:
     """The whole body (decoded, as ``response.content`` would be), at most ``max_body``
     bytes of it."""
-    if declared_too_large(response.headers.items(), max_body):
-        raise body_too_large(max_body or 0, info)
-    parts: list[bytes] = []
-    size = 0
+    body = BoundedBody(max_body, info, response.headers.items())
     for chunk in response.iter_content(CHUNK_SIZE):
-        size += len(chunk)
-        if max_body is not None and size > max_body:
-            raise body_too_large(max_body, info)
-        parts.append(chunk)
-    return b"".join(parts)
+        body.add(chunk)
+    return body.bytes()
 
 
 def _limit_read(response: requests.Response, seconds: float) -> None:

@@ -32,7 +32,7 @@ from covia_proto.h11conn import (
     EndOfBody,
 )
 from covia_proto.http import Request, ResponseHead
-from covia_proto.limits import body_too_large, declared_too_large
+from covia_proto.limits import BoundedBody
 
 __all__ = [
     "CHUNK_SIZE",
@@ -242,19 +242,13 @@ class Connection:
     ) -> bytes:
         """The rest of the body, giving up (``VenueProtocolError``) past ``max_body``
         bytes, or at once if ``head`` declares more."""
-        if head is not None and declared_too_large(head.headers, max_body):
-            raise body_too_large(max_body or 0, info)
-        parts: list[bytes] = []
-        size = 0
+        body = BoundedBody(max_body, info, head.headers if head is not None else ())
         while True:
             event = await self.next_event(info, timeout=timeout)
             if event is END_OF_BODY:
-                return b"".join(parts)
+                return body.bytes()
             assert isinstance(event, bytes)
-            size += len(event)
-            if max_body is not None and size > max_body:
-                raise body_too_large(max_body, info)
-            parts.append(event)
+            body.add(event)
 
     async def _receive(self, info: RequestInfo, timeout: float) -> None:
         try:

@@ -30,7 +30,7 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.http import Request, Response, ResponseHead
-from covia_proto.limits import body_too_large
+from covia_proto.limits import BoundedBody
 from covia_proto.testing.replies import (
     WAIT,
     BodySource,
@@ -194,14 +194,10 @@ class MemoryDriver:
 
     def _read_whole(self, handle: _Handle, timeout: float | None, max_body: int | None) -> bytes:
         """A streamed body read whole, as a driver reads a ``Send`` response."""
-        parts: list[bytes] = []
-        size = 0
+        body = BoundedBody(max_body, handle.info)
         while chunk := self._read(handle, timeout):
-            size += len(chunk)
-            if max_body is not None and size > max_body:
-                raise body_too_large(max_body, handle.info)
-            parts.append(chunk)
-        return b"".join(parts)
+            body.add(chunk)
+        return body.bytes()
 
     def perform(self, effect: Effect) -> Any:
         if isinstance(effect, Send):
@@ -218,8 +214,7 @@ class MemoryDriver:
                     reply.body.close()
                 return Response(reply.head.status, reply.head.headers, body)
             assert isinstance(reply, Response)
-            if effect.max_body is not None and len(reply.body) > effect.max_body:
-                raise body_too_large(effect.max_body, effect.request.info)
+            BoundedBody(effect.max_body, effect.request.info).add(reply.body)
             return reply
         if isinstance(effect, OpenStream):
             reply = self._answer(effect.request, effect.timeout)

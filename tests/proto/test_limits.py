@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.limits import (
     DEFAULT_LIMITS,
+    BoundedBody,
     Limits,
     applied_limits,
     body_too_large,
@@ -168,3 +169,21 @@ def test_declared_too_large_reads_only_a_plain_content_length(
     headers: tuple[tuple[str, str], ...], limit: int | None, expected: bool
 ) -> None:
     assert declared_too_large(headers, limit) is expected
+
+
+def test_a_bounded_body_collects_up_to_its_limit_and_refuses_past_it() -> None:
+    body = BoundedBody(5)
+    body.add(b"ab")
+    body.add(b"cde")
+    assert body.bytes() == b"abcde"
+    with pytest.raises(VenueProtocolError, match="max_body_size"):
+        body.add(b"f")
+    unbounded = BoundedBody(None)
+    unbounded.add(b"x" * 100)
+    assert len(unbounded.bytes()) == 100
+
+
+def test_a_bounded_body_refuses_a_larger_declared_length_before_any_chunk() -> None:
+    with pytest.raises(VenueProtocolError, match="max_body_size"):
+        BoundedBody(10, headers=[("Content-Length", "11")])
+    assert BoundedBody(10, headers=[("Content-Length", "11"), ("Content-Encoding", "gzip")])
