@@ -168,7 +168,7 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
             elif field.metadata.get("hex"):
                 hook = _HEX_HOOKS[field.type]
             else:
-                hook = _FIELD_HOOKS.get(field.type)
+                hook = _FIELD_HOOKS.get(field.type) or _nested_model_hook(conv, field.type)
             overrides[field.name] = override(rename=_wire_name(field), struct_hook=hook)
         generated = make_dict_structure_fn(cls, conv, **overrides)
         known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
@@ -207,6 +207,27 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
         return structure_model
 
     return factory
+
+
+def _nested_model_hook(conv: cattrs.Converter, hint: Any) -> Callable[[Any, type], Any] | None:
+    """For a field holding another model, or None: that model's structure function,
+    called directly (cattrs would dispatch on the field's type for every document)."""
+    args = get_args(hint)
+    if len(args) != 2 or type(None) not in args:
+        return None
+    inner = args[0] if args[1] is type(None) else args[1]
+    if not _is_model(inner):
+        return None
+    found: list[Callable[[Any, Any], Any]] = []  # looked up at first use: models may nest
+
+    def nested(value: Any, _: type) -> Any:
+        if value is None:
+            return None
+        if not found:
+            found.append(conv.get_structure_hook(inner))
+        return found[0](value, inner)
+
+    return nested
 
 
 def _optional_hex(value: Any, _: type) -> str | None:
@@ -274,10 +295,18 @@ def _build_converter() -> cattrs.Converter:
 converter: Final = _build_converter()
 
 
+# Each class's structure function, looked up once instead of dispatched on every call.
+_structurers: Final[dict[Any, Callable[[Any, Any], Any]]] = {}
+
+
 def structure(data: Any, cls: type[T]) -> T:
     """``data`` (parsed JSON) as a ``cls``; anything malformed is a VenueProtocolError."""
     try:
-        return converter.structure(data, cls)
+        hook = _structurers.get(cls)
+        if hook is None:
+            hook = _structurers[cls] = converter.get_structure_hook(cls)
+        result: T = hook(data, cls)
+        return result
     except VenueProtocolError:
         raise
     except RecursionError:

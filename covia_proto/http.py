@@ -74,17 +74,19 @@ class Request:
     headers: Headers = attrs.field(default=(), repr=_headers_repr)
     body: bytes = attrs.field(default=b"", repr=_body_repr)
     idempotent: bool = attrs.field()
+    # What errors name the request by: made once, as drivers and flows read it often.
+    info: RequestInfo = attrs.field(init=False, eq=False, repr=False)
 
     @idempotent.default
     def _idempotent_by_method(self) -> bool:
         return self.method in IDEMPOTENT_METHODS
 
+    @info.default
+    def _info(self) -> RequestInfo:
+        return RequestInfo(self.method, self.url)
+
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
-
-    @property
-    def info(self) -> RequestInfo:
-        return RequestInfo(self.method, self.url)
 
 
 @attrs.frozen

@@ -9,7 +9,7 @@ import attrs
 
 from covia_proto.errors import RequestInfo
 from covia_proto.http import Request, Response
-from covia_proto.limits import DEFAULT_LIMITS, Limits, applied_limits
+from covia_proto.limits import DEFAULT_LIMITS, Limits, applied_limits, limits_in_force
 
 __all__ = ["Call"]
 
@@ -27,5 +27,7 @@ class Call(Generic[T]):
     def parse(self, response: Response, limits: Limits = DEFAULT_LIMITS) -> T:
         """Parse ``response``, holding the venue to ``limits`` (JSON depth, the event
         stream of a JSON-RPC answer): they are in force while the parser runs."""
+        if limits_in_force() is limits:  # the common case: nothing to install
+            return self.parser(response, self.request.info)
         with applied_limits(limits):
             return self.parser(response, self.request.info)

@@ -210,6 +210,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# Made once: ``json.loads`` with any option builds a new decoder on every call.
+_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json(
     body: bytes,
     *,
@@ -235,7 +239,7 @@ def parse_json(
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         hint = "empty" if not text.strip() else f"malformed JSON ({exc.msg} at {exc.pos})"
         raise VenueProtocolError(f"{what} is {hint}", request=request) from None

@@ -64,9 +64,9 @@ class _Run:
     """One run of a flow, whatever loop drives it: what goes into the flow next, the
     streams it holds open, and the logging of every exchange."""
 
-    def __init__(self, flow: Flow[Any], outcome: Outcome | None) -> None:
+    def __init__(self, flow: Flow[Any], outcome: Outcome | None = None) -> None:
         self.flow = flow
-        self.outcome = outcome
+        self.outcome = outcome if outcome is not None else Outcome()
         self.value: Any = None
         self.error: CoviaError | None = None
         self.streams: dict[int, object] = {}
@@ -78,8 +78,7 @@ class _Run:
         try:
             return self.flow.throw(error) if error is not None else self.flow.send(value)
         except StopIteration as stop:
-            if self.outcome is not None:
-                self.outcome.value = stop.value
+            self.outcome.value = stop.value
             return None
 
     def performed(self, effect: Effect, value: Any) -> None:
@@ -126,11 +125,27 @@ def iterate(
 
 
 def drive(flow: Flow[T], perform: Callable[[Effect], Any]) -> T:
-    """Run ``flow`` to its end and return its value (emitted items are dropped)."""
-    outcome = Outcome()
-    for _ in iterate(flow, perform, outcome):
-        pass
-    result: T = outcome.value
+    """Run ``flow`` to its end and return its value (emitted items are dropped).
+
+    ``iterate``'s loop without the generator around it: most calls are a single
+    request, and suspending a generator per effect would be most of what they cost.
+    """
+    run = _Run(flow)
+    try:
+        while (effect := run.next_effect()) is not None:
+            if isinstance(effect, Emit):
+                continue
+            try:
+                value = perform(effect)
+            except CoviaError as exc:
+                run.failed(effect, exc)
+            else:
+                run.performed(effect, value)
+    finally:
+        for close in run.finish():
+            with contextlib.suppress(Exception):
+                perform(close)
+    result: T = run.outcome.value
     return result
 
 
@@ -157,9 +172,22 @@ async def aiterate(
 
 
 async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]]) -> T:
-    """The async twin of ``drive``."""
-    outcome = Outcome()
-    async for _ in aiterate(flow, perform, outcome):
-        pass
-    result: T = outcome.value
+    """The async twin of ``drive`` (no async generator: making one registers it with
+    the event loop, which costs more than the rest of the loop)."""
+    run = _Run(flow)
+    try:
+        while (effect := run.next_effect()) is not None:
+            if isinstance(effect, Emit):
+                continue
+            try:
+                value = await perform(effect)
+            except CoviaError as exc:
+                run.failed(effect, exc)
+            else:
+                run.performed(effect, value)
+    finally:
+        for close in run.finish():
+            with contextlib.suppress(Exception):
+                await perform(close)
+    result: T = run.outcome.value
     return result

@@ -72,6 +72,16 @@ def test_request_defaults_header_and_info() -> None:
     assert request.info == RequestInfo("GET", URL)
 
 
+def test_request_info_is_made_once_and_follows_evolve() -> None:
+    request = Request("GET", URL)
+    assert request.info is request.info
+    moved = attrs.evolve(request, method="DELETE", url=URL + "/x")
+    assert moved.info == RequestInfo("DELETE", URL + "/x")
+    # Not part of equality or the repr: two equal requests stay equal.
+    assert Request("GET", URL) == request
+    assert "info" not in repr(request)
+
+
 def test_request_repr_redacts_authorization_and_hides_body() -> None:
     request = Request(
         "PUT",
