@@ -438,10 +438,13 @@ class _H11Pool:
 @contextlib.asynccontextmanager
 async def raw_h11_trio(url: str) -> AsyncIterator[AsyncClient]:
     pool = _H11Pool(url)
-    json_headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
+    # The headers the SDK sends, as every other raw client sends its library's own
+    # defaults: the same exchanges, not lighter ones.
+    get_headers = [("User-Agent", "raw-h11"), ("Accept", "application/json")]
+    json_headers = [*get_headers, ("Content-Type", "application/json")]
 
     async def status() -> object:
-        return json.loads(await pool.exchange("GET", "/api/v1/status", b"", []))
+        return json.loads(await pool.exchange("GET", "/api/v1/status", b"", get_headers))
 
     async def invoke_result() -> object:
         body = await pool.exchange("POST", "/api/v1/invoke", INVOKE_JSON, json_headers)

@@ -23,7 +23,8 @@ escapes.
 from __future__ import annotations
 
 import enum
-from typing import Final, Literal, TypeAlias
+from functools import lru_cache
+from typing import Final, Literal, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
 import h11
@@ -44,7 +45,10 @@ __all__ = [
     "ClientConnection",
     "EndOfBody",
     "NeedData",
+    "Origin",
     "ResponseEvent",
+    "UrlParts",
+    "split_url",
 ]
 
 DEFAULT_MAX_HEAD_SIZE: Final = 64 * 1024
@@ -80,6 +84,57 @@ END_OF_BODY: Final = EndOfBody.END_OF_BODY
 
 ResponseEvent: TypeAlias = ResponseHead | bytes | EndOfBody | NeedData
 
+Origin: TypeAlias = tuple[str, str, int]
+"""``(scheme, host, port)``, host lower-cased: where a request goes."""
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+class UrlParts(NamedTuple):
+    """What sending a request to an absolute URL needs from it."""
+
+    origin: Origin
+    authority: str
+    """For the ``Host`` header: host and port as written, never the userinfo."""
+    target: str
+    """Origin-form: path and query, percent-encoding untouched; no fragment."""
+
+
+def split_url(url: str, request: RequestInfo | None = None) -> UrlParts:
+    """The parts of an absolute http(s) ``url``; a ``CoviaUsageError`` (naming
+    ``request``) for any other."""
+    start = url.find("//")
+    end = len(url)
+    if start >= 0:
+        for mark in "/?#":
+            found = url.find(mark, start + 2)
+            if 0 <= found < end:
+                end = found
+    origin = _origin(url[:end])
+    if isinstance(origin, str):
+        raise CoviaUsageError(origin, request=request)
+    target = url[end:].partition("#")[0]
+    if not target.startswith("/"):
+        target = "/" + target
+    return UrlParts(origin[0], origin[1], target)
+
+
+@lru_cache(maxsize=256)
+def _origin(prefix: str) -> tuple[Origin, str] | str:
+    """The origin and authority of a URL's scheme and authority part, or what is wrong
+    with it. Cached: a client talks to few origins, and splitting URLs anew was a
+    visible share of each request's cost."""
+    try:
+        parts = urlsplit(prefix)
+        port = parts.port
+    except ValueError as exc:
+        return f"invalid URL: {exc}"
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return "not an absolute http(s) URL"
+    origin = (scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS[scheme])
+    return origin, parts.netloc.rpartition("@")[2]
+
 
 class ClientConnection:
     """The client side of one HTTP/1.1 connection, reused cycle after cycle.
@@ -110,12 +165,13 @@ class ClientConnection:
         """The bytes of ``request`` with its whole body, ready to write."""
         body = request.body
         framing: list[tuple[bytes, bytes]] = []
-        if request.header("transfer-encoding") is not None:
+        named = _by_name(request)
+        if "transfer-encoding" in named:
             raise CoviaUsageError(
                 "Transfer-Encoding needs a streamed body: use start_request()",
                 request=request.info,
             )
-        declared = request.header("content-length")
+        declared = named.get("content-length")
         if declared is None:
             if body or request.method.upper() in _LENGTH_REQUIRED_METHODS:
                 framing.append((b"Content-Length", str(len(body)).encode("ascii")))
@@ -124,7 +180,7 @@ class ClientConnection:
                 f"Content-Length {declared!r} does not match the {len(body)}-byte body",
                 request=request.info,
             )
-        out = self._start(request, framing)
+        out = self._start(request, framing, named)
         if body:
             out += self._send(h11.Data(data=body))
         return out + self._send(h11.EndOfMessage())
@@ -156,7 +212,7 @@ class ClientConnection:
                 request=request.info,
             )
         framing = [(b"Transfer-Encoding", b"chunked")] if chunked else []
-        return self._start(request, framing)
+        return self._start(request, framing, _by_name(request))
 
     def send_body(self, data: bytes) -> bytes:
         """The bytes that carry ``data`` as the next piece of a streamed request body."""
@@ -168,7 +224,9 @@ class ClientConnection:
         self._check_streaming_body("end_request")
         return self._send(h11.EndOfMessage())
 
-    def _start(self, request: Request, framing: list[tuple[bytes, bytes]]) -> bytes:
+    def _start(
+        self, request: Request, framing: list[tuple[bytes, bytes]], named: dict[str, str]
+    ) -> bytes:
         self._check_usable()
         if self._conn.our_state is not h11.IDLE:
             raise CoviaUsageError(
@@ -177,13 +235,13 @@ class ClientConnection:
                 request=request.info,
             )
         method = request.method.upper()
-        if method == "CONNECT" or request.header("upgrade") is not None:
+        if method == "CONNECT" or "upgrade" in named:
             # The connection would stop speaking HTTP, which this helper cannot follow.
             raise CoviaUsageError("CONNECT and Upgrade are not supported", request=request.info)
-        authority, target = _split_url(request)
+        _, authority, target = split_url(request.url, request.info)
         try:
             headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in request.headers]
-            if request.header("host") is None:
+            if "host" not in named:
                 headers.insert(0, (b"Host", authority.encode("ascii")))
             event = h11.Request(
                 method=method.encode("ascii"),
@@ -236,7 +294,8 @@ class ClientConnection:
 
         Interim 1xx responses (such as ``100 Continue``) are skipped.
         """
-        self._begin_read("events")
+        if self._reader != "events" or self._response_ended or self._broken:
+            self._begin_read("events")  # checks what the common case has passed already
         return self._next()
 
     def next_response(self) -> Response | NeedData:
@@ -378,15 +437,13 @@ class ClientConnection:
         return True
 
 
-def _split_url(request: Request) -> tuple[str, str]:
-    """The authority (without userinfo: credentials never go into ``Host``) and the
-    origin-form target (path and query, percent-encoding untouched) of the URL."""
-    parts = urlsplit(request.url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise CoviaUsageError("not an absolute http(s) URL", request=request.info)
-    authority = parts.netloc.rpartition("@")[2]
-    path = parts.path or "/"
-    return authority, f"{path}?{parts.query}" if parts.query else path
+def _by_name(request: Request) -> dict[str, str]:
+    """The request's headers by lower-cased name (the first value of each): one pass,
+    for the several checks made before a request is sent."""
+    named: dict[str, str] = {}
+    for name, value in request.headers:
+        named.setdefault(name.lower(), value)
+    return named
 
 
 def _decode_headers(response: h11.Response) -> tuple[tuple[str, str], ...]:

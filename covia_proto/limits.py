@@ -153,10 +153,14 @@ def declared_too_large(headers: Iterable[tuple[str, str]], max_body: int | None)
     can refuse the body before reading any of it."""
     if max_body is None:
         return False
-    found = {name.lower(): value for name, value in headers}
-    content_length = found.get("content-length")
-    encoding = found.get("content-encoding", "identity").strip().lower()
-    if content_length is None or encoding != "identity":
+    content_length: str | None = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-encoding" and value.strip().lower() != "identity":
+            return False
+        if lowered == "content-length" and content_length is None:
+            content_length = value
+    if content_length is None:
         return False
     text = content_length.strip()
     if not (text.isascii() and text.isdigit()):

@@ -11,16 +11,16 @@ request was handed to the stream (connecting, the TLS handshake).
 from __future__ import annotations
 
 import inspect
+import math
 import ssl
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from types import TracebackType
 from typing import Final, TypeAlias
-from urllib.parse import urlsplit
 
 import trio
 
 from covia_proto.errors import (
     CoviaConnectionError,
-    CoviaTimeoutError,
     CoviaUsageError,
     RequestInfo,
 )
@@ -30,6 +30,8 @@ from covia_proto.h11conn import (
     NEED_DATA,
     ClientConnection,
     EndOfBody,
+    Origin,
+    split_url,
 )
 from covia_proto.http import Request, ResponseHead
 from covia_proto.limits import BoundedBody
@@ -39,6 +41,7 @@ __all__ = [
     "Connection",
     "Origin",
     "StreamFactory",
+    "Waits",
     "open_stream",
     "origin_of",
 ]
@@ -47,13 +50,8 @@ CHUNK_SIZE: Final = 64 * 1024
 """The most bytes read from a stream at once, and the size of chunks read from a file:
 what bounds the memory of a streamed download or upload."""
 
-Origin: TypeAlias = tuple[str, str, int]
-"""``(scheme, host, port)``: connections are pooled per origin."""
-
 StreamFactory: TypeAlias = Callable[[str, int, str], "Awaitable[trio.abc.Stream] | trio.abc.Stream"]
 """``factory(host, port, scheme)`` returns (or, if async, resolves to) a stream."""
-
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 # What trio and the OS raise when a stream fails: the connection is gone.
 _TRANSPORT_ERRORS: Final = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
@@ -61,15 +59,54 @@ _TRANSPORT_ERRORS: Final = (trio.BrokenResourceError, trio.ClosedResourceError, 
 
 def origin_of(request: Request) -> Origin:
     """The origin ``request`` goes to; a ``CoviaUsageError`` for a URL we cannot reach."""
-    try:
-        parts = urlsplit(request.url)
-        port = parts.port
-    except ValueError as exc:
-        raise CoviaUsageError(f"invalid URL: {exc}", request=request.info) from None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise CoviaUsageError("not an absolute http(s) URL", request=request.info)
-    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS[scheme]
+    return split_url(request.url, request.info).origin
+
+
+class Waits:
+    """The time one exchange may take: a single cancel scope whose deadline moves, so
+    that each wait for the venue (a write, a read) gets ``timeout`` seconds and none
+    runs past ``cap`` (an absolute time on trio's clock: what the effect has left).
+
+    One scope per exchange rather than one per wait, and its deadline moved only when
+    a wait begins more than 1 % of ``timeout`` after the last move (so a wait may end
+    up to 1 % early): entering scopes and moving deadlines for every read and write
+    was a fifth of what the driver spent on a call. When the scope has cancelled the
+    exchange, ``timed_out`` is True and ``what`` says which wait it was.
+    """
+
+    __slots__ = ("_armed_at", "_slack", "cap", "scope", "timeout", "what")
+
+    def __init__(self, timeout: float, cap: float = math.inf) -> None:
+        self.timeout = timeout
+        self.cap = cap
+        self.what = "waiting for the venue"
+        self._slack = timeout / 100
+        self._armed_at = -math.inf  # until the first wait, only ``cap`` bounds it
+        self.scope = trio.CancelScope(deadline=cap)
+
+    def arm(self, what: str) -> None:
+        """A wait begins: it may last ``timeout`` seconds, and not past ``cap``."""
+        self.what = what
+        now = trio.current_time()
+        if now - self._armed_at > self._slack:
+            self._armed_at = now
+            self.scope.deadline = min(self.cap, now + self.timeout)
+
+    @property
+    def timed_out(self) -> bool:
+        return self.scope.cancelled_caught
+
+    def __enter__(self) -> Waits:
+        self.scope.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        return self.scope.__exit__(kind, exc, traceback)
 
 
 def describe(exc: BaseException) -> str:
@@ -182,31 +219,29 @@ class Connection:
 
     # -- sending -----------------------------------------------------------------------
 
-    async def send_request(self, request: Request, body_stream: object, *, timeout: float) -> None:
+    async def send_request(self, request: Request, body_stream: object, waits: Waits) -> None:
         """Write ``request``: its whole body, or ``body_stream`` chunk by chunk (chunked
         transfer coding unless the request declares its Content-Length)."""
         self.received = False
         info = request.info
         if body_stream is None:
-            await self._write(self.http.send_request(request), timeout, info)
+            await self._write(self.http.send_request(request), waits, info)
             return
         chunked = request.header("content-length") is None
-        await self._write(self.http.start_request(request, chunked=chunked), timeout, info)
+        await self._write(self.http.start_request(request, chunked=chunked), waits, info)
 
         async def send(chunk: bytes) -> None:
-            await self._write(self.http.send_body(chunk), timeout, info)
+            await self._write(self.http.send_body(chunk), waits, info)
 
         await pump_body(body_stream, send, info)
-        await self._write(self.http.end_request(), timeout, info)
+        await self._write(self.http.end_request(), waits, info)
 
-    async def _write(self, data: bytes, timeout: float, info: RequestInfo) -> None:
+    async def _write(self, data: bytes, waits: Waits, info: RequestInfo) -> None:
         if not data:
             return
+        waits.arm("sending the request")
         try:
-            with trio.fail_after(timeout):
-                await self.stream.send_all(data)
-        except trio.TooSlowError:
-            raise CoviaTimeoutError("timed out sending the request", request=info) from None
+            await self.stream.send_all(data)
         except trio.BusyResourceError:
             raise _busy(info) from None
         except _TRANSPORT_ERRORS as exc:
@@ -216,27 +251,25 @@ class Connection:
 
     # -- receiving ---------------------------------------------------------------------
 
-    async def next_event(
-        self, info: RequestInfo, *, timeout: float
-    ) -> ResponseHead | bytes | EndOfBody:
-        """The next piece of the response, reading as needed, each read within
-        ``timeout`` seconds."""
+    async def next_event(self, info: RequestInfo, waits: Waits) -> ResponseHead | bytes | EndOfBody:
+        """The next piece of the response, reading as needed, each read bounded by
+        ``waits``."""
         while True:
             event = self.http.next_event()
             if event is not NEED_DATA:
                 return event
-            await self._receive(info, timeout)
+            await self._receive(info, waits)
 
-    async def read_head(self, info: RequestInfo, *, timeout: float) -> ResponseHead:
-        event = await self.next_event(info, timeout=timeout)
+    async def read_head(self, info: RequestInfo, waits: Waits) -> ResponseHead:
+        event = await self.next_event(info, waits)
         assert isinstance(event, ResponseHead)  # h11 gives the head before anything else
         return event
 
     async def read_body(
         self,
         info: RequestInfo,
+        waits: Waits,
         *,
-        timeout: float,
         max_body: int | None = None,
         head: ResponseHead | None = None,
     ) -> bytes:
@@ -244,18 +277,16 @@ class Connection:
         bytes, or at once if ``head`` declares more."""
         body = BoundedBody(max_body, info, head.headers if head is not None else ())
         while True:
-            event = await self.next_event(info, timeout=timeout)
+            event = await self.next_event(info, waits)
             if event is END_OF_BODY:
                 return body.bytes()
             assert isinstance(event, bytes)
             body.add(event)
 
-    async def _receive(self, info: RequestInfo, timeout: float) -> None:
+    async def _receive(self, info: RequestInfo, waits: Waits) -> None:
+        waits.arm("waiting for the venue")
         try:
-            with trio.fail_after(timeout):
-                data = await self.stream.receive_some(CHUNK_SIZE)
-        except trio.TooSlowError:
-            raise CoviaTimeoutError("timed out waiting for the venue", request=info) from None
+            data = await self.stream.receive_some(CHUNK_SIZE)
         except trio.BusyResourceError:
             raise _busy(info) from None
         except _TRANSPORT_ERRORS as exc:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import ssl
-from contextlib import AbstractContextManager
 from typing import Any, Final
 
 import trio
@@ -52,7 +51,14 @@ from covia_proto.flows.effects import (
 from covia_proto.h11conn import END_OF_BODY
 from covia_proto.http import Request, Response, ResponseHead
 from covia_proto.limits import DEFAULT_LIMITS
-from covia_trio.connection import Connection, Origin, StreamFactory, open_stream, origin_of
+from covia_trio.connection import (
+    Connection,
+    Origin,
+    StreamFactory,
+    Waits,
+    open_stream,
+    origin_of,
+)
 from covia_trio.pool import ConnectionPool
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_MAX_IDLE", "TrioDriver"]
@@ -174,36 +180,35 @@ class TrioDriver:
 
     async def _send(self, effect: Send) -> Response:
         request = effect.request
-        try:
-            with _cap(effect.timeout):
-                connection, head = await self._exchange(request, effect.body_stream)
-                try:
-                    body = await connection.read_body(
-                        request.info, timeout=self.timeout, max_body=effect.max_body, head=head
-                    )
-                except BaseException:
-                    await self.pool.discard(connection)
-                    raise
-                await self.pool.release(connection)
-        except trio.TooSlowError:
-            raise CoviaTimeoutError(
-                "timed out waiting for the venue", request=request.info
-            ) from None
-        return Response(head.status, head.headers, body)
+        with self._waits(effect.timeout) as waits:
+            connection, head = await self._exchange(request, effect.body_stream, waits)
+            try:
+                body = await connection.read_body(
+                    request.info, waits, max_body=effect.max_body, head=head
+                )
+            except BaseException:
+                await self.pool.discard(connection)
+                raise
+            await self.pool.release(connection)
+            return Response(head.status, head.headers, body)
+        raise _timed_out(waits, request.info)
 
     async def _open(self, effect: OpenStream) -> OpenedStream:
         request = effect.request
-        try:
-            with _cap(effect.timeout):
-                connection, head = await self._exchange(request, None)
-        except trio.TooSlowError:
-            raise CoviaTimeoutError(
-                "timed out waiting for the venue", request=request.info
-            ) from None
-        return OpenedStream(head, _Body(connection, request))
+        with self._waits(effect.timeout) as waits:
+            connection, head = await self._exchange(request, None, waits)
+            return OpenedStream(head, _Body(connection, request))
+        raise _timed_out(waits, request.info)
+
+    def _waits(self, cap: float | None) -> Waits:
+        """The bounds of one exchange: ``timeout`` for each wait, and the effect's own
+        ``timeout`` (if any) for the whole of it."""
+        if cap is None:
+            return Waits(self.timeout)
+        return Waits(self.timeout, trio.current_time() + max(0.0, cap))
 
     async def _exchange(
-        self, request: Request, body_stream: object
+        self, request: Request, body_stream: object, waits: Waits
     ) -> tuple[Connection, ResponseHead]:
         """Send ``request`` and read the head of its answer; the connection is the
         caller's until it releases or discards it."""
@@ -214,8 +219,8 @@ class TrioDriver:
         while True:
             connection = await self.pool.checkout(origin, request.info, fresh=fresh)
             try:
-                await connection.send_request(request, body_stream, timeout=self.timeout)
-                head = await connection.read_head(request.info, timeout=self.timeout)
+                await connection.send_request(request, body_stream, waits)
+                head = await connection.read_head(request.info, waits)
             except CoviaConnectionError:
                 await self.pool.discard(connection)
                 stale = connection.reused and not connection.received
@@ -267,13 +272,14 @@ class TrioDriver:
         limit = self.timeout if effect.timeout is None else min(self.timeout, effect.timeout)
         body.reading = True
         try:
-            with trio.fail_after(max(0.0, limit)):
-                event = await connection.next_event(info, timeout=math.inf)
-        except BaseException as exc:
+            # The whole read, however many reads of the stream it takes, within limit.
+            with Waits(math.inf, trio.current_time() + max(0.0, limit)) as waits:
+                event = await connection.next_event(info, waits)
+            if waits.timed_out:
+                raise CoviaTimeoutError("timed out waiting for data", request=info)
+        except BaseException:
             body.connection = None
             await self.pool.discard(connection)
-            if isinstance(exc, trio.TooSlowError):
-                raise CoviaTimeoutError("timed out waiting for data", request=info) from None
             raise
         finally:
             body.reading = False
@@ -321,9 +327,8 @@ def _handle(handle: object) -> _Body:
     return handle
 
 
-def _cap(seconds: float | None) -> AbstractContextManager[trio.CancelScope]:
-    """A cancel scope raising ``TooSlowError`` after ``seconds`` (never, for None)."""
-    return trio.fail_after(math.inf if seconds is None else max(0.0, seconds))
+def _timed_out(waits: Waits, info: RequestInfo) -> CoviaTimeoutError:
+    return CoviaTimeoutError(f"timed out {waits.what}", request=info)
 
 
 def _positive(value: object) -> bool:

@@ -13,6 +13,7 @@ from covia_proto.errors import (
     CoviaConnectionError,
     CoviaError,
     CoviaUsageError,
+    RequestInfo,
     VenueProtocolError,
 )
 from covia_proto.h11conn import (
@@ -21,6 +22,8 @@ from covia_proto.h11conn import (
     NEED_DATA,
     ClientConnection,
     ResponseEvent,
+    UrlParts,
+    split_url,
 )
 from covia_proto.http import Request, Response, ResponseHead
 
@@ -360,6 +363,44 @@ def test_default_head_limit_is_64_kib():
     above.receive_data(start + b"x" * (65 * 1024))
     with pytest.raises(VenueProtocolError, match="max_head_size"):
         above.next_event()
+
+
+# -- URLs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "parts"),
+    [
+        ("http://v.test/api", UrlParts(("http", "v.test", 80), "v.test", "/api")),
+        ("HTTPS://V.test", UrlParts(("https", "v.test", 443), "V.test", "/")),
+        ("http://v?a=1#f", UrlParts(("http", "v", 80), "v", "/?a=1")),
+        ("http://v#f/x", UrlParts(("http", "v", 80), "v", "/")),
+        (
+            "https://user:pw@[::1]:9/a%2Fb?x=%20#frag",
+            UrlParts(("https", "::1", 9), "[::1]:9", "/a%2Fb?x=%20"),
+        ),
+    ],
+)
+def test_split_url(url, parts):
+    assert split_url(url) == parts
+    assert split_url(url) == parts  # the cached origin gives the same answer
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://v/", "not an absolute http"),
+        ("v.test/x", "not an absolute http"),
+        ("http:///x", "not an absolute http"),
+        ("http://user@/x", "not an absolute http"),
+        ("http://v:99999/", "invalid URL"),
+    ],
+)
+def test_split_url_refuses_what_cannot_be_sent_and_names_the_request(url, reason):
+    info = RequestInfo("GET", url)
+    with pytest.raises(CoviaUsageError, match=reason) as caught:
+        split_url(url, info)
+    assert caught.value.request == info
 
 
 # -- request bytes ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from covia_proto.http import Request
 from covia_trio.connection import (
     CHUNK_SIZE,
     Connection,
+    Waits,
     describe,
     open_stream,
     origin_of,
@@ -44,6 +45,58 @@ def test_origin_of(url: str, origin: tuple[str, str, int]) -> None:
 def test_origin_of_bad_urls(url: str) -> None:
     with pytest.raises(CoviaUsageError):
         origin_of(Request("GET", url))
+
+
+@pytest.mark.trio
+async def test_waits_give_each_wait_its_timeout(autojump_clock: trio.testing.MockClock) -> None:
+    with Waits(10.0) as waits:
+        waits.arm("sending the request")
+        assert waits.scope.deadline == trio.current_time() + 10.0
+        await trio.sleep(6.0)
+        waits.arm("waiting for the venue")  # a new wait: a full timeout again
+        assert waits.scope.deadline == trio.current_time() + 10.0
+        await trio.sleep(9.0)  # within the second wait's time
+        await trio.sleep(2.0)  # past it
+    assert waits.timed_out
+    assert waits.what == "waiting for the venue"
+    assert trio.current_time() == pytest.approx(16.0)
+
+
+@pytest.mark.trio
+async def test_waits_move_the_deadline_only_past_one_percent(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    with Waits(10.0) as waits:
+        waits.arm("sending the request")
+        first = waits.scope.deadline
+        mock_clock.jump(0.05)  # less than 1 % of the timeout later
+        waits.arm("waiting for the venue")
+        assert waits.scope.deadline == first  # the wait ends at most 0.05 s early
+        mock_clock.jump(0.1)
+        waits.arm("waiting for the venue")
+        assert waits.scope.deadline == trio.current_time() + 10.0
+    assert not waits.timed_out
+
+
+@pytest.mark.trio
+async def test_waits_never_pass_the_cap(autojump_clock: trio.testing.MockClock) -> None:
+    with Waits(10.0, cap=trio.current_time() + 3.0) as waits:
+        await trio.sleep(2.0)  # before any wait is armed, the cap alone bounds it
+        waits.arm("waiting for the venue")
+        assert waits.scope.deadline == pytest.approx(3.0)
+        await trio.sleep(5.0)
+    assert waits.timed_out
+    assert trio.current_time() == pytest.approx(3.0)
+
+
+@pytest.mark.trio
+async def test_waits_leave_other_cancellations_alone() -> None:
+    with trio.CancelScope() as outer:
+        with Waits(10.0) as waits:
+            outer.cancel()
+            await trio.sleep(1.0)
+    assert outer.cancelled_caught
+    assert not waits.timed_out
 
 
 def test_describe_finds_the_underlying_reason() -> None:
