@@ -91,10 +91,9 @@ async def test_waits_never_pass_the_cap(autojump_clock: trio.testing.MockClock) 
 
 @pytest.mark.trio
 async def test_waits_leave_other_cancellations_alone() -> None:
-    with trio.CancelScope() as outer:
-        with Waits(10.0) as waits:
-            outer.cancel()
-            await trio.sleep(1.0)
+    with trio.CancelScope() as outer, Waits(10.0) as waits:
+        outer.cancel()
+        await trio.sleep(1.0)
     assert outer.cancelled_caught
     assert not waits.timed_out
 
