@@ -382,7 +382,9 @@ async def _trio_with(url: str, driver: Any) -> AsyncIterator[AsyncClient]:
 
 
 class _H11Pool:
-    """Raw h11 over trio: keep-alive connections, at most ``limit`` of them."""
+    """Raw h11 over trio: keep-alive connections, at most ``limit`` of them, and each
+    exchange bounded in time as aiohttp's and httpx's defaults bound theirs (a client
+    without any timeout is not one anybody ships, and the SDK's drivers have them)."""
 
     def __init__(self, url: str, limit: int = 100) -> None:
         import trio
@@ -395,39 +397,45 @@ class _H11Pool:
         self.limiter = trio.CapacityLimiter(limit)
 
     async def exchange(self, method: str, target: str, body: bytes, headers: list[Any]) -> bytes:
+        import trio
+
+        with trio.fail_after(300):  # aiohttp's default total timeout
+            async with self.limiter:
+                return await self._exchange(method, target, body, headers)
+
+    async def _exchange(self, method: str, target: str, body: bytes, headers: list[Any]) -> bytes:
         import h11
         import trio
 
-        async with self.limiter:
-            if self.idle:
-                stream, conn = self.idle.pop()
-            else:
-                stream = await trio.open_tcp_stream(self.host, self.port)
-                conn = h11.Connection(h11.CLIENT)
-            all_headers = [("Host", self.authority), *headers]
-            if body:
-                all_headers.append(("Content-Length", str(len(body))))
-            data = conn.send(h11.Request(method=method, target=target, headers=all_headers))
-            if body:
-                data += conn.send(h11.Data(data=body))
-            data += conn.send(h11.EndOfMessage())
-            await stream.send_all(data)
-            parts: list[bytes] = []
-            while True:
-                event = conn.next_event()
-                if event is h11.NEED_DATA:
-                    conn.receive_data(await stream.receive_some(65536))
-                    continue
-                if isinstance(event, h11.Data):
-                    parts.append(bytes(event.data))
-                elif isinstance(event, h11.EndOfMessage):
-                    break
-            if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-                conn.start_next_cycle()
-                self.idle.append((stream, conn))
-            else:
-                await stream.aclose()
-            return b"".join(parts)
+        if self.idle:
+            stream, conn = self.idle.pop()
+        else:
+            stream = await trio.open_tcp_stream(self.host, self.port)
+            conn = h11.Connection(h11.CLIENT)
+        all_headers = [("Host", self.authority), *headers]
+        if body:
+            all_headers.append(("Content-Length", str(len(body))))
+        data = conn.send(h11.Request(method=method, target=target, headers=all_headers))
+        if body:
+            data += conn.send(h11.Data(data=body))
+        data += conn.send(h11.EndOfMessage())
+        await stream.send_all(data)
+        parts: list[bytes] = []
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(await stream.receive_some(65536))
+                continue
+            if isinstance(event, h11.Data):
+                parts.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                break
+        if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+            conn.start_next_cycle()
+            self.idle.append((stream, conn))
+        else:
+            await stream.aclose()
+        return b"".join(parts)
 
     async def aclose(self) -> None:
         for stream, _ in self.idle:

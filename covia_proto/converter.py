@@ -161,7 +161,8 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
         overrides: dict[str, Any] = {}
         for field in fields:
             if field.name == EXTRA:
-                overrides[field.name] = override(rename=_EXTRA_KEY)
+                # A fresh dict made by structure_one: taken as it is.
+                overrides[field.name] = override(rename=_EXTRA_KEY, struct_hook=_as_is)
                 continue
             if field is link:
                 hook: Callable[[Any, type], Any] | None = _as_is
@@ -170,7 +171,11 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
             else:
                 hook = _FIELD_HOOKS.get(field.type) or _nested_model_hook(conv, field.type)
             overrides[field.name] = override(rename=_wire_name(field), struct_hook=hook)
-        generated = make_dict_structure_fn(cls, conv, **overrides)
+        # Without cattrs' detailed validation: the hooks raise VenueProtocolError with
+        # their own message, so its per-field bookkeeping would only cost time.
+        generated = make_dict_structure_fn(
+            cls, conv, _cattrs_detailed_validation=False, **overrides
+        )
         known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
         name = cls.__name__
 

@@ -23,6 +23,7 @@ escapes.
 from __future__ import annotations
 
 import enum
+import re
 from functools import lru_cache
 from typing import Final, Literal, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
@@ -104,12 +105,8 @@ def split_url(url: str, request: RequestInfo | None = None) -> UrlParts:
     """The parts of an absolute http(s) ``url``; a ``CoviaUsageError`` (naming
     ``request``) for any other."""
     start = url.find("//")
-    end = len(url)
-    if start >= 0:
-        for mark in "/?#":
-            found = url.find(mark, start + 2)
-            if 0 <= found < end:
-                end = found
+    found = _AUTHORITY_END.search(url, start + 2) if start >= 0 else None
+    end = found.start() if found is not None else len(url)
     origin = _origin(url[:end])
     if isinstance(origin, str):
         raise CoviaUsageError(origin, request=request)
@@ -117,6 +114,9 @@ def split_url(url: str, request: RequestInfo | None = None) -> UrlParts:
     if not target.startswith("/"):
         target = "/" + target
     return UrlParts(origin[0], origin[1], target)
+
+
+_AUTHORITY_END: Final = re.compile(r"[/?#]")
 
 
 @lru_cache(maxsize=256)
@@ -449,5 +449,5 @@ def _by_name(request: Request) -> dict[str, str]:
 def _decode_headers(response: h11.Response) -> tuple[tuple[str, str], ...]:
     # raw_items() keeps the venue's own spelling of each name.
     return tuple(
-        (n.decode("latin-1"), v.decode("latin-1")) for n, v in response.headers.raw_items()
+        [(n.decode("latin-1"), v.decode("latin-1")) for n, v in response.headers.raw_items()]
     )

@@ -155,10 +155,11 @@ def declared_too_large(headers: Iterable[tuple[str, str]], max_body: int | None)
         return False
     content_length: str | None = None
     for name, value in headers:
-        lowered = name.lower()
-        if lowered == "content-encoding" and value.strip().lower() != "identity":
-            return False
-        if lowered == "content-length" and content_length is None:
+        size = len(name)  # compared first: most names are neither, and lower() costs
+        if size == 16 and name.lower() == "content-encoding":
+            if value.strip().lower() != "identity":
+                return False
+        elif size == 14 and name.lower() == "content-length" and content_length is None:
             content_length = value
     if content_length is None:
         return False

@@ -36,9 +36,13 @@ class AsyncSession:
     def closed(self) -> bool:
         return self._closed
 
-    async def _perform(self, effect: Effect) -> Any:
-        if self._closed and not isinstance(effect, CloseStream):
+    def _check_open(self) -> None:
+        if self._closed:
             raise CoviaUsageError("this venue connection is closed")
+
+    async def _perform(self, effect: Effect) -> Any:
+        if not isinstance(effect, CloseStream):
+            self._check_open()
         return await self.driver.perform(effect)
 
     async def run(self, flow: Flow[T]) -> T:
@@ -47,7 +51,10 @@ class AsyncSession:
 
     async def call(self, call: Call[T]) -> T:
         """Send one call (with the connection's retries) and return its parsed answer."""
-        return await drive_async(send(self.context, call), self._perform)
+        # Checked once, not per effect: a call is a single exchange, and going straight
+        # to the driver spares a coroutine per effect.
+        self._check_open()
+        return await drive_async(send(self.context, call), self.driver.perform)
 
     def iterate(self, flow: Flow[Any], outcome: Outcome | None = None) -> AsyncGenerator[Any, None]:
         """The items ``flow`` emits; close the generator (``aclose``) to stop early."""

@@ -57,12 +57,14 @@ def hex_segment(value: str, what: str) -> str:
     return segment(parse_hex(text) or text)
 
 
+# Made once: ``json.dumps`` with any option builds a new encoder on every call.
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, refusing what the venue could not read back (NaN, sets…)."""
     try:
-        return json.dumps(
-            value, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode()
+        return _ENCODER.encode(value).encode()
     except (TypeError, ValueError) as exc:
         raise CoviaUsageError(f"value cannot be sent as JSON: {exc}") from None
 

@@ -66,7 +66,8 @@ class _Run:
 
     def __init__(self, flow: Flow[Any], outcome: Outcome | None = None) -> None:
         self.flow = flow
-        self.outcome = outcome if outcome is not None else Outcome()
+        self.outcome = outcome
+        self.result: Any = None  # the flow's return value, once it has returned
         self.value: Any = None
         self.error: CoviaError | None = None
         self.streams: dict[int, object] = {}
@@ -78,7 +79,9 @@ class _Run:
         try:
             return self.flow.throw(error) if error is not None else self.flow.send(value)
         except StopIteration as stop:
-            self.outcome.value = stop.value
+            self.result = stop.value
+            if self.outcome is not None:
+                self.outcome.value = stop.value
             return None
 
     def performed(self, effect: Effect, value: Any) -> None:
@@ -145,7 +148,7 @@ def drive(flow: Flow[T], perform: Callable[[Effect], Any]) -> T:
         for close in run.finish():
             with contextlib.suppress(Exception):
                 perform(close)
-    result: T = run.outcome.value
+    result: T = run.result
     return result
 
 
@@ -189,5 +192,5 @@ async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]]
         for close in run.finish():
             with contextlib.suppress(Exception):
                 await perform(close)
-    result: T = run.outcome.value
+    result: T = run.result
     return result

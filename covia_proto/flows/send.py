@@ -72,11 +72,17 @@ def _may_retry(request: Request, failure: CoviaError) -> bool:
     return isinstance(failure, GridError) and request.idempotent
 
 
+# One attempt at an exchange: ``attempt(context, request, body_stream, seconds_left)``.
+# Module-level generator functions rather than closures: a call then allocates no
+# cells or function objects, which adds up when thousands of calls are in flight.
+Attempt = Callable[[VenueContext, Request, object, float | None], Flow[_Attempt[T]]]
+
+
 def _retrying(
     context: VenueContext,
     request: Request,
     deadline: float | None,
-    attempt: Callable[[float | None], Flow[_Attempt[T]]],
+    attempt: Attempt[T],
 ) -> Flow[T]:
     """Run ``attempt`` (given the seconds left) until it succeeds or may not go again.
 
@@ -95,7 +101,7 @@ def _retrying(
         left = None if now is None else remaining(deadline, now)
         if left == 0.0:
             raise CoviaTimeoutError("deadline passed", request=request.info)
-        outcome = yield from attempt(left)
+        outcome = yield from attempt(context, request, None, left)
         if outcome.failure is None:
             return outcome.give_up()
         if not outcome.retryable or count >= policy.max_attempts:
@@ -131,33 +137,37 @@ def send_request(
     the last transport failure when retries run out. A streamed body can be consumed
     only once, so a request with ``body_stream`` is sent once.
     """
-
-    def attempt(left: float | None) -> Flow[_Attempt[Response]]:
-        try:
-            response: Response = yield Send(
-                request,
-                timeout=left,
-                body_stream=body_stream,
-                max_body=context.limits.max_body_size,
-            )
-        except CoviaConnectionError as exc:
-            return _Attempt(failure=exc, retryable=_may_retry(request, exc))
-        if not _is_transient(context, response.status):
-            return _Attempt(response)
-        failure = error_for(response, request=request.info)
-        return _Attempt(response, failure, _may_retry(request, failure))
-
     if body_stream is not None:
-        return (yield from _once(attempt, deadline))
-    return (yield from _retrying(context, request, deadline, attempt))
+        return (yield from _once(context, request, body_stream, deadline))
+    return (yield from _retrying(context, request, deadline, _send_attempt))
 
 
-def _once(attempt: Callable[[float | None], Flow[_Attempt[T]]], deadline: float | None) -> Flow[T]:
+def _send_attempt(
+    context: VenueContext, request: Request, body_stream: object, left: float | None
+) -> Flow[_Attempt[Response]]:
+    try:
+        response: Response = yield Send(
+            request,
+            timeout=left,
+            body_stream=body_stream,
+            max_body=context.limits.max_body_size,
+        )
+    except CoviaConnectionError as exc:
+        return _Attempt(failure=exc, retryable=_may_retry(request, exc))
+    if not _is_transient(context, response.status):
+        return _Attempt(response)
+    failure = error_for(response, request=request.info)
+    return _Attempt(response, failure, _may_retry(request, failure))
+
+
+def _once(
+    context: VenueContext, request: Request, body_stream: object, deadline: float | None
+) -> Flow[Response]:
     left = None
     if deadline is not None:
         now: float = yield GetTime()
         left = remaining(deadline, now)
-    outcome = yield from attempt(left)
+    outcome = yield from _send_attempt(context, request, body_stream, left)
     return outcome.give_up()
 
 
@@ -192,16 +202,19 @@ def open_stream(
     reads its (bounded) body with ``read_body`` and raises the right error.
     """
 
-    def attempt(left: float | None) -> Flow[_Attempt[OpenedStream]]:
-        try:
-            opened: OpenedStream = yield OpenStream(request, timeout=left)
-        except CoviaConnectionError as exc:
-            return _Attempt(failure=exc, retryable=_may_retry(request, exc))
-        if not _is_transient(context, opened.head.status):
-            return _Attempt(opened)
-        body = yield from read_body(opened.handle, context.max_error_body, timeout=left)
-        yield CloseStream(opened.handle)
-        failure = error_for(opened.head, body, request=request.info)
-        return _Attempt(failure=failure, retryable=_may_retry(request, failure))
+    return (yield from _retrying(context, request, deadline, _open_attempt))
 
-    return (yield from _retrying(context, request, deadline, attempt))
+
+def _open_attempt(
+    context: VenueContext, request: Request, _: object, left: float | None
+) -> Flow[_Attempt[OpenedStream]]:
+    try:
+        opened: OpenedStream = yield OpenStream(request, timeout=left)
+    except CoviaConnectionError as exc:
+        return _Attempt(failure=exc, retryable=_may_retry(request, exc))
+    if not _is_transient(context, opened.head.status):
+        return _Attempt(opened)
+    body = yield from read_body(opened.handle, context.max_error_body, timeout=left)
+    yield CloseStream(opened.handle)
+    failure = error_for(opened.head, body, request=request.info)
+    return _Attempt(failure=failure, retryable=_may_retry(request, failure))
