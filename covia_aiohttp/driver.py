@@ -65,6 +65,7 @@ __all__ = ["CHUNK_SIZE", "DEFAULT_LIMIT", "AiohttpDriver"]
 
 CHUNK_SIZE: Final = 64 * 1024
 DEFAULT_LIMIT: Final = 100
+_MAX_ORIGINS: Final = 1024
 
 Verify = bool | str | ssl.SSLContext | None
 
@@ -126,7 +127,7 @@ class AiohttpDriver:
         self._ssl = _ssl_setting(verify)
         self._held: set[aiohttp.ClientResponse] = set()
         self._closed = False
-        self._proxies: dict[str, dict[str, Any]] = {}
+        self._options: dict[str, dict[str, Any]] = {}
         self._whole_timeout: aiohttp.ClientTimeout | None = None
 
     # -- the session --------------------------------------------------------------------
@@ -140,7 +141,7 @@ class AiohttpDriver:
             connector = aiohttp.TCPConnector(limit=self.limit, limit_per_host=0)
             # trust_env would make aiohttp look up .netrc and the proxy environment in a
             # worker thread on every request; the proxy is looked up once per origin
-            # instead (``_proxy_for``), and credentials come from ``auth=``, not .netrc.
+            # instead (``_options_for``), and credentials come from ``auth=``, not .netrc.
             session = aiohttp.ClientSession(connector=connector, trust_env=False)
             # Retries are the core's decision (see the module docs).
             session._retry_connection = False
@@ -213,40 +214,45 @@ class AiohttpDriver:
             sock_read=self.timeout if not whole else each,
         )
 
-    def _proxy_for(self, url: str) -> dict[str, Any]:
-        """The environment's proxy for ``url``'s origin (``HTTPS_PROXY``, ``NO_PROXY``…),
-        looked up once per origin for the driver's own session."""
-        origin = "/".join(url.split("/", 3)[:3])
-        found = self._proxies.get(origin)
+    def _options_for(self, url: str) -> dict[str, Any]:
+        """The request options that are the same for every request to ``url``'s origin,
+        made once per origin: the environment's proxy (``HTTPS_PROXY``, ``NO_PROXY``…)
+        for the driver's own session, TLS, redirects and the response head bounds."""
+        end = url.find("/", url.find("//") + 2)
+        origin = url if end < 0 else url[:end]
+        found = self._options.get(origin)
         if found is None:
-            try:
-                proxy, proxy_auth = aiohttp.helpers.get_env_proxy_for_url(yarl.URL(origin))
-            except LookupError:
-                found = {}
-            else:
-                found = {"proxy": proxy, "proxy_auth": proxy_auth}
-            self._proxies[origin] = found
+            found = {
+                "allow_redirects": False,
+                "raise_for_status": False,
+                "max_line_size": self.max_header_size,
+                "max_field_size": self.max_header_size,
+            }
+            if self._ssl is not None:
+                found["ssl"] = self._ssl
+            if self._owns_session:
+                try:
+                    proxy, proxy_auth = aiohttp.helpers.get_env_proxy_for_url(yarl.URL(origin))
+                except LookupError:
+                    pass
+                else:
+                    found.update(proxy=proxy, proxy_auth=proxy_auth)
+            if len(self._options) >= _MAX_ORIGINS:
+                self._options.clear()  # a bound, not a policy: few clients see so many
+            self._options[origin] = found
         return found
 
     async def _request(
         self, request: Request, limit: float | None, data: Any, *, whole: bool
     ) -> aiohttp.ClientResponse:
         """Send ``request`` and return once its head has arrived."""
-        timeout = self._timeout(limit, whole=whole)
-        options = self._proxy_for(request.url) if self._owns_session else {}
-        if self._ssl is not None:
-            options = {**options, "ssl": self._ssl}
         sending = self.session.request(
             request.method,
             yarl.URL(request.url, encoded=True),
-            headers=list(request.headers),
+            headers=request.headers,
             data=data,
-            allow_redirects=False,
-            raise_for_status=False,
-            timeout=timeout,
-            max_line_size=self.max_header_size,
-            max_field_size=self.max_header_size,
-            **options,
+            timeout=self._timeout(limit, whole=whole),
+            **self._options_for(request.url),
         )
         try:
             if whole or limit is None:  # bounded by ``timeout``: no extra scope needed

@@ -35,7 +35,7 @@ http_log: Final = logging.getLogger("covia.http")
 
 
 def _log_result(effect: Effect, result: Any) -> None:
-    if not isinstance(effect, Send | OpenStream) or not http_log.isEnabledFor(logging.DEBUG):
+    if not isinstance(effect, Send | OpenStream):
         return
     request = effect.request
     if isinstance(result, Response):
@@ -71,6 +71,8 @@ class _Run:
         self.value: Any = None
         self.error: CoviaError | None = None
         self.streams: dict[int, object] = {}
+        # Asked once per run rather than per effect.
+        self.logging = http_log.isEnabledFor(logging.DEBUG)
 
     def next_effect(self) -> Effect | None:
         """The flow's next effect, or None once it has returned (into ``outcome``)."""
@@ -90,7 +92,8 @@ class _Run:
             self.streams[id(value.handle)] = value.handle
         elif isinstance(effect, CloseStream):
             self.streams.pop(id(effect.handle), None)
-        _log_result(effect, value)
+        if self.logging:
+            _log_result(effect, value)
 
     def failed(self, effect: Effect, error: CoviaError) -> None:
         self.error = error  # thrown into the flow at the yield that asked for it

@@ -791,8 +791,21 @@ async def test_the_environments_proxy_is_looked_up_once_per_origin(
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
     monkeypatch.setenv("NO_PROXY", "direct.test")
     driver = AiohttpDriver()
-    first = driver._proxy_for("http://venue.test/api/v1/status")
+    first = driver._options_for("http://venue.test/api/v1/status")
     assert str(first["proxy"]) == "http://127.0.0.1:3128"
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9999")  # read once, not per call
-    assert driver._proxy_for("http://venue.test/api/v1/jobs") is first
-    assert driver._proxy_for("http://direct.test/api/v1/status") == {}
+    assert driver._options_for("http://venue.test/api/v1/jobs") is first
+    direct = driver._options_for("http://direct.test/api/v1/status")
+    assert "proxy" not in direct
+    assert direct["allow_redirects"] is False
+
+
+async def test_a_callers_session_gets_no_proxy_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
+    async with aiohttp.ClientSession() as session:
+        driver = AiohttpDriver(session, verify=False)
+        options = driver._options_for("http://venue.test/api/v1/status")
+    assert "proxy" not in options  # the caller's session decides that itself
+    assert options["ssl"] is False
