@@ -78,7 +78,7 @@ def _sync(settings: Settings, url: str, section: Section) -> None:
                 fn = client.status if kind == "status" else client.invoke_result
                 cases[name] = fn  # type: ignore[assignment]  # results are dropped
             rates[kind] = rounds_per_second(
-                cases, calls=settings.pick(120, 20), rounds=settings.pick(12, 2)
+                cases, calls=settings.pick(120, 20), rounds=settings.pick(20, 2)
             )
         _report_rates(section, rates, dict(clients))
         _ratio_rows(
@@ -103,7 +103,7 @@ async def _async_rates(settings: Settings, clients: dict[str, AsyncClient | str]
         for name, client in ready.items():
             cases[name] = client.status if kind == "status" else client.invoke_result
         rates[kind] = await arounds_per_second(
-            cases, calls=settings.pick(120, 20), rounds=settings.pick(12, 2)
+            cases, calls=settings.pick(120, 20), rounds=settings.pick(20, 2)
         )
     return rates
 
