@@ -261,7 +261,8 @@ class Connection:
             await self._receive(info, waits)
 
     async def read_head(self, info: RequestInfo, waits: Waits) -> ResponseHead:
-        event = await self.next_event(info, waits)
+        while (event := self.http.next_event()) is NEED_DATA:
+            await self._receive(info, waits)
         assert isinstance(event, ResponseHead)  # h11 gives the head before anything else
         return event
 
@@ -277,11 +278,16 @@ class Connection:
         bytes, or at once if ``head`` declares more."""
         body = BoundedBody(max_body, info, head.headers if head is not None else ())
         while True:
-            event = await self.next_event(info, waits)
-            if event is END_OF_BODY:
+            # The connection's own events, read inline: most bodies have arrived with
+            # their head, and a coroutine per event would cost more than reading them.
+            event = self.http.next_event()
+            if event is NEED_DATA:
+                await self._receive(info, waits)
+            elif event is END_OF_BODY:
                 return body.bytes()
-            assert isinstance(event, bytes)
-            body.add(event)
+            else:
+                assert isinstance(event, bytes)
+                body.add(event)
 
     async def _receive(self, info: RequestInfo, waits: Waits) -> None:
         waits.arm("waiting for the venue")

@@ -2,8 +2,10 @@
 
 Time: ``timeout`` bounds connecting and each wait for the venue (each read, each
 write), like the other drivers; an effect's own ``timeout`` is the time its flow has
-left, and caps the whole effect (for ``ReadChunk``, the wait for that chunk). Both are
-trio cancel scopes, so a timeout leaves nothing running; it is raised as
+left, and caps the whole effect (for ``ReadChunk``, the wait for that chunk). An
+exchange runs in one trio cancel scope whose deadline moves as it goes (``Waits``: a
+wait that begins within 1 % of ``timeout`` of the last move keeps that deadline, so it
+may end up to 1 % early), so a timeout leaves nothing running; it is raised as
 ``CoviaTimeoutError`` and the connection it interrupted is closed. Waiting for a free
 connection (at ``max_connections``) is bounded only by an effect's ``timeout``: under
 load a request queues rather than fails.
