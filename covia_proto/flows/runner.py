@@ -131,27 +131,11 @@ def iterate(
 
 
 def drive(flow: Flow[T], perform: Callable[[Effect], Any]) -> T:
-    """Run ``flow`` to its end and return its value (emitted items are dropped).
-
-    ``iterate``'s loop without the generator around it: most calls are a single
-    request, and suspending a generator per effect would be most of what they cost.
-    """
-    run = _Run(flow)
-    try:
-        while (effect := run.next_effect()) is not None:
-            if isinstance(effect, Emit):
-                continue
-            try:
-                value = perform(effect)
-            except CoviaError as exc:
-                run.failed(effect, exc)
-            else:
-                run.performed(effect, value)
-    finally:
-        for close in run.finish():
-            with contextlib.suppress(Exception):
-                perform(close)
-    result: T = run.result
+    """Run ``flow`` to its end and return its value (emitted items are dropped)."""
+    outcome = Outcome()
+    for _ in iterate(flow, perform, outcome):
+        pass
+    result: T = outcome.value
     return result
 
 
@@ -178,8 +162,9 @@ async def aiterate(
 
 
 async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]]) -> T:
-    """The async twin of ``drive`` (no async generator: making one registers it with
-    the event loop, which costs more than the rest of the loop)."""
+    """The async twin of ``drive``: ``aiterate``'s loop written out again rather than
+    driven through it, because making an async generator registers it with the event
+    loop, which cost more than the rest of a single call's loop."""
     run = _Run(flow)
     try:
         while (effect := run.next_effect()) is not None:
