@@ -10,6 +10,9 @@ its wire key itself (``@context``, ``mcp_version``) with ``wire(...)``. Fields m
 
 Structuring is strict: a string where a number belongs, or an object where a string
 belongs, is a ``VenueProtocolError``, never a silent coercion or a raw ``TypeError``.
+cattrs dispatches to one structure function per model, which this module generates
+itself (``_compile_structure``): every response goes through one, so its common checks
+are written inline instead of being a hook call per field.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from covia_proto.errors import VenueProtocolError
 from covia_proto.hexid import normalize_hex
@@ -30,9 +33,6 @@ __all__ = ["EXTRA", "converter", "structure", "unstructure", "wire"]
 T = TypeVar("T")
 
 EXTRA: Final = "extra"
-# The generated structure function reads the collected unknown fields from this key,
-# which no venue document can contain (it is not valid as a wire name we would send).
-_EXTRA_KEY: Final = "\x00extra"
 
 
 def wire(name: str | None = None, *, hex: bool = False, default: Any = None) -> Any:
@@ -158,25 +158,19 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
         # not by recursion, so a long-lived job's record cannot exhaust the stack.
         link = next((f for f in fields if f.name != EXTRA and f.type == (cls | None)), None)
         link_key = _wire_name(link) if link is not None else ""
-        overrides: dict[str, Any] = {}
+        hooks: dict[str, Callable[[Any, type], Any]] = {}
         for field in fields:
-            if field.name == EXTRA:
-                # A fresh dict made by structure_one: taken as it is.
-                overrides[field.name] = override(rename=_EXTRA_KEY, struct_hook=_as_is)
+            if field.name == EXTRA or field is link:
                 continue
-            if field is link:
-                hook: Callable[[Any, type], Any] | None = _as_is
-            elif field.metadata.get("hex"):
-                hook = _HEX_HOOKS[field.type]
+            if field.metadata.get("hex"):
+                hooks[field.name] = _HEX_HOOKS[field.type]
             else:
-                hook = _FIELD_HOOKS.get(field.type) or _nested_model_hook(conv, field.type)
-            overrides[field.name] = override(rename=_wire_name(field), struct_hook=hook)
-        # Without cattrs' detailed validation: the hooks raise VenueProtocolError with
-        # their own message, so its per-field bookkeeping would only cost time.
-        generated = make_dict_structure_fn(
-            cls, conv, _cattrs_detailed_validation=False, **overrides
-        )
-        known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
+                hooks[field.name] = (
+                    _FIELD_HOOKS.get(field.type)
+                    or _nested_model_hook(conv, field.type)
+                    or conv.get_structure_hook(field.type)
+                )
+        generated = _compile_structure(cls, fields, link, hooks)
         name = cls.__name__
 
         def structure_model(data: Any, _: Any) -> Any:
@@ -193,17 +187,8 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
         def structure_one(data: Any, inner: Any) -> Any:
             if not _is_mapping(data):
                 raise _fail(f"a JSON object for {name}", data)
-            extra = {k: v for k, v in data.items() if k not in known}
-            values = {**data, _EXTRA_KEY: extra}
-            if link is not None:
-                raw = data.get(link_key)
-                if inner is None and raw is not None:
-                    # Not a record (COG-8 describes ``prev`` as a hash): kept as an
-                    # unknown field, so it is neither lost nor mistaken for a record.
-                    extra[link_key] = raw
-                values[link_key] = inner
             try:
-                return generated(values, cls)
+                return generated(data, inner)
             except VenueProtocolError as exc:
                 raise VenueProtocolError(f"{name}: {exc.message}") from None
             except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:
@@ -212,6 +197,85 @@ def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[A
         return structure_model
 
     return factory
+
+
+# The checks of the commonest field types, written into the generated functions rather
+# than called per field: the same rules, and the same messages, as the hooks above.
+_INLINE_CHECKS: Final[Mapping[Any, str]] = {
+    Any: "",
+    str: "if not isinstance(v, str): raise _fail('a string', v)",
+    str | None: "if v is not None and not isinstance(v, str): raise _fail('a string', v)",
+    int: "if not isinstance(v, int) or isinstance(v, bool): raise _fail('an integer', v)",
+    int | None: (
+        "if v is not None and (not isinstance(v, int) or isinstance(v, bool)): "
+        "raise _fail('an integer', v)"
+    ),
+}
+
+
+def _compile_structure(
+    cls: type[Any],
+    fields: tuple[attrs.Attribute[Any], ...],
+    link: attrs.Attribute[Any] | None,
+    hooks: Mapping[str, Callable[[Any, type], Any]],
+) -> Callable[[Any, Any], Any]:
+    """``structure(data, inner)`` for one model class, as Python source made for it (as
+    attrs and cattrs make theirs): each wire key looked up once, the common checks
+    inline, the model built with one call. ``inner`` is the already structured record
+    of the ``link`` field. Unknown keys go to ``extra``; a key that is absent leaves
+    its field at the class's default, while an explicit ``null`` is checked like any
+    other value."""
+    known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "known": known,
+        "_fail": _fail,
+        "NOTHING": attrs.NOTHING,
+    }
+    lines = [
+        "def structure(data, inner):",
+        "    if known.issuperset(data):",
+        "        extra = {}",
+        "    else:",
+        "        extra = {k: v for k, v in data.items() if k not in known}",
+    ]
+    arguments = []
+    for index, field in enumerate(fields):
+        if field.name == EXTRA:
+            arguments.append(f"{field.alias}=extra")
+            continue
+        key = _wire_name(field)
+        value = f"v{index}"
+        arguments.append(f"{field.alias}={value}")
+        if field is link:
+            # Not a record (COG-8 describes ``prev`` as a hash): kept as an unknown
+            # field, so it is neither lost nor mistaken for a record.
+            lines += [
+                f"    if inner is None and data.get({key!r}) is not None:",
+                f"        extra[{key!r}] = data[{key!r}]",
+                f"    {value} = inner",
+            ]
+            continue
+        default: Any = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            namespace[f"d{index}"] = default.factory
+            missing = f"d{index}()"
+        else:
+            namespace[f"d{index}"] = default
+            missing = f"d{index}"
+        check = _INLINE_CHECKS.get(field.type) if not field.metadata.get("hex") else None
+        lines += [f"    if {key!r} in data:", f"        v = data[{key!r}]"]
+        if check is None:
+            namespace[f"h{index}"] = hooks[field.name]
+            namespace[f"t{index}"] = field.type
+            lines.append(f"        v = h{index}(v, t{index})")
+        elif check:
+            lines.append(f"        {check}")
+        lines += [f"        {value} = v", "    else:", f"        {value} = {missing}"]
+    lines.append(f"    return cls({', '.join(arguments)})")
+    exec("\n".join(lines), namespace)  # the source is ours, made from field names
+    built: Callable[[Any, Any], Any] = namespace["structure"]
+    return built
 
 
 def _nested_model_hook(conv: cattrs.Converter, hint: Any) -> Callable[[Any, type], Any] | None:

@@ -150,6 +150,26 @@ def test_strict_types(data: dict[str, Any], fragment: str) -> None:
     assert str(info.value).startswith("Sample")
 
 
+def test_an_absent_key_takes_the_default_but_an_explicit_null_is_checked() -> None:
+    assert structure({}, Sample) == Sample()
+    assert structure({"count": None, "maybeId": None}, Sample) == Sample()
+    for key in ("assetId", "ids", "tags", "inners"):  # not optional: null is wrong
+        with pytest.raises(VenueProtocolError, match=r"^Sample: expected .*NoneType"):
+            structure({key: None}, Sample)
+
+
+def test_any_mapping_is_accepted_and_every_model_gets_its_own_extra() -> None:
+    from types import MappingProxyType
+
+    document = MappingProxyType({"count": 2, "later": [1]})
+    first = structure(document, Sample)
+    assert first.count == 2
+    assert first.extra == {"later": [1]}
+    second, third = structure({}, Sample), structure({}, Sample)
+    assert second.extra == {}
+    assert second.extra is not third.extra
+
+
 @pytest.mark.parametrize("document", [[], "text", 3, None, True])
 def test_a_document_must_be_an_object(document: Any) -> None:
     with pytest.raises(VenueProtocolError, match="expected a JSON object for Sample"):
