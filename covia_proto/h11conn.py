@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 import re
 from functools import lru_cache
-from typing import Final, Literal, NamedTuple, TypeAlias
+from typing import Final, Literal, NamedTuple, TypeAlias, cast
 from urllib.parse import urlsplit
 
 import h11
@@ -332,19 +332,24 @@ class ClientConnection:
         return "next_event()" if reader == "events" else "next_response()"
 
     def _next(self) -> ResponseEvent:
+        # Dispatched on the exact type: h11's events are final classes, and isinstance
+        # against them goes through ABCMeta, several times per response.
         while True:
             event = self._pull()
             if event is h11.NEED_DATA:
                 return NEED_DATA
-            if isinstance(event, h11.InformationalResponse):
+            kind = type(event)
+            if kind is h11.Data:
+                data = cast(h11.Data, event).data
+                if data:
+                    return bytes(data)
                 continue
-            if isinstance(event, h11.Response):
-                return ResponseHead(event.status_code, _decode_headers(event))
-            if isinstance(event, h11.Data):
-                if event.data:
-                    return bytes(event.data)
+            if kind is h11.Response:
+                head = cast(h11.Response, event)
+                return ResponseHead(head.status_code, _decode_headers(head))
+            if kind is h11.InformationalResponse:
                 continue
-            if isinstance(event, h11.EndOfMessage):
+            if kind is h11.EndOfMessage:
                 # Trailers (event.headers) carry nothing the venue relies on: dropped.
                 self._response_ended = True
                 return END_OF_BODY

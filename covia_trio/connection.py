@@ -193,6 +193,7 @@ class Connection:
         self.received = False
         self.idle_since = 0.0
         self.closed = False
+        self._socket = _socket_under(stream)  # found once: asked before every reuse
 
     def __repr__(self) -> str:
         scheme, host, port = self.origin
@@ -207,15 +208,12 @@ class Connection:
         """Whether an idle connection shows that the peer closed it (or sent something
         unasked, which spoils it as much). Only sockets can be asked without reading;
         for other streams this says False and the exchange finds out."""
-        stream: trio.abc.Stream | None = self.stream
-        while isinstance(stream, trio.SSLStream):
-            stream = stream.transport_stream
-        if isinstance(stream, trio.SocketStream):
-            try:
-                return stream.socket.is_readable()
-            except (OSError, ValueError):  # closed already
-                return True
-        return False
+        if self._socket is None:
+            return False
+        try:
+            return self._socket.is_readable()
+        except (OSError, ValueError):  # closed already
+            return True
 
     # -- sending -----------------------------------------------------------------------
 
@@ -303,6 +301,13 @@ class Connection:
         if data:
             self.received = True
         self.http.receive_data(bytes(data))
+
+
+def _socket_under(stream: trio.abc.Stream) -> trio.socket.SocketType | None:
+    """The socket beneath ``stream`` (through any TLS layers), if it is one."""
+    while isinstance(stream, trio.SSLStream):
+        stream = stream.transport_stream
+    return stream.socket if isinstance(stream, trio.SocketStream) else None
 
 
 async def pump_body(
