@@ -10,8 +10,7 @@ from covia._driver import SyncDriver
 from covia_proto.endpoints.call import Call
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow
-from covia_proto.flows.runner import Outcome, drive, iterate
-from covia_proto.flows.send import send
+from covia_proto.flows.runner import Outcome, drive, drive_call, iterate
 
 __all__ = ["SyncSession"]
 
@@ -32,7 +31,7 @@ class SyncSession:
         return drive(flow, self.driver.perform)
 
     def call(self, call: Call[T]) -> T:
-        return drive(send(self.context, call), self.driver.perform)
+        return drive_call(self.context, call, self.driver.perform)
 
     def iterate(
         self, flow: Flow[Any], outcome: Outcome | None = None

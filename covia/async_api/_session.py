@@ -14,8 +14,7 @@ from covia_proto.endpoints.call import Call
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Effect, Flow
-from covia_proto.flows.runner import Outcome, aiterate, drive_async
-from covia_proto.flows.send import send
+from covia_proto.flows.runner import Outcome, aiterate, drive_async, drive_call_async
 
 __all__ = ["AsyncSession"]
 
@@ -51,10 +50,10 @@ class AsyncSession:
 
     async def call(self, call: Call[T]) -> T:
         """Send one call (with the connection's retries) and return its parsed answer."""
-        # Checked once, not per effect: a call is a single exchange, and going straight
-        # to the driver spares a coroutine per effect.
+        # Checked once, not per effect: a call is one exchange (retries aside), and
+        # going straight to the driver spares a coroutine per effect.
         self._check_open()
-        return await drive_async(send(self.context, call), self.driver.perform)
+        return await drive_call_async(self.context, call, self.driver.perform)
 
     def iterate(self, flow: Flow[Any], outcome: Outcome | None = None) -> AsyncGenerator[Any, None]:
         """The items ``flow`` emits; close the generator (``aclose``) to stop early."""

@@ -13,7 +13,9 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any, Final, TypeVar
 
-from covia_proto.errors import CoviaError
+from covia_proto.endpoints.call import Call
+from covia_proto.errors import CoviaConnectionError, CoviaError
+from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -23,9 +25,18 @@ from covia_proto.flows.effects import (
     OpenStream,
     Send,
 )
+from covia_proto.flows.send import after_first, judge_failure, judge_response
 from covia_proto.http import Response
 
-__all__ = ["Outcome", "aiterate", "drive", "drive_async", "iterate"]
+__all__ = [
+    "Outcome",
+    "aiterate",
+    "drive",
+    "drive_async",
+    "drive_call",
+    "drive_call_async",
+    "iterate",
+]
 
 T = TypeVar("T")
 
@@ -35,7 +46,7 @@ http_log: Final = logging.getLogger("covia.http")
 
 
 def _log_result(effect: Effect, result: Any) -> None:
-    if not isinstance(effect, Send | OpenStream):
+    if not isinstance(effect, Send | OpenStream) or not http_log.isEnabledFor(logging.DEBUG):
         return
     request = effect.request
     if isinstance(result, Response):
@@ -182,3 +193,48 @@ async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]]
                 await perform(close)
     result: T = run.result
     return result
+
+
+# The single call. ``drive(send(context, call), perform)`` does the same; these make the
+# first exchange themselves and hand over to the send flow only when it needs another
+# attempt, so the call that succeeds at once (nearly every one) makes no generators.
+
+
+def drive_call(context: VenueContext, call: Call[T], perform: Callable[[Effect], Any]) -> T:
+    """Send ``call`` with the context's retries and parse its answer."""
+    effect = Send(call.request, max_body=context.limits.max_body_size)
+    try:
+        response = perform(effect)
+    except CoviaError as exc:
+        _log_failure(effect, exc)
+        if not isinstance(exc, CoviaConnectionError):
+            raise
+        first = judge_failure(call.request, exc)
+    else:
+        _log_result(effect, response)
+        first = judge_response(context, call.request, response)
+        if first.failure is None:
+            return call.parse(response, context.limits)
+    response = drive(after_first(context, call.request, first), perform)
+    return call.parse(response, context.limits)
+
+
+async def drive_call_async(
+    context: VenueContext, call: Call[T], perform: Callable[[Effect], Awaitable[Any]]
+) -> T:
+    """The async twin of ``drive_call``."""
+    effect = Send(call.request, max_body=context.limits.max_body_size)
+    try:
+        response = await perform(effect)
+    except CoviaError as exc:
+        _log_failure(effect, exc)
+        if not isinstance(exc, CoviaConnectionError):
+            raise
+        first = judge_failure(call.request, exc)
+    else:
+        _log_result(effect, response)
+        first = judge_response(context, call.request, response)
+        if first.failure is None:
+            return call.parse(response, context.limits)
+    response = await drive_async(after_first(context, call.request, first), perform)
+    return call.parse(response, context.limits)

@@ -35,7 +35,16 @@ from covia_proto.flows.effects import (
 )
 from covia_proto.http import Request, Response
 
-__all__ = ["open_stream", "read_body", "remaining", "send", "send_request"]
+__all__ = [
+    "after_first",
+    "judge_failure",
+    "judge_response",
+    "open_stream",
+    "read_body",
+    "remaining",
+    "send",
+    "send_request",
+]
 
 T = TypeVar("T")
 
@@ -83,8 +92,10 @@ def _retrying(
     request: Request,
     deadline: float | None,
     attempt: Attempt[T],
+    first: _Attempt[T] | None = None,
 ) -> Flow[T]:
     """Run ``attempt`` (given the seconds left) until it succeeds or may not go again.
+    ``first`` is how a first attempt made outside the flow went (see ``after_first``).
 
     The clock is read only when it matters — with a deadline, or once an attempt has
     failed — so the common call (one attempt, no deadline) costs one effect. Without a
@@ -101,7 +112,10 @@ def _retrying(
         left = None if now is None else remaining(deadline, now)
         if left == 0.0:
             raise CoviaTimeoutError("deadline passed", request=request.info)
-        outcome = yield from attempt(context, request, None, left)
+        if first is not None:
+            outcome, first = first, None
+        else:
+            outcome = yield from attempt(context, request, None, left)
         if outcome.failure is None:
             return outcome.give_up()
         if not outcome.retryable or count >= policy.max_attempts:
@@ -154,11 +168,32 @@ def _send_attempt(
             max_body=context.limits.max_body_size,
         )
     except CoviaConnectionError as exc:
-        return _Attempt(failure=exc, retryable=_may_retry(request, exc))
+        return judge_failure(request, exc)
+    return judge_response(context, request, response)
+
+
+def judge_response(
+    context: VenueContext, request: Request, response: Response
+) -> _Attempt[Response]:
+    """How an attempt that got ``response`` went: done, or worth another attempt."""
     if not _is_transient(context, response.status):
         return _Attempt(response)
     failure = error_for(response, request=request.info)
     return _Attempt(response, failure, _may_retry(request, failure))
+
+
+def judge_failure(request: Request, failure: CoviaConnectionError) -> _Attempt[Response]:
+    """How an attempt that failed to connect or broke off went."""
+    return _Attempt(failure=failure, retryable=_may_retry(request, failure))
+
+
+def after_first(
+    context: VenueContext, request: Request, first: _Attempt[Response]
+) -> Flow[Response]:
+    """The rest of ``send_request`` (no deadline, no streamed body) once a first
+    attempt, made directly by a runner, has failed or met a transient status: the same
+    retries, counted from that attempt."""
+    return _retrying(context, request, None, _send_attempt, first)
 
 
 def _once(

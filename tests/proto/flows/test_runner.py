@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from covia_proto.errors import CoviaConnectionError, CoviaError
+from covia_proto.endpoints import jobs
+from covia_proto.endpoints.call import Call
+from covia_proto.errors import CoviaConnectionError, CoviaError, CoviaTimeoutError
 from covia_proto.flows.effects import (
     CloseStream,
+    Effect,
     Emit,
     Flow,
     GetTime,
@@ -16,8 +23,21 @@ from covia_proto.flows.effects import (
     Send,
     Sleep,
 )
-from covia_proto.flows.runner import Outcome, aiterate, drive, drive_async, iterate
+from covia_proto.flows.runner import (
+    Outcome,
+    aiterate,
+    drive,
+    drive_async,
+    drive_call,
+    drive_call_async,
+    iterate,
+)
+from covia_proto.flows.send import send
 from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.models import JobRecord
+from covia_proto.testing.scripted import ScriptedDriver
+from tests.proto.flows import canned
+from tests.proto.flows.canned import json_response
 
 REQUEST = Request("GET", "https://v/api/v1/status")
 
@@ -153,3 +173,79 @@ def test_async_twins_behave_the_same():
     assert value == 5
     assert closed == ["h1"]
     assert echoed == "200@7.0"
+
+
+# -- the single call: drive_call does what drive(send(...)) does -----------------------
+
+_ANSWERS = st.one_of(
+    st.sampled_from([200, 201, 404, 429, 500, 502, 503]).map(
+        lambda code: json_response(code, canned.job("COMPLETE") if code < 300 else {"error": "x"})
+    ),
+    st.booleans().map(lambda sent: CoviaConnectionError("reset", sent=sent)),
+    st.just(CoviaTimeoutError("slow")),
+    st.just(Response(200, (), b"{not json")),
+)
+
+
+def _outcome(run: Callable[[], object]) -> tuple[str, object]:
+    try:
+        value = run()
+    except CoviaError as exc:
+        return type(exc).__name__, str(exc)
+    return "value", value
+
+
+@settings(max_examples=200)
+@given(answers=st.lists(_ANSWERS, min_size=1, max_size=6), post=st.booleans())
+def test_drive_call_sends_retries_and_fails_exactly_like_the_send_flow(
+    answers: list[Response | CoviaError], post: bool
+) -> None:
+    ctx = canned.context()
+    call: Call[Any] = (
+        jobs.invoke(ctx.endpoint, "v/test/ops/echo", {})
+        if post
+        else jobs.get_job(ctx.endpoint, canned.JOB)
+    )
+    by_flow = ScriptedDriver(list(answers) + [canned.job_response("COMPLETE")] * 6)
+    direct = ScriptedDriver(list(answers) + [canned.job_response("COMPLETE")] * 6)
+    expected = _outcome(lambda: by_flow.run(send(ctx, call)))
+    assert _outcome(lambda: drive_call(ctx, call, direct.perform)) == expected
+    assert direct.effects == by_flow.effects
+    assert direct.sleeps == by_flow.sleeps
+
+
+def test_drive_call_async_makes_one_exchange_when_it_succeeds() -> None:
+    ctx = canned.context()
+    driver = ScriptedDriver([canned.job_response("COMPLETE", output=1)])
+
+    async def perform(effect: Effect) -> object:
+        await asyncio.sleep(0)
+        return driver.perform(effect)
+
+    result = asyncio.run(drive_call_async(ctx, jobs.get_job(ctx.endpoint, canned.JOB), perform))
+    assert result.output == 1
+    assert [type(effect) for effect in driver.effects] == [Send]
+
+
+def test_drive_call_async_retries_through_the_flow_and_never_resends_an_invoke() -> None:
+    ctx = canned.context()
+    driver = ScriptedDriver(
+        [
+            json_response(503, {"error": "busy"}),
+            canned.job_response("COMPLETE", output=2),
+            CoviaConnectionError("reset after send", sent=True),
+        ]
+    )
+
+    async def perform(effect: Effect) -> object:
+        return driver.perform(effect)
+
+    async def main() -> JobRecord:
+        found = await drive_call_async(ctx, jobs.get_job(ctx.endpoint, canned.JOB), perform)
+        with pytest.raises(CoviaConnectionError, match="reset after send"):
+            await drive_call_async(ctx, jobs.invoke(ctx.endpoint, "v/test/ops/echo", {}), perform)
+        return found
+
+    assert asyncio.run(main()).output == 2
+    assert [method for method, _ in driver.calls] == ["GET", "GET", "POST"]
+    assert driver.sleeps == [pytest.approx(0.1)]
