@@ -4,6 +4,10 @@ A driver supplies ``perform(effect)`` (sync or async). Failures it raises as
 ``CoviaError`` are thrown back into the flow at the ``yield`` that caused them; any
 other exception (a bug, ``KeyboardInterrupt``, a cancellation) ends the flow. However
 the flow ends, every stream it opened and did not close is closed.
+
+``drive_call`` and its async twin run the commonest flow, one ``send``, with its first
+exchange made directly: the same requests, retries and errors (a test holds them to
+that), without a generator unless a retry is needed.
 """
 
 from __future__ import annotations
