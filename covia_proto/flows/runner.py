@@ -29,7 +29,7 @@ from covia_proto.flows.effects import (
     OpenStream,
     Send,
 )
-from covia_proto.flows.send import after_first, judge_failure, judge_response
+from covia_proto.flows.send import AttemptResult, after_first, judge_failure, judge_response
 from covia_proto.http import Response
 
 __all__ = [
@@ -79,10 +79,9 @@ class _Run:
     """One run of a flow, whatever loop drives it: what goes into the flow next, the
     streams it holds open, and the logging of every exchange."""
 
-    def __init__(self, flow: Flow[Any], outcome: Outcome | None = None) -> None:
+    def __init__(self, flow: Flow[Any], outcome: Outcome | None) -> None:
         self.flow = flow
         self.outcome = outcome
-        self.result: Any = None  # the flow's return value, once it has returned
         self.value: Any = None
         self.error: CoviaError | None = None
         self.streams: dict[int, object] = {}
@@ -96,7 +95,6 @@ class _Run:
         try:
             return self.flow.throw(error) if error is not None else self.flow.send(value)
         except StopIteration as stop:
-            self.result = stop.value
             if self.outcome is not None:
                 self.outcome.value = stop.value
             return None
@@ -177,25 +175,11 @@ async def aiterate(
 
 
 async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]]) -> T:
-    """The async twin of ``drive``: ``aiterate``'s loop written out again rather than
-    driven through it, because making an async generator registers it with the event
-    loop, which cost more than the rest of a single call's loop."""
-    run = _Run(flow)
-    try:
-        while (effect := run.next_effect()) is not None:
-            if isinstance(effect, Emit):
-                continue
-            try:
-                value = await perform(effect)
-            except CoviaError as exc:
-                run.failed(effect, exc)
-            else:
-                run.performed(effect, value)
-    finally:
-        for close in run.finish():
-            with contextlib.suppress(Exception):
-                await perform(close)
-    result: T = run.result
+    """The async twin of ``drive``."""
+    outcome = Outcome()
+    async for _ in aiterate(flow, perform, outcome):
+        pass
+    result: T = outcome.value
     return result
 
 
@@ -210,13 +194,9 @@ def drive_call(context: VenueContext, call: Call[T], perform: Callable[[Effect],
     try:
         response = perform(effect)
     except CoviaError as exc:
-        _log_failure(effect, exc)
-        if not isinstance(exc, CoviaConnectionError):
-            raise
-        first = judge_failure(call.request, exc)
+        first = _first_failed(call, effect, exc)
     else:
-        _log_result(effect, response)
-        first = judge_response(context, call.request, response)
+        first = _first_answered(context, call, effect, response)
         if first.failure is None:
             return call.parse(response, context.limits)
     response = drive(after_first(context, call.request, first), perform)
@@ -231,14 +211,26 @@ async def drive_call_async(
     try:
         response = await perform(effect)
     except CoviaError as exc:
-        _log_failure(effect, exc)
-        if not isinstance(exc, CoviaConnectionError):
-            raise
-        first = judge_failure(call.request, exc)
+        first = _first_failed(call, effect, exc)
     else:
-        _log_result(effect, response)
-        first = judge_response(context, call.request, response)
+        first = _first_answered(context, call, effect, response)
         if first.failure is None:
             return call.parse(response, context.limits)
     response = await drive_async(after_first(context, call.request, first), perform)
     return call.parse(response, context.limits)
+
+
+def _first_answered(
+    context: VenueContext, call: Call[Any], effect: Send, response: Response
+) -> AttemptResult[Response]:
+    _log_result(effect, response)
+    return judge_response(context, call.request, response)
+
+
+def _first_failed(call: Call[Any], effect: Send, error: CoviaError) -> AttemptResult[Response]:
+    """How a first attempt that raised went; only a failed connection may be retried
+    (as in the send flow): any other error is raised as it is."""
+    _log_failure(effect, error)
+    if not isinstance(error, CoviaConnectionError):
+        raise error
+    return judge_failure(call.request, error)

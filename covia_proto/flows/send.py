@@ -36,6 +36,7 @@ from covia_proto.flows.effects import (
 from covia_proto.http import Request, Response
 
 __all__ = [
+    "AttemptResult",
     "after_first",
     "judge_failure",
     "judge_response",
@@ -57,7 +58,7 @@ def remaining(deadline: float | None, now: float) -> float | None:
 
 
 @attrs.frozen
-class _Attempt(Generic[T]):
+class AttemptResult(Generic[T]):
     """How one attempt went: a ``value`` to return, or a ``failure`` that may be worth
     another attempt. When retries run out, ``value`` (if any) is returned instead of
     raising ``failure``: an error response is left for the caller to parse."""
@@ -84,7 +85,7 @@ def _may_retry(request: Request, failure: CoviaError) -> bool:
 # One attempt at an exchange: ``attempt(context, request, body_stream, seconds_left)``.
 # Module-level generator functions rather than closures: a call then allocates no
 # cells or function objects, which adds up when thousands of calls are in flight.
-Attempt = Callable[[VenueContext, Request, object, float | None], Flow[_Attempt[T]]]
+Attempt = Callable[[VenueContext, Request, object, float | None], Flow[AttemptResult[T]]]
 
 
 def _retrying(
@@ -92,7 +93,7 @@ def _retrying(
     request: Request,
     deadline: float | None,
     attempt: Attempt[T],
-    first: _Attempt[T] | None = None,
+    first: AttemptResult[T] | None = None,
 ) -> Flow[T]:
     """Run ``attempt`` (given the seconds left) until it succeeds or may not go again.
     ``first`` is how a first attempt made outside the flow went (see ``after_first``).
@@ -159,7 +160,7 @@ def send_request(
 
 def _send_attempt(
     context: VenueContext, request: Request, body_stream: object, left: float | None
-) -> Flow[_Attempt[Response]]:
+) -> Flow[AttemptResult[Response]]:
     try:
         response: Response = yield Send(
             request,
@@ -174,21 +175,21 @@ def _send_attempt(
 
 def judge_response(
     context: VenueContext, request: Request, response: Response
-) -> _Attempt[Response]:
+) -> AttemptResult[Response]:
     """How an attempt that got ``response`` went: done, or worth another attempt."""
     if not _is_transient(context, response.status):
-        return _Attempt(response)
+        return AttemptResult(response)
     failure = error_for(response, request=request.info)
-    return _Attempt(response, failure, _may_retry(request, failure))
+    return AttemptResult(response, failure, _may_retry(request, failure))
 
 
-def judge_failure(request: Request, failure: CoviaConnectionError) -> _Attempt[Response]:
+def judge_failure(request: Request, failure: CoviaConnectionError) -> AttemptResult[Response]:
     """How an attempt that failed to connect or broke off went."""
-    return _Attempt(failure=failure, retryable=_may_retry(request, failure))
+    return AttemptResult(failure=failure, retryable=_may_retry(request, failure))
 
 
 def after_first(
-    context: VenueContext, request: Request, first: _Attempt[Response]
+    context: VenueContext, request: Request, first: AttemptResult[Response]
 ) -> Flow[Response]:
     """The rest of ``send_request`` (no deadline, no streamed body) once a first
     attempt, made directly by a runner, has failed or met a transient status: the same
@@ -243,14 +244,14 @@ def open_stream(
 
 def _open_attempt(
     context: VenueContext, request: Request, _: object, left: float | None
-) -> Flow[_Attempt[OpenedStream]]:
+) -> Flow[AttemptResult[OpenedStream]]:
     try:
         opened: OpenedStream = yield OpenStream(request, timeout=left)
     except CoviaConnectionError as exc:
-        return _Attempt(failure=exc, retryable=_may_retry(request, exc))
+        return AttemptResult(failure=exc, retryable=_may_retry(request, exc))
     if not _is_transient(context, opened.head.status):
-        return _Attempt(opened)
+        return AttemptResult(opened)
     body = yield from read_body(opened.handle, context.max_error_body, timeout=left)
     yield CloseStream(opened.handle)
     failure = error_for(opened.head, body, request=request.info)
-    return _Attempt(failure=failure, retryable=_may_retry(request, failure))
+    return AttemptResult(failure=failure, retryable=_may_retry(request, failure))
