@@ -5,7 +5,8 @@ CoviaError
 │   ├── NotFoundError
 │   │   ├── AssetNotFoundError   (asset_id)
 │   │   └── JobNotFoundError     (job_id)
-│   └── RateLimitError           (retry_after)
+│   ├── RateLimitError           (retry_after)
+│   └── AuthenticationError      401: the venue did not accept the caller
 ├── VenueProtocolError        the venue broke the protocol
 │   └── ContentHashError
 ├── CoviaConnectionError      also a ConnectionError
@@ -13,6 +14,7 @@ CoviaError
 ├── JobFailedError            (job_data)
 ├── JobInteractionRequired    (job_data)
 ├── JsonRpcError              (code, data)
+├── TokenError                a JWT or UCAN that fails verification
 └── CoviaUsageError           also a ValueError
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from covia_proto.errors import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -33,11 +36,13 @@ from covia_proto.errors import (
     NotFoundError,
     RateLimitError,
     RequestInfo,
+    TokenError,
     VenueProtocolError,
 )
 
 __all__ = [
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -51,5 +56,6 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]

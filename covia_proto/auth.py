@@ -10,7 +10,7 @@ import base64
 
 from covia_proto.errors import CoviaUsageError
 
-__all__ = ["Auth", "BasicAuth", "BearerAuth", "NoAuth"]
+__all__ = ["Auth", "BasicAuth", "BearerAuth", "NoAuth", "VenueBoundAuth"]
 
 
 class Auth:
@@ -23,6 +23,22 @@ class Auth:
     def __repr__(self) -> str:
         # A subclass that forgets its own __repr__ must not leak its attributes.
         return f"{type(self).__name__}(***)"
+
+
+class VenueBoundAuth(Auth):
+    """A scheme whose credentials name the venue they are for (a signed token's ``aud``).
+
+    While ``audience`` is ``None``, connecting learns the venue's DID (from its DID
+    document, which needs no credentials) and uses ``for_venue(did)`` — a scheme bound
+    to that venue, sharing the same secret — for the connection. The scheme the caller
+    made is left as it was, so one may serve several venues.
+    """
+
+    audience: str | None = None
+
+    def for_venue(self, did: str) -> Auth:
+        """This scheme's credentials, addressed to the venue ``did``."""
+        raise NotImplementedError
 
 
 class NoAuth(Auth):

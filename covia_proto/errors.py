@@ -9,7 +9,8 @@ Each class says whose fault a failure was:
   malformed JSON, wrong types, a truncated body, a broken event stream;
 * ``CoviaConnectionError`` / ``CoviaTimeoutError`` – the transport failed or ran out of
   time (also the built-in ``ConnectionError`` / ``TimeoutError``);
-* ``JobFailedError`` – a job ended without completing.
+* ``JobFailedError`` – a job ended without completing;
+* ``TokenError`` – a JWT or UCAN that fails verification (signature, time, chain).
 
 Messages name the request that failed (method and URL) but never a header, so a secret
 cannot reach a log or a traceback through them.
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -39,6 +41,7 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]
 
@@ -95,6 +98,13 @@ class GridError(CoviaError):
         self.args = (_prefixed(f"{status_code} {message}", request),)
 
 
+class AuthenticationError(GridError):
+    """The venue answered 401: it did not accept the caller's credentials (or got none).
+
+    ``message`` keeps the venue's words and adds how to supply an identity.
+    """
+
+
 class NotFoundError(GridError):
     """The venue answered 404."""
 
@@ -134,6 +144,11 @@ class JsonRpcError(CoviaError):
         self.code = code
         self.data = data
         super().__init__(f"JSON-RPC error {code}: {message}", request=request)
+
+
+class TokenError(CoviaError):
+    """A signed token (JWT or UCAN) that cannot be trusted or used: malformed, badly
+    signed, expired, not yet valid, for someone else, or claiming more than it was given."""
 
 
 class VenueProtocolError(CoviaError):

@@ -8,6 +8,7 @@ then waiting for the job by the fastest means the venue offers. What the venue t
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Final
 
 from covia_proto.endpoints import jobs, newer
@@ -40,13 +41,20 @@ def job_output(job: JobRecord) -> Any:
 
 
 def run(
-    context: VenueContext, operation: str, input: Any = None, *, timeout: float | None = None
+    context: VenueContext,
+    operation: str,
+    input: Any = None,
+    *,
+    timeout: float | None = None,
+    ucans: Sequence[str] | None = None,
 ) -> Flow[Any]:
-    """Invoke ``operation`` and return its output (``JobFailedError`` if it fails)."""
+    """Invoke ``operation`` and return its output (``JobFailedError`` if it fails).
+
+    ``ucans`` are UCAN tokens presented as capability proofs with the call."""
     start: float = yield GetTime()
     deadline = None if timeout is None else start + timeout
     if context.features.run is not False:
-        call = newer.run(context.endpoint, operation, input)
+        call = newer.run(context.endpoint, operation, input, ucans=ucans)
         response = yield from send_request(context, call.request, deadline=deadline)
         if not _route_missing(response):
             context.features.run = True
@@ -56,7 +64,9 @@ def run(
     now: float = yield GetTime()
     left = remaining(deadline, now)
     server_wait = left is not None and left <= SERVER_WAIT_CAP
-    invoke = jobs.invoke(context.endpoint, operation, input, wait=True if server_wait else None)
+    invoke = jobs.invoke(
+        context.endpoint, operation, input, wait=True if server_wait else None, ucans=ucans
+    )
     result = yield from send(context, invoke, deadline=deadline)
     job = result.job
     if not (job.status.is_terminal or job.status.is_interactive):
