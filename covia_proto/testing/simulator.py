@@ -17,8 +17,9 @@ Where the simulator knowingly differs from the venue:
 * request bodies must be strict JSON (the venue reads invoke, message and secret
   bodies as JSON5);
 * asset ids are SHA3-256 of canonical JSON, not of CAD3 (§5.1 allows any stable id);
-* no JWTs: ``tokens`` maps bearer tokens to caller DIDs; any other bearer token is
-  "invalid" (downgraded to the public identity on a public venue);
+* EdDSA JWTs are verified as the venue does (``testing.identity``); ``tokens`` also
+  maps opaque bearer tokens to caller DIDs, for tests that need no key. Any other bearer
+  token is "invalid" (downgraded to the public identity on a public venue);
 * operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>`` and
   this venue's DID URLs; pins, workspace paths and other venues' DIDs do not;
 * only the test adapter (plus ``v/ops/auth/whoami`` and ``v/ops/secret/set``) is
@@ -45,6 +46,7 @@ from covia_proto.testing import job_routes as jobs
 from covia_proto.testing import latest
 from covia_proto.testing.didkey import did_key
 from covia_proto.testing.faults import FaultPlan, apply_fault
+from covia_proto.testing.identity import venue_caller
 from covia_proto.testing.ratelimit import RateLimit, RateLimiter
 from covia_proto.testing.replies import Reply
 from covia_proto.testing.venue import Call, Venue
@@ -104,7 +106,8 @@ _PREFLIGHT = (
 class VenueSimulator:
     """A simulated venue. See the module docs; venue-api.md is the contract.
 
-    ``tokens`` maps bearer tokens to caller DIDs in place of JWT verification;
+    EdDSA JWTs identify their callers as on the real venue; ``tokens`` maps opaque
+    bearer tokens to caller DIDs besides;
     ``rate_limit`` (``latest`` profile only) refuses excess API requests with 429.
     """
 
@@ -286,11 +289,14 @@ class VenueSimulator:
         return handler(self.venue, call, params)
 
     def _authenticate(self, request: Request) -> str | Response:
-        """The caller DID (§2A); bearer tokens stand in for verified JWTs."""
+        """The caller DID (§2A): a verified EdDSA JWT, or a token of ``tokens``."""
         header = request.header("Authorization") or ""
         token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
         if token and token in self.tokens:
             return self.tokens[token]
+        caller = venue_caller(token, self._clock()) if token else None
+        if caller is not None:
+            return caller
         if self.public:
             return self.public_caller  # a bad token is silently downgraded
         return text_response(

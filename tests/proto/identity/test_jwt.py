@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -91,10 +92,8 @@ def test_malformed_tokens_are_token_errors(token: object) -> None:
 
 @given(st.text(max_size=300))
 def test_fuzz_only_token_errors(text: str) -> None:
-    try:
+    with contextlib.suppress(TokenError):
         verify_jwt(text)
-    except TokenError:
-        pass
 
 
 def test_signing_input_is_what_the_venue_signs() -> None:
@@ -105,5 +104,6 @@ def test_signing_input_is_what_the_venue_signs() -> None:
 
 
 def test_is_time() -> None:
-    assert is_time(1) and is_time(1.5)
+    assert is_time(1)
+    assert is_time(1.5)
     assert not any(is_time(v) for v in (True, None, "1", float("nan"), float("inf")))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -152,8 +153,10 @@ def test_resource_and_ability_matching() -> None:
     assert resource_covers("did:x/w", "did:x/w/a")
     assert not resource_covers("did:x/w/notes", "did:x/w/notes-secret")
     assert not resource_covers("did:x/w/a", "did:x/w")
-    assert ability_covers("*", "anything") and ability_covers("crud", "crud/read")
-    assert not ability_covers("crud/read", "crud") and not ability_covers("crud", "crudx")
+    assert ability_covers("*", "anything")
+    assert ability_covers("crud", "crud/read")
+    assert not ability_covers("crud/read", "crud")
+    assert not ability_covers("crud", "crudx")
 
 
 @pytest.mark.parametrize(
@@ -173,10 +176,8 @@ def test_bad_audiences_and_nonces_are_usage_errors() -> None:
 
 @given(st.text(max_size=200))
 def test_fuzz_only_token_errors(text: str) -> None:
-    try:
+    with contextlib.suppress(TokenError):
         verify_ucan(text, now=NOW)
-    except TokenError:
-        pass
 
 
 def test_malformed_claims_are_token_errors() -> None:
