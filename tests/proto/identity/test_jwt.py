@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 
 import pytest
 from hypothesis import given
@@ -22,7 +23,7 @@ json_values = st.recursive(
 claims = st.dictionaries(st.text(max_size=10), json_values, max_size=6)
 
 
-def _reencode(part: dict[str, object]) -> str:
+def _reencode(part: Mapping[str, object]) -> str:
     return b64url_encode(json.dumps(part).encode())
 
 

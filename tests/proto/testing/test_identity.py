@@ -62,7 +62,7 @@ def _whoami(sim: VenueSimulator, token: str) -> tuple[int, bytes]:
         b'{"operation":"v/ops/auth/whoami"}',
     )
     reply = sim.handle(request)
-    return reply.status, reply.body  # type: ignore[union-attr]
+    return reply.status, reply.body  # type: ignore[union-attr,return-value]
 
 
 def test_the_private_simulator_admits_signed_callers_and_refuses_forgeries():
