@@ -234,7 +234,7 @@ def test_real_venue_refuses_missing_and_bad_identities_clearly(private_venue_url
 
     class Forged(Ed25519Auth):
         def apply(self, headers: dict[str, str]) -> None:
-            header, payload, signature = key.token().split(".")
+            header, payload, _ = key.token().split(".")
             forged = Ed25519Auth.generate().token().split(".")[2]
             headers["Authorization"] = f"Bearer {header}.{payload}.{forged}"
 
@@ -243,7 +243,7 @@ def test_real_venue_refuses_missing_and_bad_identities_clearly(private_venue_url
         (Forged(key.key, audience="did:web:any"), "Invalid or expired token"),
     ):
         with pytest.raises(AuthenticationError) as info:
-            client(private_venue_url, auth, _call("status"))  # type: ignore[arg-type]
+            client(private_venue_url, auth, _call("status"))
         assert info.value.status_code == 401
         assert str(info.value).startswith(
             f"GET {private_venue_url}/api/v1/status: 401 {venue_says}: authentication failed"
