@@ -22,6 +22,7 @@ from covia_proto.flows.effects import Send
 from covia_proto.identity.jwt import decode_jwt
 from covia_proto.testing.memory import MemoryDriver
 from covia_proto.testing.pytest_plugin import FakeClock
+from covia_proto.testing.server import BackgroundLoop, serve_venue
 from covia_proto.testing.simulator import VenueSimulator
 from covia_trio import TrioGrid
 from tests.covia.helpers import FAST_RETRY, RecordingDriver
@@ -221,15 +222,25 @@ def client(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return CLIENTS[request.param]
 
 
-def test_real_venue_whoami_is_the_key_did(private_venue_url: str, client):
+@pytest.fixture(params=["simulator", "real"])
+def private_venue(request: pytest.FixtureRequest, _covia_loop: BackgroundLoop) -> Iterator[str]:
+    """A private venue: the simulator on loopback, and the real one when given."""
+    if request.param == "real":
+        yield request.getfixturevalue("private_venue_url")
+        return
+    with serve_venue(loop=_covia_loop, public=False) as served:
+        yield served.url
+
+
+def test_private_venue_whoami_is_the_key_did(private_venue: str, client):
     auth = Ed25519Auth.generate()
-    identity = client(private_venue_url, auth, _call("whoami"))
+    identity = client(private_venue, auth, _call("whoami"))
     assert identity.caller == auth.did
     assert identity.authenticated is True
     assert identity.internal is False
 
 
-def test_real_venue_refuses_missing_and_bad_identities_clearly(private_venue_url: str, client):
+def test_private_venue_refuses_missing_and_bad_identities_clearly(private_venue: str, client):
     key = Ed25519Auth.generate()
 
     class Forged(Ed25519Auth):
@@ -243,20 +254,20 @@ def test_real_venue_refuses_missing_and_bad_identities_clearly(private_venue_url
         (Forged(key.key, audience="did:web:any"), "Invalid or expired token"),
     ):
         with pytest.raises(AuthenticationError) as info:
-            client(private_venue_url, auth, _call("status"))
+            client(private_venue, auth, _call("status"))
         assert info.value.status_code == 401
         assert str(info.value).startswith(
-            f"GET {private_venue_url}/api/v1/status: 401 {venue_says}: authentication failed"
+            f"GET {private_venue}/api/v1/status: 401 {venue_says}: authentication failed"
         )
         assert "Ed25519Auth" in str(info.value)
         assert "COVIA_KEY" in str(info.value)
 
 
-def test_real_venue_isolates_identities(private_venue_url: str):
+def test_private_venue_isolates_identities(private_venue: str):
     alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
     with (
-        Grid.connect(private_venue_url, auth=alice) as a,
-        Grid.connect(private_venue_url, auth=bob) as b,
+        Grid.connect(private_venue, auth=alice) as a,
+        Grid.connect(private_venue, auth=bob) as b,
     ):
         live = a.invoke("v/test/ops/never")
         done = a.invoke("v/test/ops/echo", {"x": 1})
