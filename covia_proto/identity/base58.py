@@ -35,7 +35,7 @@ def b58decode(text: str) -> bytes:
     for position, char in enumerate(text):
         value = _INDEX.get(char)
         if value is None:
-            raise CoviaUsageError(f"{char!r} at position {position} is not a base58btc digit")
+            raise CoviaUsageError(f"{char!r} is not a base58btc character (position {position})")
         number = number * 58 + value
     zeros = len(text) - len(text.lstrip("1"))
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""

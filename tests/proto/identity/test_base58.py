@@ -29,7 +29,7 @@ def test_round_trip(data: bytes) -> None:
 
 @pytest.mark.parametrize("text", ["0abc", "Oops", "Il", "abc+"])
 def test_characters_outside_the_alphabet_are_named(text: str) -> None:
-    with pytest.raises(CoviaUsageError, match="not a base58btc digit"):
+    with pytest.raises(CoviaUsageError, match="not a base58btc character"):
         b58decode(text)
 
 
