@@ -16,6 +16,7 @@ from typing import Any, Final, Protocol
 import attrs
 
 from covia_proto.testing.jobs import MISSING, Job
+from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
 
 __all__ = [
@@ -290,6 +291,10 @@ ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
         "llm": FakeLlm(),
     },
     "auth": {"whoami": WhoAmI()},
+    # Operations that need the whole job (its proofs), not only its input: the same
+    # start / message / cancel interface, without the one-shot compute.
+    "covia": {"read": Read(), "write": Write()},  # type: ignore[dict-item]
+    "ucan": {"issue": UcanIssue()},  # type: ignore[dict-item]
     "secret": {"set": SecretSet()},
     "orchestrator": {"": Orchestrate()},
 }
@@ -395,6 +400,33 @@ CATALOG: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
             "auth:whoami",
             input=_ANY,
             output={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/covia/read",
+        _op(
+            "Read",
+            "Reads a value of the caller's namespace, or of another's with a UCAN grant",
+            "covia:read",
+            input={"type": "object", "properties": {"path": {"type": "string"}}},
+        ),
+    ),
+    (
+        "v/ops/covia/write",
+        _op(
+            "Write",
+            "Writes a value in the caller's namespace",
+            "covia:write",
+            input={"type": "object", "properties": {"path": {"type": "string"}, "value": _ANY}},
+        ),
+    ),
+    (
+        "v/ops/ucan/issue",
+        _op(
+            "Issue UCAN Token",
+            "Creates a venue-signed UCAN granting aud the capabilities att until exp",
+            "ucan:issue",
+            input={"type": "object", "required": ["aud", "att", "exp"]},
         ),
     ),
     (

@@ -290,11 +290,11 @@ def test_private_venue_isolates_identities(private_venue: str):
         a.get_job(live.id).cancel()
 
 
-def test_real_venue_delegated_ucan_unlocks_what_it_grants_and_nothing_more(
-    private_venue_url: str, client
+def test_private_venue_delegated_ucan_unlocks_what_it_grants_and_nothing_more(
+    private_venue: str, client
 ):
     alice, bob, carol = Ed25519Auth.generate(), Ed25519Auth.generate(), Ed25519Auth.generate()
-    with Grid.connect(private_venue_url, auth=alice) as a:
+    with Grid.connect(private_venue, auth=alice) as a:
         a.run("v/ops/covia/write", {"path": "w/notes", "value": {"n": 1}})
         a.run("v/ops/covia/write", {"path": "w/private", "value": {"n": 2}})
         issued = a.run(
@@ -313,7 +313,7 @@ def test_real_venue_delegated_ucan_unlocks_what_it_grants_and_nothing_more(
     def read(path: str, ucans: list[str] | None) -> Callable[[Any], Any]:
         return _call("run", "v/ops/covia/read", {"path": f"{alice.did}/{path}"}, ucans=ucans)
 
-    assert client(private_venue_url, bob, read("w/notes", [grant])) == {
+    assert client(private_venue, bob, read("w/notes", [grant])) == {
         "exists": True,
         "value": {"n": 1},
     }
@@ -326,4 +326,4 @@ def test_real_venue_delegated_ucan_unlocks_what_it_grants_and_nothing_more(
     ]
     for who, path, ucans in refused:
         with pytest.raises(JobFailedError, match="Access denied"):
-            client(private_venue_url, who, read(path, ucans))
+            client(private_venue, who, read(path, ucans))

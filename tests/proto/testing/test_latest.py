@@ -32,7 +32,7 @@ def test_read() -> None:
 
 def test_list_count_inspect() -> None:
     listing = value_query(TREE, "list", q(path="v/info/adapters"))
-    assert listing["items"] == ["auth", "secret", "test"]
+    assert listing["items"] == ["auth", "covia", "secret", "test", "ucan"]
     assert value_query(TREE, "count", q(path="v/test/ops")) == {"exists": True, "count": 8}
     inspect = value_query(TREE, "inspect", q(path="a/" + "ab" * 32 + "/name"))
     assert inspect["type"] == "string"
