@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import pickle
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,9 @@ from covia.async_api import AsyncGrid, AsyncVenue
 from covia.auth import BearerAuth, Ed25519Auth, Ed25519Key, parse_ucan
 from covia_proto.errors import CoviaUsageError, NotFoundError, TokenError
 from covia_proto.flows.effects import Send
-from covia_proto.identity.jwt import decode_jwt
+from covia_proto.identity.b64url import b64url_encode
+from covia_proto.identity.jwt import decode_jwt, encode_jwt
+from covia_proto.identity.tokens import issue_auth_token
 from covia_proto.testing.memory import MemoryDriver
 from covia_proto.testing.pytest_plugin import FakeClock
 from covia_proto.testing.server import BackgroundLoop, serve_venue
@@ -240,19 +243,37 @@ def test_private_venue_whoami_is_the_key_did(private_venue: str, client):
     assert identity.internal is False
 
 
+class FixedToken(Ed25519Auth):
+    """An identity whose requests carry a token made by hand (``Auth`` subclasses may
+    write any header; the pinned audience keeps connecting from asking for one)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(Ed25519Key.from_seed(SEED), audience="did:web:pinned")
+        self.fixed = token
+
+    def apply(self, headers: dict[str, str]) -> None:
+        headers["Authorization"] = f"Bearer {self.fixed}"
+
+
+def _bad_tokens() -> dict[str, str]:
+    key, other = Ed25519Key.from_seed(b"k" * 32), Ed25519Key.from_seed(b"o" * 32)
+    good = issue_auth_token(key, now=time.time(), audience="did:web:any")
+    header, payload, _ = good.split(".")
+    did_kid = b64url_encode(json.dumps({"alg": "EdDSA", "kid": key.did}).encode())
+    return {
+        "forged signature": f"{header}.{payload}.{issue_auth_token(other, now=0).split('.')[2]}",
+        "subject of another key": encode_jwt(key, {"sub": other.did, "iss": other.did}),
+        "expired, no subject": encode_jwt(
+            key, {"iss": key.did, "aud": "did:web:any", "exp": int(time.time()) - 60}
+        ),
+        "kid as a did:key": f"{did_kid}.{payload}.{good.split('.')[2]}",
+    }
+
+
 def test_private_venue_refuses_missing_and_bad_identities_clearly(private_venue: str, client):
-    key = Ed25519Auth.generate()
-
-    class Forged(Ed25519Auth):
-        def apply(self, headers: dict[str, str]) -> None:
-            header, payload, _ = key.token().split(".")
-            forged = Ed25519Auth.generate().token().split(".")[2]
-            headers["Authorization"] = f"Bearer {header}.{payload}.{forged}"
-
-    for auth, venue_says in (
-        (None, "Authentication required"),
-        (Forged(key.key, audience="did:web:any"), "Invalid or expired token"),
-    ):
+    cases: list[tuple[Ed25519Auth | None, str]] = [(None, "Authentication required")]
+    cases += [(FixedToken(token), "Invalid or expired token") for token in _bad_tokens().values()]
+    for auth, venue_says in cases:
         with pytest.raises(AuthenticationError) as info:
             client(private_venue, auth, _call("status"))
         assert info.value.status_code == 401
@@ -261,6 +282,14 @@ def test_private_venue_refuses_missing_and_bad_identities_clearly(private_venue:
         )
         assert "Ed25519Auth" in str(info.value)
         assert "COVIA_KEY" in str(info.value)
+
+
+def test_private_venue_takes_an_expired_self_issued_token(private_venue: str):
+    """A 0.1 venue quirk the SDK works around by renewing tokens: with ``sub`` set, an
+    expired token still authenticates (venue-api.md §2A)."""
+    key = Ed25519Key.from_seed(b"e" * 32)
+    stale = issue_auth_token(key, now=time.time() - 3600, audience="did:web:any", lifetime=120)
+    assert _sync(private_venue, FixedToken(stale), _call("whoami")).caller == key.did
 
 
 def test_private_venue_isolates_identities(private_venue: str):
