@@ -76,3 +76,15 @@ def private_venue_url() -> str:
     if not url:
         pytest.skip("no private real venue: set COVIA_TEST_PRIVATE_VENUE_URL")
     return url
+
+
+@pytest.fixture
+def external_venue_url() -> str:
+    """A real public venue (``COVIA_TEST_VENUE_URL``): a private stand-in for the
+    suite-wide fixture of ``tests/venues.py``, like ``private_venue_url``."""
+    import os
+
+    url = os.environ.get("COVIA_TEST_VENUE_URL")
+    if not url:
+        pytest.skip("no public real venue: set COVIA_TEST_VENUE_URL")
+    return url

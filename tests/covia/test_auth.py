@@ -356,3 +356,40 @@ def test_private_venue_delegated_ucan_unlocks_what_it_grants_and_nothing_more(
     for who, path, ucans in refused:
         with pytest.raises(JobFailedError, match="Access denied"):
             client(private_venue, who, read(path, ucans))
+
+
+@pytest.fixture(params=["simulator", "real"])
+def public_venue(request: pytest.FixtureRequest, _covia_loop: BackgroundLoop) -> Iterator[str]:
+    """A public venue: the simulator on loopback, and the real one when given."""
+    if request.param == "real":
+        yield request.getfixturevalue("external_venue_url")
+        return
+    with serve_venue(loop=_covia_loop) as served:
+        yield served.url
+
+
+def test_public_venue_signed_callers_are_themselves_and_bad_tokens_anonymous(
+    public_venue: str, client
+):
+    auth = Ed25519Auth.generate()
+    assert client(public_venue, auth, _call("whoami")).caller == auth.did
+    anonymous = client(public_venue, None, _call("whoami")).caller
+    assert anonymous.endswith(":public")
+    # A public venue does not refuse a bad token: it silently treats its bearer as
+    # anonymous, which only whoami reveals.
+    forged = FixedToken(_bad_tokens()["forged signature"])
+    assert client(public_venue, forged, _call("whoami")).caller == anonymous
+
+
+def test_public_venue_jobs_of_an_identity_are_hidden_from_anonymous_callers(public_venue: str):
+    with (
+        Grid.connect(public_venue, auth=Ed25519Auth.generate()) as signed,
+        Grid.connect(public_venue) as anonymous,
+    ):
+        job = signed.invoke("v/test/ops/never")
+        try:
+            with pytest.raises(GridError, match="Access denied to job"):
+                anonymous.get_job(job.id)
+            assert job.id not in anonymous.list_jobs()
+        finally:
+            job.cancel()
