@@ -38,6 +38,7 @@ from covia import (
     Grid,
     GridError,
     JobFailedError,
+    JobTimeoutError,
 )
 from covia.async_api import AsyncGrid
 from covia_aiohttp import AiohttpDriver
@@ -85,6 +86,9 @@ def raised(exc: CoviaError) -> Raised:
     # the class and whether the request may have been sent.
     if isinstance(exc, CoviaConnectionError):
         return Raised(type(exc).__name__, exc.sent)
+    if isinstance(exc, JobTimeoutError):
+        status = exc.job_data.status.value if exc.job_data is not None else None
+        return Raised(type(exc).__name__, [exc.job_id, status])
     if isinstance(exc, CoviaTimeoutError):
         return Raised(type(exc).__name__, None)
     if isinstance(exc, GridError):
@@ -520,7 +524,10 @@ def test_same_timeout_on_a_job_that_never_ends(venue_loop: BackgroundLoop, clien
     expected = reference(venue_loop, wait_briefly)
     got = outcome(client, venue_loop, wait_briefly)
     assert got.value == expected.value
-    assert expected.value == [{"raised": "CoviaTimeoutError", "detail": None}, "STARTED"]
+    assert expected.value == [
+        {"raised": "JobTimeoutError", "detail": ["<job1>", "STARTED"]},
+        "STARTED",
+    ]
 
 
 @pytest.fixture(autouse=True)
