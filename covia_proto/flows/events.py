@@ -200,8 +200,9 @@ def _follow(
     stop_when_settled: bool,
     emit: bool,
     last_seen: JobRecord | None = None,
+    since: float | None = None,
 ) -> Flow[JobRecord]:
-    start: float = yield GetTime()
+    start: float = (yield GetTime()) if since is None else since
     deadline = None if timeout is None else start + timeout
     watch = _Watch(job_id, timeout, deadline, stop_when_settled, last=last_seen)
     try:
@@ -231,13 +232,21 @@ def wait_for_job(
     *,
     timeout: float | None = None,
     last_seen: JobRecord | None = None,
+    since: float | None = None,
 ) -> Flow[JobRecord]:
     """Wait until the job finishes or needs the caller (PAUSED, INPUT_REQUIRED,
     AUTH_REQUIRED: reported, not spun on). Raises ``JobTimeoutError`` (carrying the job's
-    last record, ``last_seen`` until a newer one arrives) at ``timeout``."""
+    last record, ``last_seen`` until a newer one arrives) ``timeout`` seconds after
+    ``since`` (a ``GetTime`` reading; by default, now)."""
     return (
         yield from _follow(
-            context, job_id, timeout, stop_when_settled=True, emit=False, last_seen=last_seen
+            context,
+            job_id,
+            timeout,
+            stop_when_settled=True,
+            emit=False,
+            last_seen=last_seen,
+            since=since,
         )
     )
 

@@ -21,7 +21,7 @@ from covia_proto.errors import JobFailedError, JobInteractionRequired
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow, GetTime
 from covia_proto.flows.events import wait_for_job
-from covia_proto.flows.send import remaining, send
+from covia_proto.flows.send import send
 from covia_proto.models import JobRecord
 from covia_proto.status import JobStatus
 
@@ -50,8 +50,6 @@ def run(
     )
     job = invoked.job
     if not (job.status.is_terminal or job.status.is_interactive):
-        now: float = yield GetTime()
-        job = yield from wait_for_job(
-            context, job.id, timeout=remaining(deadline, now), last_seen=job
-        )
+        # The caller's timeout runs from the start of the call, the invoke included.
+        job = yield from wait_for_job(context, job.id, timeout=timeout, since=start, last_seen=job)
     return job_output(job)
