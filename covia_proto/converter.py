@@ -38,7 +38,12 @@ EXTRA: Final = "extra"
 
 
 def wire(
-    name: str | None = None, *, hex: bool = False, default: Any = None, lenient: bool = False
+    name: str | None = None,
+    *,
+    hex: bool = False,
+    default: Any = None,
+    lenient: bool = False,
+    repr: bool = True,
 ) -> Any:
     """An optional model field whose wire name is ``name`` (else the camelCase of the
     attribute name); ``hex=True`` normalises its value as a hex id.
@@ -46,9 +51,10 @@ def wire(
     ``lenient=True`` is for fields whose value is the user's own JSON (asset metadata,
     and what a venue copies from it): a value of another type than the field's leaves
     the field at its default and is kept in ``extra`` under its wire key, so nothing is
-    lost and a document the venue accepted is never refused."""
+    lost and a document the venue accepted is never refused. ``repr=False`` keeps a field
+    out of the model's ``repr``."""
     metadata = {"wire": name, "hex": hex, "lenient": lenient}
-    return attrs.field(default=default, metadata=metadata, kw_only=True)
+    return attrs.field(default=default, metadata=metadata, kw_only=True, repr=repr)
 
 
 def _camel(name: str) -> str:

@@ -177,7 +177,7 @@ class JobRecord:
     error: str | None = wire()
     message: str | None = wire()
     caller: str | None = wire()
-    prev: JobRecord | None = wire()
+    prev: JobRecord | None = wire(repr=False)  # the whole history, nested: too long to show
     extra: Mapping[str, Any] = _extra()
 
     @property
