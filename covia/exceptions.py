@@ -11,8 +11,9 @@ CoviaError
 │   └── ContentHashError
 ├── CoviaConnectionError      also a ConnectionError
 ├── CoviaTimeoutError         also a TimeoutError
-├── JobFailedError            (job_data)
-├── JobInteractionRequired    (job_data)
+│   └── JobTimeoutError          (job_id, job_data, timeout)
+├── JobFailedError            (job_id, job_data)
+├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
 ├── TokenError                a JWT or UCAN that fails verification
 └── CoviaUsageError           also a ValueError
@@ -32,6 +33,7 @@ from covia_proto.errors import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    JobTimeoutError,
     JsonRpcError,
     NotFoundError,
     RateLimitError,
@@ -52,6 +54,7 @@ __all__ = [
     "JobFailedError",
     "JobInteractionRequired",
     "JobNotFoundError",
+    "JobTimeoutError",
     "JsonRpcError",
     "NotFoundError",
     "RateLimitError",

@@ -61,30 +61,3 @@ def harness(request: pytest.FixtureRequest, _covia_loop: BackgroundLoop) -> Iter
 def loop(_covia_loop: BackgroundLoop) -> BackgroundLoop:
     """The plugin's server loop, to serve venues with options of a test's own."""
     return _covia_loop
-
-
-@pytest.fixture
-def private_venue_url() -> str:
-    """A real venue started with ``--private`` (``COVIA_TEST_PRIVATE_VENUE_URL``).
-
-    A private stand-in for the suite-wide fixture of ``tests/venues.py`` (not on main
-    yet when this was written): drop it once that one is registered.
-    """
-    import os
-
-    url = os.environ.get("COVIA_TEST_PRIVATE_VENUE_URL")
-    if not url:
-        pytest.skip("no private real venue: set COVIA_TEST_PRIVATE_VENUE_URL")
-    return url
-
-
-@pytest.fixture
-def external_venue_url() -> str:
-    """A real public venue (``COVIA_TEST_VENUE_URL``): a private stand-in for the
-    suite-wide fixture of ``tests/venues.py``, like ``private_venue_url``."""
-    import os
-
-    url = os.environ.get("COVIA_TEST_VENUE_URL")
-    if not url:
-        pytest.skip("no public real venue: set COVIA_TEST_VENUE_URL")
-    return url

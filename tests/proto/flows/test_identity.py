@@ -69,12 +69,11 @@ def test_whoami_runs_the_operation_and_reads_its_answer():
         "status": "COMPLETE",
         "output": {"caller": VENUE_DID + ":public", "authenticated": True, "internal": False},
     }
-    driver = ScriptedDriver([json_response(404, {"error": "Endpoint POST /api/v1/run not found"})])
-    driver.add(json_response(200, record))
+    driver = ScriptedDriver([json_response(201, record)])
     identity = driver.run(whoami(VenueContext(Endpoint(URL)), timeout=30))
     assert identity == CallerIdentity(VENUE_DID + ":public", authenticated=True, internal=False)
-    sent = driver.requests[-1]
-    assert json.loads(sent.body)["operation"] == "v/ops/auth/whoami"
+    assert driver.calls == [("POST", f"{URL}/api/v1/invoke")]
+    assert json.loads(driver.requests[0].body)["operation"] == "v/ops/auth/whoami"
 
 
 @pytest.mark.parametrize("output", [None, "me", {"caller": 5}, {}])
