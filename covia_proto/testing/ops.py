@@ -1,6 +1,7 @@
 """The operations the simulated venue runs: the ``test`` adapter's ops of venue-api.md §8
-with their exact status sequences, plus ``v/ops/auth/whoami`` and ``v/ops/secret/set``
-(which ``PUT /secrets/{name}`` runs as a job, §3.7).
+with their exact status sequences, plus ``v/ops/auth/whoami``, ``v/ops/secret/set``
+(which ``PUT /secrets/{name}`` runs as a job, §3.7) and the per-user data and UCAN
+grants of ``lattice_ops``.
 
 An operation acts on a job only through a ``Runtime`` (the simulator), so it never
 touches a clock or a socket: the delay op schedules a timer instead of sleeping.

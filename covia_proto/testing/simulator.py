@@ -22,7 +22,8 @@ Where the simulator knowingly differs from the venue:
   token is "invalid" (downgraded to the public identity on a public venue);
 * operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>`` and
   this venue's DID URLs; pins, workspace paths and other venues' DIDs do not;
-* only the test adapter (plus ``v/ops/auth/whoami`` and ``v/ops/secret/set``) is
+* only the test adapter (plus ``v/ops/auth/whoami``, ``v/ops/secret/set``,
+  ``v/ops/covia/read|write`` and ``v/ops/ucan/issue``, see ``lattice_ops``) is
   installed; ``operation.strict`` input schemas are not checked;
 * ``/mcp``, ``/a2a``, OAuth, WebDAV, ``/openapi`` and the HTML pages are not simulated
   (they answer the unknown-route 404); the venue's OAuth users are the callers in
