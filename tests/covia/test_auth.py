@@ -393,3 +393,18 @@ def test_public_venue_jobs_of_an_identity_are_hidden_from_anonymous_callers(publ
             assert job.id not in anonymous.list_jobs()
         finally:
             job.cancel()
+
+
+def test_private_venue_grants_match_resources_by_bare_prefix(private_venue: str):
+    """A 0.1 venue quirk, pinned so the simulator keeps to it and a fix is noticed: a
+    grant on ``w/notes`` also reads ``w/notes-x`` (Convex ``Capability.covers`` compares
+    bare prefixes). ``verify_ucan`` in the SDK matches at ``/`` boundaries instead."""
+    alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
+    with Grid.connect(private_venue, auth=alice) as a:
+        a.run("v/ops/covia/write", {"path": "w/notes-x", "value": "beyond"})
+        att = [{"with": f"{alice.did}/w/notes", "can": "crud/read"}]
+        grant = a.run("v/ops/ucan/issue", {"aud": bob.did, "att": att, "exp": 4_000_000_000})
+    with Grid.connect(private_venue, auth=bob) as b:
+        read = b.run("v/ops/covia/read", {"path": f"{alice.did}/w/notes-x"}, ucans=[grant["token"]])
+    assert read["value"] == "beyond"
+    assert not parse_ucan(grant["token"]).allows(f"{alice.did}/w/notes-x", "crud/read")
