@@ -13,6 +13,7 @@ from covia._files import AtomicFile, Destination, check_writable, split_upload
 from covia._session import SyncSession
 from covia.asset import Asset
 from covia.job import Job
+from covia.managers import Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -244,6 +245,14 @@ class Venue:
             self._session.context, asset_id, body, stream=stream, content_type=content_type
         )
         return self._session.run(flow)
+
+    # -- managers -----------------------------------------------------------------------
+
+    @functools.cached_property
+    def workspace(self) -> Workspace[SyncSession]:
+        """The caller's lattice values: ``venue.workspace.read("w/notes")``, ``write``,
+        ``list``, ``slice``, ``append``, ``copy``, ``delete``, ``inspect``."""
+        return Workspace(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ one, with the same arguments, results and exceptions, and are awaited."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from types import TracebackType
@@ -14,6 +15,7 @@ from covia._views import AssetView
 from covia.async_api._session import AsyncSession
 from covia.async_api.asset import AsyncAsset
 from covia.async_api.job import AsyncJob
+from covia.managers import Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -265,6 +267,14 @@ class AsyncVenue:
             self._session.context, asset_id, body, stream=stream, content_type=content_type
         )
         return await self._session.run(flow)
+
+    # -- managers -----------------------------------------------------------------------
+
+    @functools.cached_property
+    def workspace(self) -> Workspace[AsyncSession]:
+        """The caller's lattice values: ``venue.workspace.read("w/notes")``, ``write``,
+        ``list``, ``slice``, ``append``, ``copy``, ``delete``, ``inspect``."""
+        return Workspace(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 

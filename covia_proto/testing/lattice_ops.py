@@ -25,7 +25,7 @@ from covia_proto.identity.keys import Ed25519Key
 from covia_proto.identity.ucan import ability_covers, parse_ucan, verify_ucan
 from covia_proto.testing.jobs import Job
 
-__all__ = ["LatticeRuntime", "Read", "UcanIssue", "Write", "verified_proofs"]
+__all__ = ["LatticeRuntime", "Read", "UcanIssue", "Write", "verified_proofs", "writable_place"]
 
 
 class LatticeRuntime(Protocol):
@@ -102,25 +102,40 @@ class _JobOperation:
         """Nothing to stop."""
 
 
+def writable_place(rt: LatticeRuntime, job: Job, path: Any) -> tuple[dict[str, Any], str] | None:
+    """The map that holds the last key of ``path``, and that key, made on the way; None
+    for ``t/…`` (a job's temporary values, accepted and forgotten here). Refusals are
+    the real venue's words."""
+    if not isinstance(path, str) or path.strip("/").count("/") < 1:
+        raise ValueError("Path must include namespace and key, e.g. 'w/my-key'")
+    owner, keys = _split(job.caller, path)
+    first = owner if owner != job.caller else keys[0]
+    if first == "t":
+        return None
+    if first == "n":
+        raise ValueError("Cannot use 'n/' prefix outside agent scope")
+    if first == "v":
+        raise ValueError("Write permission denied for namespace: v")
+    if first not in ("w", "o"):
+        raise ValueError(
+            f"Can only write to 'w' (workspace) or 'o' (operations) namespaces, got: {first}"
+        )
+    place = rt.namespace(owner)
+    for key in keys[:-1]:
+        nested = place.get(key)
+        if not isinstance(nested, dict):
+            nested = place[key] = {}
+        place = nested
+    return place, keys[-1]
+
+
 class Write(_JobOperation):
     def run(self, rt: LatticeRuntime, job: Job) -> Any:
         value = job.run_input if isinstance(job.run_input, Mapping) else {}
-        path = value.get("path")
-        if not isinstance(path, str) or path.strip("/").count("/") < 1:
-            raise ValueError("Path must include namespace and key, e.g. 'w/my-key'")
-        owner, keys = _split(job.caller, path)
-        first = owner if owner != job.caller else keys[0]
-        if first not in ("w", "o"):
-            raise ValueError(
-                f"Can only write to 'w' (workspace) or 'o' (operations) namespaces, got: {first}"
-            )
-        place = rt.namespace(owner)
-        for key in keys[:-1]:
-            nested = place.get(key)
-            place = place.setdefault(key, {}) if not isinstance(nested, dict) else nested
-            if not isinstance(place, dict):  # pragma: no cover - replaced above
-                raise ValueError("Access denied")
-        place[keys[-1]] = value.get("value")
+        target = writable_place(rt, job, value.get("path"))
+        if target is not None:
+            place, key = target
+            place[key] = value.get("value")
         return {"written": True}
 
 

@@ -19,6 +19,7 @@ import attrs
 from covia_proto.testing.jobs import MISSING, Job
 from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
+from covia_proto.testing.workspace_ops import Append, Copy, Delete, Inspect, List, Slice
 
 __all__ = [
     "ADAPTERS",
@@ -280,6 +281,19 @@ def _fill(template: Any, value: Any, outputs: list[Any]) -> Any:
     return node
 
 
+# Operations that need the whole job (its proofs), not only its input: the same
+# start / message / cancel interface, without the one-shot compute.
+_LATTICE_OPS: Final[Mapping[str, Any]] = {
+    "read": Read(),
+    "write": Write(),
+    "list": List(),
+    "slice": Slice(),
+    "append": Append(),
+    "copy": Copy(),
+    "delete": Delete(),
+    "inspect": Inspect(),
+}
+
 ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
     "test": {
         "echo": Echo(),
@@ -292,9 +306,7 @@ ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
         "llm": FakeLlm(),
     },
     "auth": {"whoami": WhoAmI()},
-    # Operations that need the whole job (its proofs), not only its input: the same
-    # start / message / cancel interface, without the one-shot compute.
-    "covia": {"read": Read(), "write": Write()},  # type: ignore[dict-item]
+    "covia": _LATTICE_OPS,
     "ucan": {"issue": UcanIssue()},  # type: ignore[dict-item]
     "secret": {"set": SecretSet()},
     "orchestrator": {"": Orchestrate()},
@@ -419,6 +431,60 @@ CATALOG: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
             "Writes a value in the caller's namespace",
             "covia:write",
             input={"type": "object", "properties": {"path": {"type": "string"}, "value": _ANY}},
+        ),
+    ),
+    (
+        "v/ops/covia/list",
+        _op(
+            "List Lattice Structure",
+            "Describes what a lattice path holds: its type, keys and size",
+            "covia:list",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/covia/slice",
+        _op(
+            "Slice Lattice Collection",
+            "Returns a window of a vector's elements or a map's entries",
+            "covia:slice",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/covia/append",
+        _op(
+            "Append to Lattice Vector",
+            "Appends a value to the vector at a writable path",
+            "covia:append",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/covia/copy",
+        _op(
+            "Copy Lattice Data",
+            "Copies the value at one path to a writable path",
+            "covia:copy",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/covia/delete",
+        _op(
+            "Delete Lattice Data",
+            "Removes a writable path",
+            "covia:delete",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/covia/inspect",
+        _op(
+            "Inspect Lattice Data",
+            "Renders paths as compact JSON5 for people",
+            "covia:inspect",
+            input={"type": "object"},
         ),
     ),
     (
