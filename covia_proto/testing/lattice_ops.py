@@ -15,6 +15,7 @@ them: ``v/ops/covia/write``, ``v/ops/covia/read`` and ``v/ops/ucan/issue`` (venu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -147,9 +148,18 @@ class Read(_JobOperation):
             raise ValueError("Access denied")
         found: Any = rt.namespace(owner)
         for key in keys:
-            if not isinstance(found, dict) or key not in found:
+            if isinstance(found, list) and key.isdigit() and int(key) < len(found):
+                found = found[int(key)]
+            elif isinstance(found, dict) and key in found:
+                found = found[key]
+            else:
                 return {"value": None, "exists": False}
-            found = found[key]
+        max_size = value.get("maxSize")
+        if isinstance(max_size, int) and not isinstance(max_size, bool):
+            # The venue measures its own encoding; compact JSON is near enough.
+            size = len(json.dumps(found, separators=(",", ":")).encode())
+            if size > max_size:
+                return {"value": None, "size": size, "truncated": True, "exists": True}
         return {"value": found, "exists": True}
 
 

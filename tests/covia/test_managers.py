@@ -1,0 +1,218 @@
+"""``covia.managers``: ``venue.workspace`` under the sync, asyncio and trio clients,
+against the simulator on loopback and the real venue (public and private) when given,
+each test with identities of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import trio
+
+from covia import Grid, JobFailedError, Venue
+from covia.async_api import AsyncGrid
+from covia.auth import Ed25519Auth
+from covia.managers import Workspace, flow_method
+from covia_proto.errors import CoviaUsageError
+from covia_proto.flows.workspace import WorkspaceListing, WorkspaceSlice, WorkspaceValue
+from covia_proto.testing.server import BackgroundLoop, serve_venue
+from covia_trio import TrioGrid
+
+Act = Callable[[Any], Any]
+
+
+def _sync(url: str, auth: Ed25519Auth, act: Act) -> Any:
+    with Grid.connect(url, auth=auth) as venue:
+        return act(venue)
+
+
+def _asyncio(url: str, auth: Ed25519Auth, act: Act) -> Any:
+    async def main() -> Any:
+        async with AsyncGrid.connect(url, auth=auth) as venue:
+            return await act(venue)
+
+    return asyncio.run(main())
+
+
+def _trio(url: str, auth: Ed25519Auth, act: Act) -> Any:
+    async def main() -> Any:
+        async with TrioGrid.connect(url, auth=auth) as venue:
+            return await act(venue)
+
+    return trio.run(main)
+
+
+CLIENTS = {"sync": _sync, "asyncio": _asyncio, "trio": _trio}
+
+
+def steps(*calls: tuple[str, str, tuple[Any, ...], dict[str, Any]]) -> Act:
+    """Call ``venue.<manager>.<method>(*args, **kwargs)`` in order (awaiting each on an
+    async venue) and return the results."""
+
+    def act(venue: Any) -> Any:
+        if isinstance(venue, Venue):
+            return [getattr(getattr(venue, m), f)(*a, **k) for m, f, a, k in calls]
+
+        async def run_all() -> list[Any]:
+            return [await getattr(getattr(venue, m), f)(*a, **k) for m, f, a, k in calls]
+
+        return run_all()
+
+    return act
+
+
+def ws(method: str, *args: Any, **kwargs: Any) -> tuple[str, str, tuple[Any, ...], dict[str, Any]]:
+    return ("workspace", method, args, kwargs)
+
+
+@pytest.fixture(params=list(CLIENTS))
+def client(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    return CLIENTS[request.param]
+
+
+@pytest.fixture(params=["simulator", "real public", "real private"])
+def venue_url(request: pytest.FixtureRequest, _covia_loop: BackgroundLoop) -> Iterator[str]:
+    if request.param == "real public":
+        yield request.getfixturevalue("external_venue_url")
+    elif request.param == "real private":
+        yield request.getfixturevalue("private_venue_url")
+    else:
+        with serve_venue(loop=_covia_loop, public=False) as served:
+            yield served.url
+
+
+def test_workspace_round_trip(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    results = client(
+        venue_url,
+        me,
+        steps(
+            ws("write", "w/notes/a", {"x": 1}),
+            ws("write", "w/notes/b", "hello"),
+            ws("read", "w/notes"),
+            ws("read", "w/notes/a/x"),
+            ws("read", "w/nothing"),
+            ws("read", "w/notes", max_size=5),
+            ws("list", "w/notes"),
+            ws("list", "w/nothing"),
+            ws("append", "w/log", 1),
+            ws("append", "w/log", 2),
+            ws("slice", "w/log", offset=1),
+            ws("slice", "w/notes", limit=1),
+            ws("copy", "w/notes", "w/copy"),
+            ws("read", "w/copy/b"),
+            ws("inspect", "w/notes/a"),
+            ws("delete", "w/copy"),
+            ws("delete", "w/copy"),  # nothing there: still no error
+            ws("read", "w/copy"),
+        ),
+    )
+    (_, _, notes, x, nothing, truncated, listing, no_listing, _, _, log, entries) = results[:12]
+    copied, copied_b, inspected, _, _, gone = results[12:]
+    assert notes == WorkspaceValue(exists=True, value={"a": {"x": 1}, "b": "hello"})
+    assert x.value == 1
+    assert (nothing.exists, nothing.value) == (False, None)
+    assert (truncated.exists, truncated.truncated, truncated.value) == (True, True, None)
+    assert truncated.size is not None
+    assert truncated.size > 5
+    assert listing == WorkspaceListing(exists=True, type="Map", keys=("a", "b"), count=2)
+    assert (no_listing.exists, no_listing.type) == (False, "Nil")
+    assert log == WorkspaceSlice(exists=True, type="Vector", values=(2,), offset=1, count=2)
+    assert entries.count == 2
+    assert len(entries.values) == 1
+    assert entries.values[0]["key"] in ("a", "b")
+    assert copied is None
+    assert copied_b.value == "hello"
+    assert inspected == {"w/notes/a": "{x: 1}"}
+    assert gone.exists is False
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (ws("write", "v/x", 1), "Write permission denied for namespace: v"),
+        (ws("write", "g/x", 1), r"Can only write to 'w' \(workspace\) or 'o' \(operations\)"),
+        (ws("write", "n/x", 1), "Cannot use 'n/' prefix outside agent scope"),
+        (ws("write", "w", 1), "Path must include namespace and key"),
+        (ws("copy", "w/absent", "w/b"), "source not found: w/absent"),
+        (ws("append", "w/text", 1), "Cannot append to non-vector value of type: String"),
+        (ws("slice", "w/text"), "requires a collection"),
+    ],
+)
+def test_what_the_venue_refuses_is_a_failed_job(venue_url: str, call, error: str):
+    me = Ed25519Auth.generate()
+    _sync(venue_url, me, steps(ws("write", "w/text", "abc")))
+    with pytest.raises(JobFailedError, match=error):
+        _sync(venue_url, me, steps(call))
+
+
+@pytest.fixture(params=["simulator", "real private"])
+def private_venue(request: pytest.FixtureRequest, _covia_loop: BackgroundLoop) -> Iterator[str]:
+    if request.param == "real private":
+        yield request.getfixturevalue("private_venue_url")
+        return
+    with serve_venue(loop=_covia_loop, public=False) as served:
+        yield served.url
+
+
+def test_a_workspace_is_invisible_to_another_identity_without_a_venue_grant(
+    private_venue: str, client
+):
+    alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
+    notes = f"{alice.did}/w/notes"
+
+    def grant(venue: Any) -> Any:
+        ask = {
+            "aud": bob.did,
+            "att": [{"with": notes, "can": "crud/read"}],
+            "exp": int(time.time()) + 600,
+        }
+        return venue.run("v/ops/ucan/issue", ask)
+
+    _sync(private_venue, alice, steps(ws("write", "w/notes", "for Bob"), ws("write", "w/x", 1)))
+    token = _sync(private_venue, alice, grant)["token"]
+    # Bob's own w/notes is his, not Alice's.
+    (own,) = client(private_venue, bob, steps(ws("read", "w/notes")))
+    assert own.exists is False
+    for call in (ws("read", notes), ws("list", notes), ws("slice", f"{alice.did}/w")):
+        with pytest.raises(JobFailedError, match="Access denied"):
+            client(private_venue, bob, steps(call))
+    (granted,) = client(private_venue, bob, steps(ws("read", notes, ucans=[token])))
+    assert granted.value == "for Bob"
+    with pytest.raises(JobFailedError, match="Access denied"):  # outside the grant
+        client(private_venue, bob, steps(ws("read", f"{alice.did}/w/x", ucans=[token])))
+    with pytest.raises(JobFailedError, match="Can only write to"):  # nor to write there
+        client(private_venue, bob, steps(ws("write", notes, "overwritten")))
+    (still,) = _sync(private_venue, alice, steps(ws("read", "w/notes")))
+    assert still.value == "for Bob"
+
+
+def test_one_manager_class_serves_sync_and_async(covia_venue_url: str):
+    with Grid.connect(covia_venue_url) as venue:
+        assert isinstance(venue.workspace, Workspace)
+        assert venue.workspace is venue.workspace
+        assert repr(venue.workspace) == f"<Workspace of {venue.base_url}>"
+        assert venue.workspace.read.__doc__ == Workspace.read.__doc__
+        assert "lattice path" not in repr(venue.workspace)
+    assert isinstance(Workspace.__dict__["read"], flow_method)
+    assert Workspace.read.__name__ == "read"
+
+    async def main() -> Any:
+        async with AsyncGrid.connect(covia_venue_url) as venue:
+            pending = venue.workspace.write("w/a", 1)
+            assert asyncio.iscoroutine(pending)
+            await pending
+            return await venue.workspace.read("w/a")
+
+    assert asyncio.run(main()).value == 1
+
+
+def test_bad_arguments_raise_before_any_request(covia_venue_url: str):
+    with Grid.connect(covia_venue_url) as venue:
+        with pytest.raises(CoviaUsageError, match="non-empty string"):
+            venue.workspace.read("")
+        with pytest.raises(CoviaUsageError, match="offset"):
+            venue.workspace.list("w", offset=-1)
