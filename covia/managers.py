@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from covia_proto.flows import workspace
+from covia_proto.flows import secrets, workspace
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from covia._session import SyncSession
     from covia.async_api._session import AsyncSession
 
-__all__ = ["Manager", "Workspace", "flow_method"]
+__all__ = ["Manager", "Secrets", "Workspace", "flow_method"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -85,3 +85,14 @@ class Workspace(Manager[S]):
     list = flow_method(workspace.list_path)
     slice = flow_method(workspace.slice_path)
     inspect = flow_method(workspace.inspect)
+
+
+class Secrets(Manager[S]):
+    """The caller's secrets: ``list`` their names, ``set`` and ``delete`` them, and
+    ``extract`` a value where the venue allows it (no 0.1 venue does). Values are never
+    logged nor kept. See ``covia_proto.flows.secrets``."""
+
+    list = flow_method(secrets.list_names)
+    set = flow_method(secrets.set_value)
+    delete = flow_method(secrets.delete)
+    extract = flow_method(secrets.extract)

@@ -13,7 +13,7 @@ from covia._files import AtomicFile, Destination, check_writable, split_upload
 from covia._session import SyncSession
 from covia.asset import Asset
 from covia.job import Job
-from covia.managers import Workspace
+from covia.managers import Secrets, Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -253,6 +253,12 @@ class Venue:
         """The caller's lattice values: ``venue.workspace.read("w/notes")``, ``write``,
         ``list``, ``slice``, ``append``, ``copy``, ``delete``, ``inspect``."""
         return Workspace(self._session)
+
+    @functools.cached_property
+    def secrets(self) -> Secrets[SyncSession]:
+        """The caller's secrets: ``venue.secrets.set("API_KEY", value)``, ``list``,
+        ``delete``, ``extract``."""
+        return Secrets(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 

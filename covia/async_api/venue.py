@@ -15,7 +15,7 @@ from covia._views import AssetView
 from covia.async_api._session import AsyncSession
 from covia.async_api.asset import AsyncAsset
 from covia.async_api.job import AsyncJob
-from covia.managers import Workspace
+from covia.managers import Secrets, Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -275,6 +275,12 @@ class AsyncVenue:
         """The caller's lattice values: ``venue.workspace.read("w/notes")``, ``write``,
         ``list``, ``slice``, ``append``, ``copy``, ``delete``, ``inspect``."""
         return Workspace(self._session)
+
+    @functools.cached_property
+    def secrets(self) -> Secrets[AsyncSession]:
+        """The caller's secrets: ``venue.secrets.set("API_KEY", value)``, ``list``,
+        ``delete``, ``extract``."""
+        return Secrets(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 

@@ -128,10 +128,19 @@ class SecretSet(Operation):
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         name = value.get("name") if isinstance(value, dict) else None
         secret = value.get("value") if isinstance(value, dict) else None
-        if not isinstance(name, str) or not isinstance(secret, str):
-            return Failed("Secret set requires 'name' and 'value' strings")
+        if not isinstance(name, str):
+            return Failed("name is required")
+        if not isinstance(secret, str):
+            return Failed("value is required")
         rt.store_secret(caller, name, secret)
         return Completed({"name": name, "stored": True})
+
+
+class SecretExtract(Operation):
+    """A 0.1 venue grants no caller the capability to read a secret back (§3.7)."""
+
+    def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
+        return Failed("No capability to extract secrets")
 
 
 class FakeLlm(Operation):
@@ -308,7 +317,7 @@ ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
     "auth": {"whoami": WhoAmI()},
     "covia": _LATTICE_OPS,
     "ucan": {"issue": UcanIssue()},  # type: ignore[dict-item]
-    "secret": {"set": SecretSet()},
+    "secret": {"set": SecretSet(), "extract": SecretExtract()},
     "orchestrator": {"": Orchestrate()},
 }
 
@@ -507,6 +516,15 @@ CATALOG: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
                 "type": "object",
                 "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
             },
+        ),
+    ),
+    (
+        "v/ops/secret/extract",
+        _op(
+            "Extract Secret",
+            "Reads a secret back (refused: no caller holds the capability on a 0.1 venue)",
+            "secret:extract",
+            input={"type": "object", "properties": {"name": {"type": "string"}}},
         ),
     ),
 )

@@ -16,7 +16,7 @@ from covia import Grid, JobFailedError, Venue
 from covia.async_api import AsyncGrid
 from covia.auth import Ed25519Auth
 from covia.managers import Workspace, flow_method
-from covia_proto.errors import CoviaUsageError
+from covia_proto.errors import CoviaUsageError, NotFoundError
 from covia_proto.flows.workspace import WorkspaceListing, WorkspaceSlice, WorkspaceValue
 from covia_proto.testing.server import BackgroundLoop, serve_venue
 from covia_trio import TrioGrid
@@ -216,3 +216,40 @@ def test_bad_arguments_raise_before_any_request(covia_venue_url: str):
             venue.workspace.read("")
         with pytest.raises(CoviaUsageError, match="offset"):
             venue.workspace.list("w", offset=-1)
+
+
+# -- secrets ------------------------------------------------------------------------------
+
+
+def sec(method: str, *args: Any, **kwargs: Any) -> tuple[str, str, tuple[Any, ...], dict[str, Any]]:
+    return ("secrets", method, args, kwargs)
+
+
+def test_secrets_round_trip(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    first, _, _, listed, _, after = client(
+        venue_url,
+        me,
+        steps(
+            sec("list"),
+            sec("set", "API_KEY", "one"),
+            sec("set", "API_KEY", "two"),  # replaced, not doubled
+            sec("list"),
+            sec("delete", "API_KEY"),
+            sec("list"),
+        ),
+    )
+    assert (first, listed, after) == ([], ["API_KEY"], [])
+    with pytest.raises(NotFoundError, match="Secret not found: API_KEY"):
+        client(venue_url, me, steps(sec("delete", "API_KEY")))
+    with pytest.raises(JobFailedError, match="No capability to extract secrets"):
+        client(venue_url, me, steps(sec("extract", "API_KEY")))
+
+
+def test_secrets_belong_to_their_identity(venue_url: str):
+    alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
+    _sync(venue_url, alice, steps(sec("set", "TOKEN", "alice's")))
+    assert _sync(venue_url, bob, steps(sec("list"))) == [[]]
+    with pytest.raises(NotFoundError):
+        _sync(venue_url, bob, steps(sec("delete", "TOKEN")))
+    assert _sync(venue_url, alice, steps(sec("list"))) == [["TOKEN"]]

@@ -49,7 +49,7 @@ def test_status_fields(sim: VenueSimulator) -> None:
     assert body["did"].startswith("did:key:z6Mk")
     assert body["name"] == "Covia Test Venue"
     assert body["url"] == BASE
-    assert body["stats"] == {"assets": len(sim.assets), "users": 0, "ops": 19}
+    assert body["stats"] == {"assets": len(sim.assets), "users": 0, "ops": 20}
     assert "version" not in body
     assert b", " not in response.body
     assert b": " not in response.body
@@ -405,7 +405,7 @@ def test_latest_asset_kind_filter(new: tuple[VenueSimulator, FakeClock]) -> None
     sim, _ = new
     ops = js(send(sim, "GET", "/api/v1/assets?kind=operation"))
     data = js(send(sim, "GET", "/api/v1/assets?kind=data"))
-    assert ops["total"] == 20  # the 19 catalog ops and the test orchestration
+    assert ops["total"] == 21  # the 20 catalog ops and the test orchestration
     assert ops["total"] + data["total"] == len(sim.assets)
 
 
