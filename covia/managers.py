@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from covia_proto.flows import secrets, workspace
+from covia_proto.flows import agents, secrets, workspace
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow
 
@@ -21,7 +21,17 @@ if TYPE_CHECKING:
     from covia._session import SyncSession
     from covia.async_api._session import AsyncSession
 
-__all__ = ["Manager", "Secrets", "Workspace", "flow_method"]
+__all__ = [
+    "Agent",
+    "Agents",
+    "ChatSession",
+    "Manager",
+    "Secrets",
+    "Workspace",
+    "agent_method",
+    "flow_method",
+    "session_method",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -61,14 +71,44 @@ class flow_method(Generic[P, T]):
     def __get__(self, manager: Manager[Any] | None, owner: type[Any]) -> Any:
         if manager is None:
             return self
-        session, build = manager._session, self._build
+        session = manager._session
 
-        def method(*args: P.args, **kwargs: P.kwargs) -> Any:
-            return session.run(build(session.context, *args, **kwargs))
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return session.run(self._flow(manager, session.context, args, kwargs))
 
         method.__name__ = self.__name__
         method.__doc__ = self.__doc__
         return method
+
+    def _flow(self, manager: Any, context: VenueContext, args: Any, kwargs: Any) -> Flow[T]:
+        return self._build(context, *args, **kwargs)
+
+
+class agent_method(flow_method[P, T]):
+    """A method of one agent's handle: the core flow gets the agent's id after the
+    context."""
+
+    def __init__(self, build: Callable[Concatenate[VenueContext, str, P], Flow[T]]) -> None:
+        self._agent_build = build
+        self.__doc__ = build.__doc__
+        self.__name__ = build.__name__
+
+    def _flow(self, manager: Any, context: VenueContext, args: Any, kwargs: Any) -> Flow[T]:
+        return self._agent_build(context, manager.agent_id, *args, **kwargs)
+
+
+class session_method(flow_method[P, T]):
+    """A method of a chat session: the core flow is a method of the session's state."""
+
+    def __init__(
+        self, build: Callable[Concatenate[agents.ChatSession, VenueContext, P], Flow[T]]
+    ) -> None:
+        self._session_build = build
+        self.__doc__ = build.__doc__
+        self.__name__ = build.__name__
+
+    def _flow(self, manager: Any, context: VenueContext, args: Any, kwargs: Any) -> Flow[T]:
+        return self._session_build(manager.state, context, *args, **kwargs)
 
 
 class Workspace(Manager[S]):
@@ -96,3 +136,66 @@ class Secrets(Manager[S]):
     set = flow_method(secrets.set_value)
     delete = flow_method(secrets.delete)
     extract = flow_method(secrets.extract)
+
+
+class Agents(Manager[S]):
+    """The caller's agents: ``list``, ``info``, ``create`` (from a config map or a
+    template such as ``v/agents/templates/minimal``), ``update``, ``suspend``,
+    ``resume``, ``delete``, ``chat`` and ``message``. ``venue.agent(id)`` is a handle on
+    one of them. See ``covia_proto.flows.agents`` for what the venue answers."""
+
+    list = flow_method(agents.list_agents)
+    info = flow_method(agents.info)
+    create = flow_method(agents.create)
+    update = flow_method(agents.update)
+    suspend = flow_method(agents.suspend)
+    resume = flow_method(agents.resume)
+    delete = flow_method(agents.delete)
+    chat = flow_method(agents.chat)
+    message = flow_method(agents.message)
+
+
+class Agent(Manager[S]):
+    """One agent by id: the ``Agents`` methods without the id, and ``session()`` for a
+    conversation that keeps its session id."""
+
+    def __init__(self, session: S, agent_id: str) -> None:
+        super().__init__(session)
+        self.agent_id = agents._agent_id(agent_id)
+
+    def __repr__(self) -> str:
+        return f"<Agent {self.agent_id!r}>"
+
+    info = agent_method(agents.info)
+    update = agent_method(agents.update)
+    suspend = agent_method(agents.suspend)
+    resume = agent_method(agents.resume)
+    delete = agent_method(agents.delete)
+    chat = agent_method(agents.chat)
+    message = agent_method(agents.message)
+
+    def session(self, session_id: str | None = None) -> ChatSession[S]:
+        """A conversation: each ``send`` continues it (``session_id`` resumes one)."""
+        return ChatSession(self._session, self.agent_id, session_id)
+
+
+class ChatSession(Manager[S]):
+    """A conversation with one agent; ``send(message)`` returns the agent's reply and
+    keeps the session's id for the next one."""
+
+    def __init__(self, session: S, agent_id: str, session_id: str | None = None) -> None:
+        super().__init__(session)
+        self.state = agents.ChatSession(agent_id, session_id)
+
+    @property
+    def agent_id(self) -> str:
+        return self.state.agent_id
+
+    @property
+    def session_id(self) -> str | None:
+        return self.state.session_id
+
+    def __repr__(self) -> str:
+        return f"<ChatSession {self.agent_id!r} {self.session_id or '(new)'}>"
+
+    send = session_method(agents.ChatSession.send)

@@ -13,7 +13,7 @@ from covia._files import AtomicFile, Destination, check_writable, split_upload
 from covia._session import SyncSession
 from covia.asset import Asset
 from covia.job import Job
-from covia.managers import Secrets, Workspace
+from covia.managers import Agent, Agents, Secrets, Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -259,6 +259,15 @@ class Venue:
         """The caller's secrets: ``venue.secrets.set("API_KEY", value)``, ``list``,
         ``delete``, ``extract``."""
         return Secrets(self._session)
+
+    @functools.cached_property
+    def agents(self) -> Agents[SyncSession]:
+        """The caller's agents: ``venue.agents.list()``, ``create``, ``chat``, …"""
+        return Agents(self._session)
+
+    def agent(self, agent_id: str) -> Agent[SyncSession]:
+        """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
+        return Agent(self._session, agent_id)
 
     # -- secrets ------------------------------------------------------------------------
 

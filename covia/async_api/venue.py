@@ -15,7 +15,7 @@ from covia._views import AssetView
 from covia.async_api._session import AsyncSession
 from covia.async_api.asset import AsyncAsset
 from covia.async_api.job import AsyncJob
-from covia.managers import Secrets, Workspace
+from covia.managers import Agent, Agents, Secrets, Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -281,6 +281,15 @@ class AsyncVenue:
         """The caller's secrets: ``venue.secrets.set("API_KEY", value)``, ``list``,
         ``delete``, ``extract``."""
         return Secrets(self._session)
+
+    @functools.cached_property
+    def agents(self) -> Agents[AsyncSession]:
+        """The caller's agents: ``venue.agents.list()``, ``create``, ``chat``, …"""
+        return Agents(self._session)
+
+    def agent(self, agent_id: str) -> Agent[AsyncSession]:
+        """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
+        return Agent(self._session, agent_id)
 
     # -- secrets ------------------------------------------------------------------------
 

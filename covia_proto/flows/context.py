@@ -79,6 +79,7 @@ class VenueFeatures:
     """
 
     events: bool | None = None  # a job event stream that stays open
+    agents: bool | None = None  # GET /agents (newer venues), else v/ops/agent/list
 
 
 @attrs.frozen
