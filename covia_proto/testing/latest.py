@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from covia_proto.testing.agent_ops import agent_summaries
 from covia_proto.testing.replies import Reply
 from covia_proto.testing.venue import Call, Venue
 from covia_proto.testing.wire import dumps, json_error, json_response
@@ -145,7 +146,8 @@ def values_route(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
 
 
 def agents_route(venue: Venue, call: Call, _: tuple[str, ...]) -> Reply:
-    return json_response(200, [])  # the simulator hosts no agents
+    # Shaped as v/ops/agent/list answers; the route's own shape is unconfirmed (§3.14).
+    return json_response(200, {"agents": agent_summaries(venue.namespace(call.caller))})
 
 
 def agent_route(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:

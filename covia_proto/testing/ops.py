@@ -16,6 +16,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
+from covia_proto.testing.agent_ops import AGENT_OPERATIONS, MINIMAL_TEMPLATE
 from covia_proto.testing.jobs import MISSING, Job
 from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
@@ -316,6 +317,7 @@ ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
     },
     "auth": {"whoami": WhoAmI()},
     "covia": _LATTICE_OPS,
+    "agent": AGENT_OPERATIONS,
     "ucan": {"issue": UcanIssue()},  # type: ignore[dict-item]
     "secret": {"set": SecretSet(), "extract": SecretExtract()},
     "orchestrator": {"": Orchestrate()},
@@ -496,6 +498,88 @@ CATALOG: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
             input={"type": "object"},
         ),
     ),
+    (
+        "v/ops/agent/create",
+        _op(
+            "Create Agent",
+            "Create Agent (the caller's agents, g/<agentId>)",
+            "agent:create",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/info",
+        _op(
+            "Agent Info",
+            "Agent Info (the caller's agents, g/<agentId>)",
+            "agent:info",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/list",
+        _op(
+            "List Agents",
+            "List Agents (the caller's agents, g/<agentId>)",
+            "agent:list",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/update",
+        _op(
+            "Update Agent",
+            "Update Agent (the caller's agents, g/<agentId>)",
+            "agent:update",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/suspend",
+        _op(
+            "Suspend Agent",
+            "Suspend Agent (the caller's agents, g/<agentId>)",
+            "agent:suspend",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/resume",
+        _op(
+            "Resume Agent",
+            "Resume Agent (the caller's agents, g/<agentId>)",
+            "agent:resume",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/delete",
+        _op(
+            "Delete Agent",
+            "Delete Agent (the caller's agents, g/<agentId>)",
+            "agent:delete",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/chat",
+        _op(
+            "Chat with Agent",
+            "Chat with Agent (the caller's agents, g/<agentId>)",
+            "agent:chat",
+            input={"type": "object"},
+        ),
+    ),
+    (
+        "v/ops/agent/message",
+        _op(
+            "Message Agent",
+            "Message Agent (the caller's agents, g/<agentId>)",
+            "agent:message",
+            input={"type": "object"},
+        ),
+    ),
+    ("v/agents/templates/minimal", MINIMAL_TEMPLATE),
     (
         "v/ops/ucan/issue",
         _op(

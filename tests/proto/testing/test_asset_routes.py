@@ -13,6 +13,7 @@ import pytest
 
 from covia_proto.http import Request, Response
 from covia_proto.testing import Streamed, VenueSimulator
+from covia_proto.testing.ops import CATALOG
 from tests.proto.testing.simhelp import (
     BASE,
     FakeClock,
@@ -49,7 +50,7 @@ def test_status_fields(sim: VenueSimulator) -> None:
     assert body["did"].startswith("did:key:z6Mk")
     assert body["name"] == "Covia Test Venue"
     assert body["url"] == BASE
-    assert body["stats"] == {"assets": len(sim.assets), "users": 0, "ops": 20}
+    assert body["stats"] == {"assets": len(sim.assets), "users": 0, "ops": len(CATALOG)}
     assert "version" not in body
     assert b", " not in response.body
     assert b": " not in response.body
@@ -405,7 +406,7 @@ def test_latest_asset_kind_filter(new: tuple[VenueSimulator, FakeClock]) -> None
     sim, _ = new
     ops = js(send(sim, "GET", "/api/v1/assets?kind=operation"))
     data = js(send(sim, "GET", "/api/v1/assets?kind=data"))
-    assert ops["total"] == 21  # the 20 catalog ops and the test orchestration
+    assert ops["total"] == sum("operation" in m for _, m in CATALOG) + 1  # and the orchestration
     assert ops["total"] + data["total"] == len(sim.assets)
 
 

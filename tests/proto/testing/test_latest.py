@@ -32,7 +32,7 @@ def test_read() -> None:
 
 def test_list_count_inspect() -> None:
     listing = value_query(TREE, "list", q(path="v/info/adapters"))
-    assert listing["items"] == ["auth", "covia", "secret", "test", "ucan"]
+    assert listing["items"] == ["agent", "auth", "covia", "secret", "test", "ucan"]
     assert value_query(TREE, "count", q(path="v/test/ops")) == {"exists": True, "count": 8}
     inspect = value_query(TREE, "inspect", q(path="a/" + "ab" * 32 + "/name"))
     assert inspect["type"] == "string"
@@ -74,7 +74,7 @@ def test_latest_values_agents_adapters(new: tuple[VenueSimulator, FakeClock]) ->
     listing = js(send(sim, "GET", "/api/v1/values/list?path=v/test/ops"))
     assert "echo" in listing["items"]
     assert send(sim, "GET", "/api/v1/values/aggregate?path=v").status == 400
-    assert js(send(sim, "GET", "/api/v1/agents")) == []
+    assert js(send(sim, "GET", "/api/v1/agents")) == {"agents": []}
     assert send(sim, "GET", "/api/v1/agents/x").status == 404
     test_ops = js(send(sim, "GET", "/api/v1/adapters/test/operations"))
     assert test_ops["echo"]["operation"]["adapter"] == "test:echo"
