@@ -182,11 +182,11 @@ def _session(rt: LatticeRuntime, job: Job, record: dict[str, Any]) -> str:
 
 class Chat(_JobOperation):
     def run(self, rt: LatticeRuntime, job: Job) -> Any:
-        record = _live(rt, job)
+        record = _agents(rt, job.caller).get(_agent_id(job))
+        if not isinstance(record, dict) or record["status"] == "TERMINATED":
+            raise ValueError(f"Agent not found or terminated: {_agent_id(job)}")
         if record["status"] == "SUSPENDED":
             raise ValueError("Transition cancelled")
-        if record["status"] == "TERMINATED":
-            raise ValueError(f"Agent not found or terminated: {_agent_id(job)}")
         session = _session(rt, job, record)
         model = record["config"].get("llmOperation")
         if model != SCRIPTED_LLM:

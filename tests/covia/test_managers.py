@@ -253,3 +253,103 @@ def test_secrets_belong_to_their_identity(venue_url: str):
     with pytest.raises(NotFoundError):
         _sync(venue_url, bob, steps(sec("delete", "TOKEN")))
     assert _sync(venue_url, alice, steps(sec("list"))) == [["TOKEN"]]
+
+
+# -- agents -------------------------------------------------------------------------------
+
+SCRIPTED_MODEL = {"llmOperation": "v/test/ops/llm"}
+
+
+def _converse(agent_id: str) -> Act:
+    """Make an agent from the minimal template with the scripted model, hold a
+    two-turn chat session with it, and read it back."""
+
+    def act(venue: Any) -> Any:
+        agents = venue.agents
+        if isinstance(venue, Venue):
+            made = agents.create(agent_id, "v/agents/templates/minimal", overrides=SCRIPTED_MODEL)
+            session = venue.agent(agent_id).session()
+            first, second = session.send("hello"), session.send("again")
+            return made, first, second, session.session_id, venue.agent(agent_id).info()
+
+        async def run_all() -> Any:
+            made = await agents.create(
+                agent_id, "v/agents/templates/minimal", overrides=SCRIPTED_MODEL
+            )
+            session = venue.agent(agent_id).session()
+            first, second = await session.send("hello"), await session.send("again")
+            return made, first, second, session.session_id, await venue.agent(agent_id).info()
+
+        return run_all()
+
+    return act
+
+
+def test_an_agent_chat_session_end_to_end(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    made, first, second, session_id, info = client(venue_url, me, _converse("helper"))
+    assert (made.agent_id, made.created, made.status) == ("helper", True, "SLEEPING")
+    assert first.response == f"[Message from: {me.did}]\nhello"
+    assert second.response == f"[Message from: {me.did}]\nagain"
+    assert first.session_id == second.session_id == session_id
+    assert session_id
+    # The real venue may record the second turn just after answering it.
+    assert info.timeline_length in (1, 2)
+    assert info.config is not None
+    assert info.config["llmOperation"] == "v/test/ops/llm"
+    assert info.config["name"] == "Minimal Agent Template"
+
+
+def test_agent_lifecycle(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    config = {"llmOperation": "v/test/ops/llm", "systemPrompt": "echo"}
+    results = client(
+        venue_url,
+        me,
+        steps(
+            ("agents", "list", (), {}),
+            ("agents", "create", ("a1", config), {}),
+            ("agents", "create", ("a1", config), {}),  # exists: left as it is
+            ("agents", "suspend", ("a1",), {}),
+            ("agents", "resume", ("a1",), {}),
+            ("agents", "message", ("a1", "a note"), {}),
+            ("agents", "delete", ("a1",), {}),
+            ("agents", "list", (), {}),
+            ("agents", "list", (), {"include_terminated": True}),
+        ),
+    )
+    empty, made, again, suspended, resumed, delivered, deleted, live, every = results
+    assert empty == []
+    assert (made.created, again.created) == (True, False)
+    assert (suspended.status, resumed.status, deleted.status) == (
+        "SUSPENDED",
+        "SLEEPING",
+        "TERMINATED",
+    )
+    assert delivered.delivered is True
+    assert delivered.session_id
+    assert live == []
+    assert [(a.agent_id, a.status) for a in every] == [("a1", "TERMINATED")]
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (("agents", "info", ("nobody",), {}), "Agent not found: nobody"),
+        (("agents", "delete", ("nobody",), {}), "Agent not found or terminated: nobody"),
+        (("agents", "chat", ("bot", "hi"), {"session_id": "00ff"}), "Unknown sessionId: 00ff"),
+    ],
+)
+def test_agent_refusals(venue_url: str, call, error: str):
+    me = Ed25519Auth.generate()
+    _sync(venue_url, me, steps(("agents", "create", ("bot", SCRIPTED_MODEL), {})))
+    with pytest.raises(JobFailedError, match=error):
+        _sync(venue_url, me, steps(call))
+
+
+def test_agents_belong_to_their_identity(venue_url: str):
+    alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
+    _sync(venue_url, alice, steps(("agents", "create", ("mine", SCRIPTED_MODEL), {})))
+    assert _sync(venue_url, bob, steps(("agents", "list", (), {}))) == [[]]
+    with pytest.raises(JobFailedError, match="Agent not found or terminated: mine"):
+        _sync(venue_url, bob, steps(("agents", "chat", ("mine", "hi"), {})))
