@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from covia.cli import browse, demo, identity, running, serve, transfer
+from covia.cli import browse, demo, identity, managers, running, serve, transfer
 from covia.cli.errors import CliError, ExitCode, describe
 from covia.cli.render import Output
 from covia.cli.running import Interrupted
@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     _add_common(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (serve, browse, running, transfer, demo, identity):
+    for module in (serve, browse, running, transfer, demo, identity, managers):
         module.register(commands, common)
     return parser
 
