@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from covia_proto.flows import agents, secrets, workspace
+from covia_proto.flows import agents, grants, secrets, workspace
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow
 
@@ -27,6 +27,7 @@ __all__ = [
     "ChatSession",
     "Manager",
     "Secrets",
+    "Ucan",
     "Workspace",
     "agent_method",
     "flow_method",
@@ -199,3 +200,10 @@ class ChatSession(Manager[S]):
         return f"<ChatSession {self.agent_id!r} {self.session_id or '(new)'}>"
 
     send = session_method(agents.ChatSession.send)
+
+
+class Ucan(Manager[S]):
+    """Grants the venue signs: ``issue(audience, capabilities, expires=…)`` returns a
+    UCAN for ``ucans=`` (``covia_proto.flows.grants``)."""
+
+    issue = flow_method(grants.issue)

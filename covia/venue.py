@@ -13,7 +13,7 @@ from covia._files import AtomicFile, Destination, check_writable, split_upload
 from covia._session import SyncSession
 from covia.asset import Asset
 from covia.job import Job
-from covia.managers import Agent, Agents, Secrets, Workspace
+from covia.managers import Agent, Agents, Secrets, Ucan, Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -268,6 +268,11 @@ class Venue:
     def agent(self, agent_id: str) -> Agent[SyncSession]:
         """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
         return Agent(self._session, agent_id)
+
+    @functools.cached_property
+    def ucan(self) -> Ucan[SyncSession]:
+        """UCAN grants the venue signs for this caller: ``venue.ucan.issue(...)``."""
+        return Ucan(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 

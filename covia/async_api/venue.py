@@ -15,7 +15,7 @@ from covia._views import AssetView
 from covia.async_api._session import AsyncSession
 from covia.async_api.asset import AsyncAsset
 from covia.async_api.job import AsyncJob
-from covia.managers import Agent, Agents, Secrets, Workspace
+from covia.managers import Agent, Agents, Secrets, Ucan, Workspace
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -290,6 +290,11 @@ class AsyncVenue:
     def agent(self, agent_id: str) -> Agent[AsyncSession]:
         """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
         return Agent(self._session, agent_id)
+
+    @functools.cached_property
+    def ucan(self) -> Ucan[AsyncSession]:
+        """UCAN grants the venue signs for this caller: ``venue.ucan.issue(...)``."""
+        return Ucan(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 
