@@ -77,3 +77,10 @@ class AssetStore:
 
     def __iter__(self) -> Iterator[Asset]:
         return (self._assets[ident] for ident in self.ids())
+
+    def copy(self) -> AssetStore:
+        """An independent store holding the same assets (they are immutable), so a
+        venue can start from the installed catalogue without parsing it again."""
+        twin = AssetStore()
+        twin._assets = dict(self._assets)
+        return twin

@@ -34,15 +34,17 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Mapping
-from typing import IO, Any, Literal
+from typing import IO, Any, Final, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
 from covia_proto.http import Request, Response
+from covia_proto.testing import a2a_routes as a2a
 from covia_proto.testing import asset_routes as assets
 from covia_proto.testing import job_routes as jobs
 from covia_proto.testing import latest
+from covia_proto.testing import mcp_routes as mcp
 from covia_proto.testing.didkey import did_key
 from covia_proto.testing.faults import FaultPlan, apply_fault
 from covia_proto.testing.ratelimit import RateLimit, RateLimiter
@@ -93,7 +95,13 @@ _OTHER_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", r"/u/([^/]+)/did\.json", assets.user_did),
     ("GET", r"/\.well-known/mcp", assets.mcp_discovery),
     ("GET", r"/\.well-known/agent-card\.json", assets.agent_card),
+    ("POST", r"/mcp", mcp.mcp_post),
+    ("GET", r"/mcp", mcp.mcp_get),
+    ("DELETE", r"/mcp", mcp.mcp_delete),
+    ("POST", r"/a2a", a2a.a2a_post),
 ]
+# Authentication covers these exact paths besides /api/* (§2A).
+_GUARDED: Final = frozenset({"/mcp", "/a2a"})
 
 _PREFLIGHT = (
     ("access-control-allow-headers", "content-type, authorization, x-covia-user"),
@@ -267,16 +275,16 @@ class VenueSimulator:
     def _serve(self, call: Call) -> Reply:
         is_api = call.path.startswith("/api/")
         if is_api and call.method == "OPTIONS":
-            return empty_response(204, _PREFLIGHT)
-        if is_api:
+            return empty_response(204, _PREFLIGHT, content_type=None)  # untyped, as measured
+        if is_api or call.path in _GUARDED:
             caller = self._authenticate(call.request)
             if isinstance(caller, Response):
                 return caller
             call = attrs.evolve(call, caller=caller)
-            if self._limiter is not None:
-                retry = self._limiter.admit(self._clock())
-                if retry is not None:
-                    return json_error(429, "Rate limit exceeded", [("Retry-After", str(retry))])
+        if is_api and self._limiter is not None:
+            retry = self._limiter.admit(self._clock())
+            if retry is not None:
+                return json_error(429, "Rate limit exceeded", [("Retry-After", str(retry))])
         if call.method == "HEAD" and self._match("GET", call.path):
             return empty_response(200)  # Javalin answers HEAD without the handler (§2.3)
         found = self._match(call.method, call.path)

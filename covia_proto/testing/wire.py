@@ -17,7 +17,10 @@ from urllib.parse import urlsplit
 from covia_proto.http import Headers, Request, Response
 
 __all__ = [
+    "A2A_TYPE",
+    "BARE_JSON_TYPE",
     "CORS_HEADERS",
+    "ERROR_TYPE",
     "JSON_TYPE",
     "TEXT_TYPE",
     "BadJson",
@@ -34,7 +37,12 @@ __all__ = [
     "unexpected",
 ]
 
-JSON_TYPE: Final = "application/json; charset=utf-8"
+# Exactly as the venue spells them (measured): Javalin's ``ctx.json`` on success; the
+# bare type on errors, and on what the MCP library writes.
+JSON_TYPE: Final = "application/json;charset=utf-8"
+BARE_JSON_TYPE: Final = "application/json"
+ERROR_TYPE: Final = BARE_JSON_TYPE
+A2A_TYPE: Final = "application/a2a+json; charset=utf-8"
 # Javalin's default content type for anything a handler does not type explicitly (§2.2).
 TEXT_TYPE: Final = "text/plain"
 
@@ -70,7 +78,7 @@ def json_response(
 
 
 def json_error(status: int, message: str, extra: Iterable[tuple[str, str]] = ()) -> Response:
-    return json_response(status, {"error": message}, extra)
+    return json_response(status, {"error": message}, extra, content_type=ERROR_TYPE)
 
 
 def text_response(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -> Response:
@@ -82,8 +90,10 @@ def unexpected(kind: str, detail: object) -> Response:
     return text_response(500, f"Unexpected error: {kind}: {detail}")
 
 
-def empty_response(status: int, extra: Iterable[tuple[str, str]] = ()) -> Response:
-    return Response(status, _head(TEXT_TYPE, extra), b"")
+def empty_response(
+    status: int, extra: Iterable[tuple[str, str]] = (), *, content_type: str | None = TEXT_TYPE
+) -> Response:
+    return Response(status, _head(content_type, extra), b"")
 
 
 class BadJson(ValueError):

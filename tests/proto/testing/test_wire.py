@@ -14,6 +14,7 @@ from covia_proto.testing.wire import (
     empty_response,
     external_base,
     json_error,
+    json_response,
     parse_hex,
     parse_java_int,
     parse_json,
@@ -72,7 +73,8 @@ def test_parse_java_int(text: str, expected: int | None) -> None:
 def test_responses_carry_cors_and_types() -> None:
     error = json_error(404, "x")
     assert json.loads(error.body) == {"error": "x"}
-    assert error.header("Content-Type") == "application/json; charset=utf-8"
+    assert error.header("Content-Type") == "application/json"  # errors: no charset (measured)
+    assert json_response(200, 1).header("Content-Type") == "application/json;charset=utf-8"
     assert error.header("access-control-allow-origin") == "*"
     assert error.header("access-control-allow-private-network") == "true"
     assert text_response(401, "no").header("Content-Type") == "text/plain"
