@@ -1,0 +1,45 @@
+"""The simulator's default profile answers raw HTTP as the real venue does.
+
+Each scenario of ``probe`` sends the same raw requests; ``recorded.json`` holds what the
+real venue (covia develop 87d1b66, ``../shared/real-venue``) answered, normalised (ids,
+DIDs, times and random bytes replaced; key sets, JSON types, status codes, content
+types and error texts kept). Offline, the simulator is held to that record; given a
+real venue (``--venue-url`` / ``COVIA_TEST_VENUE_URL``), the record is checked against
+it, so a change of the venue shows here first. Re-record with ``python -m
+tests.parity.record URL`` against a fresh venue.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.parity.probe import SCENARIOS, record
+
+RECORDED: dict[str, list[dict[str, Any]]] = json.loads(
+    Path(__file__).with_name("recorded.json").read_text(encoding="utf-8")
+)
+
+
+def assert_same(seen: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """Observation by observation, so a failure names the request that differs."""
+    for index, (got, want) in enumerate(zip(seen, expected, strict=False)):
+        assert got == want, f"observation {index}: {want.get('request')}"
+    assert len(seen) == len(expected)
+
+
+def test_every_scenario_is_recorded() -> None:
+    assert set(RECORDED) == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_the_simulator_answers_as_the_real_venue_did(covia_venue_url: str, scenario: str) -> None:
+    assert_same(record(covia_venue_url, scenario), RECORDED[scenario])
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_the_real_venue_still_answers_as_recorded(external_venue_url: str, scenario: str) -> None:
+    assert_same(record(external_venue_url, scenario), RECORDED[scenario])
