@@ -136,7 +136,7 @@ def _send_message(venue: Venue, call: Call, ident: Any, params: Any) -> Reply:
 
 def _task(job: Job) -> dict[str, Any]:
     """A job as an A2A task (``A2ACodec.toTask``): its output is the one artifact."""
-    stamp = datetime.fromtimestamp(job.updated / 1000, UTC).isoformat(timespec="milliseconds")
+    stamp = _java_instant(job.updated)
     artifacts = []
     if job.output is not MISSING and job.output is not None:
         part = {"text": job.output} if isinstance(job.output, str) else {"data": job.output}
@@ -144,7 +144,18 @@ def _task(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,
         "contextId": job.id,
-        "status": {"state": _STATES.get(job.status, "UNRECOGNIZED"), "timestamp": stamp[:-6] + "Z"},
+        "status": {"state": _STATES.get(job.status, "UNRECOGNIZED"), "timestamp": stamp},
         "artifacts": artifacts,
         "history": [],
     }
+
+
+def _java_instant(millis: int) -> str:
+    """A UTC time as Java's ``OffsetDateTime.toString`` writes it: fraction without
+    trailing zeros, seconds left out when they and the fraction are zero."""
+    moment = datetime.fromtimestamp(millis / 1000, UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M")
+    fraction = f"{millis % 1000:03d}".rstrip("0")
+    if moment.second or fraction:
+        text += f":{moment.second:02d}" + (f".{fraction}" if fraction else "")
+    return text + "Z"

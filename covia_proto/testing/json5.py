@@ -33,7 +33,7 @@ _ESCAPES: Final = {
     "\n": "",
 }
 _LITERALS: Final = {"true": True, "false": False, "null": None}
-MAX_DEPTH: Final = 512  # deeper nesting is refused rather than exhausting the stack
+MAX_DEPTH: Final = 256  # deeper nesting is refused rather than exhausting the stack
 
 
 def parse_json5(data: bytes) -> Any:
