@@ -141,8 +141,13 @@ def list_assets(venue: Venue, call: Call, _: tuple[str, ...]) -> Reply:
 def register_asset(venue: Venue, call: Call, _: tuple[str, ...]) -> Reply:
     try:
         text = read_all(call.body).decode("utf-8")
-        # The venue registers a body of null as {} (measured; it then serves "null").
-        ident = venue.assets.register("{}" if text.strip() == "null" else text)
+        if text.strip() == "null":
+            # The venue registers null as {} and then serves the text it was sent, so
+            # the installed empty asset reads back as null (measured).
+            ident = venue.assets.register("{}")
+            venue.assets.keep_text(ident, text)
+        else:
+            ident = venue.assets.register(text)
     except (BadJson, UnicodeDecodeError) as exc:
         return json_error(400, f"Unable to parse asset metadata: {exc}")
     except NotAnObject:

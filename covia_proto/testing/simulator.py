@@ -12,21 +12,27 @@ independent implementation.
 This module is the request plumbing (routing, authentication, rate limit, faults);
 ``venue`` holds the state, ``asset_routes``, ``job_routes`` and ``latest`` the handlers.
 
-Where the simulator knowingly differs from the venue:
+The default profile is held to the real venue (covia develop ``87d1b66``) by the
+parity tests (``tests/parity``): the same raw requests, the same status codes, content
+types, error texts, JSON shapes and job records. Its installed catalogue is the real
+venue's, captured (``catalog``). Where it knowingly differs from the venue:
 
-* request bodies must be strict JSON (the venue reads invoke, message and secret
-  bodies as JSON5);
 * asset ids are SHA3-256 of canonical JSON, not of CAD3 (§5.1 allows any stable id);
+  the real ids of the installed assets are kept in ``Venue.real_ids``;
 * no JWTs: ``tokens`` maps bearer tokens to caller DIDs; any other bearer token is
   "invalid" (downgraded to the public identity on a public venue);
 * operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>`` and
   this venue's DID URLs; pins, workspace paths and other venues' DIDs do not;
-* only the test adapter (plus ``v/ops/auth/whoami`` and ``v/ops/secret/set``) is
-  installed; ``operation.strict`` input schemas are not checked;
-* ``/mcp``, ``/a2a``, OAuth, WebDAV, ``/openapi`` and the HTML pages are not simulated
-  (they answer the unknown-route 404); the venue's OAuth users are the callers in
-  ``tokens`` whose DID is ``<venueDID>:u:<id>`` (for ``/u/{id}/did.json`` and
-  ``stats.users``).
+* only the ``test`` adapter's echo, random, error, never, delay, pause, chat and llm,
+  ``v/ops/auth/whoami``, ``v/ops/secret/set`` and a minimal orchestrator run; the other
+  catalogued operations are listed but answer ``Adapter not available``;
+  ``operation.strict`` input schemas are not checked;
+* JSON5 bodies may not hold ``NaN`` or ``Infinity`` (no answer could carry them);
+* ``/mcp`` runs tool calls only for the operations above and keeps no event streams;
+  ``/a2a`` answers tasks, cancels and messages but no streaming and no task history;
+* OAuth, WebDAV, ``/openapi`` and the HTML pages are not simulated (they answer the
+  unknown-route 404); the venue's OAuth users are the callers in ``tokens`` whose DID
+  is ``<venueDID>:u:<id>`` (for ``/u/{id}/did.json`` and ``stats.users``).
 """
 
 from __future__ import annotations

@@ -106,8 +106,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_json(data: bytes) -> Any:
-    """Strict JSON only. The real venue accepts JSON5 on invoke, job messages and
-    secrets; the simulator deliberately does not, so clients are held to plain JSON."""
+    """Strict JSON, as the venue reads asset metadata (invoke, job message and secret
+    bodies are JSON5: ``json5.parse_json5``)."""
     try:
         text = data.decode("utf-8")
         return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)

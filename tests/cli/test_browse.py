@@ -46,7 +46,7 @@ def test_ops_lists_every_operation(capsys, url):
 def test_op_shows_its_schemas(capsys, url):
     result = run_main(capsys, "--venue", url, "op", "v/test/ops/random")
     assert result.code == 0
-    assert "Generates 'length' random bytes" in result.out
+    assert "Generates a specified number of random bytes" in result.out
     assert '"required"' in result.out
     data = json.loads(run_main(capsys, "--venue", url, "op", "v/test/ops/random", "--json").out)
     assert data["input"]["required"] == ["length"]
@@ -59,6 +59,11 @@ def test_an_unknown_operation_is_one_line_and_exit_1(capsys, url):
     assert result.out == ""
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="SDK defect for the lead (issue #13): reading an agent template, whose metadata "
+    "'operation' is a string as on the real venue, raises VenueProtocolError",
+)
 def test_assets_pages_and_all(capsys, url):
     every = json.loads(run_main(capsys, "--venue", url, "--json", "assets", "--all").out)
     assert every["total"] == len(every["items"]) >= 10
@@ -72,6 +77,11 @@ def test_assets_pages_and_all(capsys, url):
     assert first["metadata"]["name"] in table.out
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="SDK defect for the lead (issue #13): reading an agent template, whose metadata "
+    "'operation' is a string as on the real venue, raises VenueProtocolError",
+)
 def test_asset_shows_metadata(capsys, url):
     listed = json.loads(run_main(capsys, "--venue", url, "--json", "assets").out)
     target = next(a for a in listed["items"] if a["metadata"].get("name") == "Echo Operation")

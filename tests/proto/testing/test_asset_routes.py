@@ -95,6 +95,17 @@ def test_register_errors(sim: VenueSimulator) -> None:
     assert array.status == 500
     assert array.body.startswith(b"Unexpected error: ")
     assert ctype(array) == "text/plain"
+    assert array.body == (
+        b"Unexpected error: java.lang.IllegalArgumentException: Metadata is not a valid JSON object"
+    )
+
+
+def test_null_registers_as_the_empty_asset_and_is_served_as_sent(sim: VenueSimulator) -> None:
+    empty = next(a.id for a in sim.assets if a.text == "{}")
+    made = send(sim, "POST", "/api/v1/assets", raw=b"null")
+    assert (made.status, js(made)) == (201, empty)
+    read = send(sim, "GET", f"/api/v1/assets/{empty}")
+    assert (read.status, read.body) == (200, b"null")  # what a client must tolerate
 
 
 def test_get_asset_errors(sim: VenueSimulator) -> None:
