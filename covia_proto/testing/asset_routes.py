@@ -265,6 +265,6 @@ def list_operations(venue: Venue, call: Call, _: tuple[str, ...]) -> Reply:
 def get_operation(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     name = params[0]
     resolved = venue.resolve_operation(name)
-    if resolved is None or not isinstance(resolved[1].get("operation"), dict):
+    if resolved is None:
         return json_error(404, f"Operation not found: {name}")
     return json_response(200, _operation_entry(name, *resolved))

@@ -74,11 +74,11 @@ def _prepare(venue: Venue, call: Call) -> tuple[dict[str, Any], Job] | Response:
     if not isinstance(ref, str):
         return json_error(400, "Invoke request requires an 'operation' parameter as a String")
     resolved = venue.resolve_operation(ref)
-    operation = resolved[1].get("operation") if resolved else None
-    if resolved is None or not isinstance(operation, dict):
+    if resolved is None:
         return _invoke_error(f"IllegalArgumentException:Cannot resolve operation: {ref}")
-    adapter = operation.get("adapter")
-    if not isinstance(adapter, str):
+    operation = resolved[1].get("operation")
+    adapter = operation.get("adapter") if isinstance(operation, dict) else None
+    if not isinstance(adapter, str):  # agent templates too: their operation is a string
         return _invoke_error(
             "IllegalArgumentException:Metadata must contain operation.adapter field"
         )

@@ -141,18 +141,21 @@ class Venue:
 
     def resolve_operation(self, ref: str) -> tuple[str, Mapping[str, Any]] | None:
         """An operation reference (§3.4) → asset id and metadata, if it resolves
-        locally: catalog path, hex id, ``/a/<hex>``, or this venue's DID URLs. Pins
-        (``o/…``), workspace paths and other venues' DIDs do not resolve here."""
+        locally: catalog path (``/v/…`` too), hex id, ``/a/<hex>``, or this venue's DID
+        URLs. Pins (``o/…``), workspace paths and other venues' DIDs do not resolve here.
+
+        As on the venue (measured), a catalog path resolves whatever its metadata, an
+        id only metadata that has an ``operation`` (of any type): data assets do not."""
         if ref.startswith(self.did + "/"):
             ref = ref[len(self.did) :]
-            if ref.startswith("/v/"):
-                ref = ref[1:]
+        if ref.startswith("/v/"):
+            ref = ref[1:]
         if ref in self.catalog:
-            ident: str | None = self.catalog[ref]
-        else:
-            ident = parse_hex(ref.removeprefix("/a/") if ref.startswith("/a/") else ref)
+            found = self.assets.get(self.catalog[ref])
+            return (found.id, found.metadata) if found else None
+        ident = parse_hex(ref.removeprefix("/a/") if ref.startswith("/a/") else ref)
         asset = self.assets.get(ident) if ident and len(ident) == 64 else None
-        return (asset.id, asset.metadata) if asset else None
+        return (asset.id, asset.metadata) if asset and "operation" in asset.metadata else None
 
     def store_secret(self, caller: str, name: str, value: str) -> None:
         self.secrets.setdefault(caller, {})[name] = value

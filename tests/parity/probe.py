@@ -11,10 +11,12 @@ against one venue; the parity tests compare two such records.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
@@ -398,6 +400,52 @@ def a2a_tasks(p: Probe) -> None:
             p.send("POST", "/a2a", json.dumps(envelope), label=f"a2a {method}")
 
 
+def control(p: Probe) -> None:
+    """Job control beyond the happy paths: resume of a running job, a paused job that
+    takes a message, delete of a live job, odd message bodies."""
+    job = p.invoke("v/test/ops/never")
+    p.send("PUT", p.job_path(job, "/resume"), label="resume a running job")
+    p.send("PUT", p.job_path(job, "/pause"))
+    p.send("POST", p.job_path(job), "null", label="message null to a paused job")
+    p.send("GET", p.job_path(job), label="paused never after a message")
+    chat = p.invoke("v/test/ops/chat", {"start": 1})
+    p.send("PUT", p.job_path(chat, "/resume"), label="resume waiting chat")
+    p.send("POST", p.job_path(chat), "[1, 2]", label="message array")
+    p.send("POST", p.job_path(chat), '{"content": null}', label="message content null")
+    p.send("PUT", p.job_path(chat, "/delete"), label="delete live chat")
+    p.send("GET", p.job_path(chat), label="chat after delete")
+    p.send("POST", p.job_path(chat), '{"content": "x"}', label="message after delete")
+    p.send("PUT", p.job_path(chat, "/cancel"), label="cancel after delete")
+    p.send("PUT", "/api/v1/secrets/ODD", '{"value": 5}')
+    p.send("PUT", "/api/v1/secrets/ODD", "[1]")
+    p.send("GET", "/api/v1/status/", mode="shape", label="trailing slash")
+    p.send("HEAD", "/api/v1/nowhere")
+    p.send("PUT", "/mcp", "{}")
+    p.send("GET", "/api/v1/invoke")
+    p.send("POST", "/api/v1/invoke?wait=true", '{"operation": "v/test/ops/echo", "input": 3}')
+    p.send("POST", "/api/v1/invoke", '{"operation": "v/test/ops/echo", "wait": "true"}')
+    p.send("GET", "/api/v1/jobs?offset=1&limit=1", mode="shape")
+    p.send("GET", "/api/v1/operations/%2Fv%2Ftest%2Fops%2Fecho")
+    p.send("GET", "/api/v1/operations/v%2Fagents%2Ftemplates%2Fgoaltree")
+
+
+def content(p: Probe) -> None:
+    """Content upload and download of a registered data asset."""
+    # Content is kept by its hash venue-wide: fresh bytes, so no earlier run has them.
+    data = f"parity {uuid.uuid4().hex}"
+    sha = hashlib.sha256(data.encode()).hexdigest()
+    meta = {"name": "parity content", "content": {"sha256": sha, "contentType": "text/x-hi"}}
+    made = p.send("POST", "/api/v1/assets", json.dumps(meta))
+    p.send("GET", f"/api/v1/assets/{made}/content", label="content before upload")
+    p.send("PUT", f"/api/v1/assets/{made}/content", "wrong", label="upload wrong bytes")
+    p.send("PUT", f"/api/v1/assets/{made}/content", data, label="upload")
+    p.send("GET", f"/api/v1/assets/{made}/content", label="download")
+    no_hash = p.send("POST", "/api/v1/assets", '{"name": "parity no hash", "content": {}}')
+    p.send("PUT", f"/api/v1/assets/{no_hash}/content", "x", label="upload without a hash")
+    p.send("GET", f"/api/v1/assets/{no_hash}/content", label="download without a hash")
+    p.send("PUT", "/api/v1/assets/nothex/content", "x")
+
+
 SCENARIOS: Final[dict[str, Callable[[Probe], None]]] = {
     scenario.__name__: scenario
     for scenario in (
@@ -416,6 +464,8 @@ SCENARIOS: Final[dict[str, Callable[[Probe], None]]] = {
         secrets,
         mcp,
         a2a_tasks,
+        control,
+        content,
     )
 }
 
