@@ -74,7 +74,7 @@ def _prepare(venue: Venue, call: Call) -> tuple[dict[str, Any], Job] | Response:
     if not isinstance(ref, str):
         return json_error(400, "Invoke request requires an 'operation' parameter as a String")
     resolved = venue.resolve_operation(ref)
-    if resolved is None:
+    if resolved is None or "operation" not in resolved[1]:  # by path too, here (measured)
         return _invoke_error(f"IllegalArgumentException:Cannot resolve operation: {ref}")
     operation = resolved[1].get("operation")
     adapter = operation.get("adapter") if isinstance(operation, dict) else None

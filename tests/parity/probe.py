@@ -427,6 +427,9 @@ def control(p: Probe) -> None:
     p.send("GET", "/api/v1/jobs?offset=1&limit=1", mode="shape")
     p.send("GET", "/api/v1/operations/%2Fv%2Ftest%2Fops%2Fecho")
     p.send("GET", "/api/v1/operations/v%2Fagents%2Ftemplates%2Fgoaltree")
+    for template in ("goaltree", "minimal"):
+        body = json.dumps({"operation": f"v/agents/templates/{template}"})
+        p.send("POST", "/api/v1/invoke", body, label=f"invoke template {template}")
 
 
 def content(p: Probe) -> None:

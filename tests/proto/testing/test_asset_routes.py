@@ -443,3 +443,16 @@ def test_head_on_content_does_not_stream(sim: VenueSimulator) -> None:
     iris = next(a for a in sim.assets if a.metadata.get("name") == "Iris Dataset")
     response = send(sim, "HEAD", f"/api/v1/assets/{iris.id}/content")
     assert (response.status, response.body) == (200, b"")
+
+
+def test_operation_lookup_follows_the_venues_resolution(sim: VenueSimulator) -> None:
+    template = js(send(sim, "GET", "/api/v1/operations/v%2Fagents%2Ftemplates%2Fminimal"))
+    assert set(template) == {"name", "asset", "description"}  # no operation at all
+    by_id = send(sim, "GET", f"/api/v1/operations/{template['asset']}")
+    assert by_id.status == 404  # by id, only metadata with an operation resolves
+    goaltree = js(send(sim, "GET", "/api/v1/operations/v%2Fagents%2Ftemplates%2Fgoaltree"))
+    assert send(sim, "GET", f"/api/v1/operations/{goaltree['asset']}").status == 200
+    iris = next(a.id for a in sim.assets if a.metadata.get("name") == "Iris Dataset")
+    assert send(sim, "GET", f"/api/v1/operations/{iris}").status == 404
+    slashed = js(send(sim, "GET", "/api/v1/operations/%2Fv%2Ftest%2Fops%2Fecho"))
+    assert slashed["name"] == "/v/test/ops/echo"

@@ -707,3 +707,23 @@ def test_a_long_conversation_still_serialises(sim: VenueSimulator) -> None:
         send(sim, "POST", f"/api/v1/jobs/{job}", turn)
     record = js(send(sim, "GET", f"/api/v1/jobs/{job}"))
     assert record["output"]["echo"] == 1499
+
+
+def test_invoking_an_agent_template_wants_an_adapter(sim: VenueSimulator) -> None:
+    goaltree = send(sim, "POST", "/api/v1/invoke", {"operation": "v/agents/templates/goaltree"})
+    assert (goaltree.status, js(goaltree)) == (
+        400,
+        {
+            "error": "Error invoking operation: IllegalArgumentException:"
+            "Metadata must contain operation.adapter field"
+        },
+    )
+    minimal = send(sim, "POST", "/api/v1/invoke", {"operation": "v/agents/templates/minimal"})
+    assert (minimal.status, js(minimal)) == (
+        400,
+        {
+            "error": "Error invoking operation: IllegalArgumentException:"
+            "Cannot resolve operation: v/agents/templates/minimal"
+        },
+    )
+    assert js(invoke(sim, "/v/test/ops/echo", 5))["output"] == 5
