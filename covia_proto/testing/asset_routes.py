@@ -18,6 +18,7 @@ from covia_proto.testing.wire import (
     BARE_JSON_TYPE,
     CORS_HEADERS,
     BadJson,
+    TooLongNumber,
     external_base,
     json_error,
     json_response,
@@ -148,6 +149,8 @@ def register_asset(venue: Venue, call: Call, _: tuple[str, ...]) -> Reply:
             venue.assets.keep_text(ident, text)
         else:
             ident = venue.assets.register(text)
+    except TooLongNumber as exc:
+        return unexpected("java.lang.NumberFormatException", exc)
     except (BadJson, UnicodeDecodeError) as exc:
         return json_error(400, f"Unable to parse asset metadata: {exc}")
     except NotAnObject:

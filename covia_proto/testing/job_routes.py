@@ -16,6 +16,7 @@ from covia_proto.testing.sse_source import SSE_HEADERS, JobEventSource
 from covia_proto.testing.venue import Call, Venue
 from covia_proto.testing.wire import (
     BadJson,
+    TooLongNumber,
     empty_response,
     json_error,
     json_response,
@@ -43,6 +44,13 @@ __all__ = [
 PARSE_EXCEPTION: Final = "convex.core.exceptions.ParseException"
 
 
+def _unreadable(exc: BadJson) -> Response:
+    """A body the venue's JSON5 reader throws on: its plain-text 500."""
+    if isinstance(exc, TooLongNumber):
+        return unexpected("java.lang.NumberFormatException", exc)
+    return unexpected(PARSE_EXCEPTION, exc)
+
+
 def _cvm_class(value: Any) -> str:
     """The Convex class a JSON value parses to, for the venue's cast errors."""
     if isinstance(value, bool):
@@ -67,7 +75,7 @@ def _prepare(venue: Venue, call: Call) -> tuple[dict[str, Any], Job] | Response:
     try:
         body = call.json()
     except BadJson as exc:
-        return unexpected(PARSE_EXCEPTION, exc)
+        return _unreadable(exc)
     if not isinstance(body, dict):  # the venue looks up "operation" in any value
         body = {}
     ref = body.get("operation")
@@ -263,7 +271,7 @@ def message(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     try:
         value = call.json()
     except BadJson as exc:
-        return unexpected(PARSE_EXCEPTION, exc)
+        return _unreadable(exc)
     job = venue.jobs.get(ident)
     if job is None or not job.live:
         return json_error(404, f"Job not found: {ident}")
@@ -307,7 +315,7 @@ def put_secret(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     try:
         body = call.json()
     except BadJson as exc:
-        return unexpected(PARSE_EXCEPTION, exc)
+        return _unreadable(exc)
     value = body.get("value") if isinstance(body, dict) else None
     if not isinstance(value, str):
         return json_error(400, "Request body must contain a 'value' string field")

@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any, Final
 
-from covia_proto.testing.wire import BadJson
+from covia_proto.testing.wire import LONGEST_NUMBER, BadJson, TooLongNumber, fix_surrogates
 
 __all__ = ["parse_json5"]
 
@@ -175,7 +175,7 @@ class _Reader:
             char = text[self.pos]
             if char == quote:
                 self.pos += 1
-                return "".join(parts)
+                return fix_surrogates("".join(parts))
             if char == "\\":
                 parts.append(self.escape())
             elif char == "\n":
@@ -217,6 +217,8 @@ class _Reader:
             return sign * int(body, 16)
         if body.isdigit():
             return sign * int(body)
+        if len(literal) > LONGEST_NUMBER:
+            raise TooLongNumber(literal)
         value = sign * float(body)
         if math.isinf(value):
             raise self.error(f"number out of range: {literal}")

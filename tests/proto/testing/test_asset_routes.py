@@ -456,3 +456,11 @@ def test_operation_lookup_follows_the_venues_resolution(sim: VenueSimulator) -> 
     assert send(sim, "GET", f"/api/v1/operations/{iris}").status == 404
     slashed = js(send(sim, "GET", "/api/v1/operations/%2Fv%2Ftest%2Fops%2Fecho"))
     assert slashed["name"] == "/v/test/ops/echo"
+
+
+def test_long_fractions_fail_registration_as_on_the_venue(sim: VenueSimulator) -> None:
+    response = send(sim, "POST", "/api/v1/assets", raw=b'{"n": 0.30000000000000004}')
+    assert (response.status, ctype(response)) == (500, "text/plain")
+    assert response.body.startswith(b"Unexpected error: java.lang.NumberFormatException: ")
+    lone = send(sim, "POST", "/api/v1/assets", raw=b'{"name": "\\ud800"}')
+    assert lone.status == 201  # read as "?", not a crash

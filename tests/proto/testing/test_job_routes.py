@@ -727,3 +727,10 @@ def test_invoking_an_agent_template_wants_an_adapter(sim: VenueSimulator) -> Non
         },
     )
     assert js(invoke(sim, "/v/test/ops/echo", 5))["output"] == 5
+
+
+def test_long_fractions_fail_as_on_the_venue(sim: VenueSimulator) -> None:
+    raw = b'{"operation": "v/test/ops/echo", "input": 0.30000000000000004}'
+    response = send(sim, "POST", "/api/v1/invoke", raw=raw)
+    assert (response.status, ctype(response)) == (500, "text/plain")
+    assert response.body.startswith(b"Unexpected error: java.lang.NumberFormatException: ")

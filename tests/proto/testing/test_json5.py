@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from covia_proto.testing.json5 import MAX_DEPTH, parse_json5
-from covia_proto.testing.wire import BadJson
+from covia_proto.testing.wire import BadJson, TooLongNumber
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,11 @@ def test_refuses_invalid_utf8_and_deep_nesting() -> None:
     with pytest.raises(BadJson, match="nesting too deep"):
         parse_json5(b"[" * (MAX_DEPTH + 2))
     assert parse_json5(b"[" * 100 + b"]" * 100) is not None
+
+
+def test_reads_numbers_and_surrogates_as_the_venue_does() -> None:
+    with pytest.raises(TooLongNumber, match=r'For input string: "0\.30000000000000004"'):
+        parse_json5(b"0.30000000000000004")  # 19 characters: the venue's reader fails
+    assert parse_json5(b"0.3000000000000000") == 0.3
+    assert parse_json5(b"12345678901234567890") == 12345678901234567890  # integers: any
+    assert parse_json5(b"'\\ud83d\\ude00 \\ud800'") == "\U0001f600 ?"

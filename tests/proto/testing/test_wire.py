@@ -10,6 +10,7 @@ import pytest
 from covia_proto.http import Request
 from covia_proto.testing.wire import (
     BadJson,
+    TooLongNumber,
     dumps,
     empty_response,
     external_base,
@@ -122,3 +123,10 @@ def test_external_base_forwarded() -> None:
 def test_parse_json_refuses_what_cannot_round_trip(data: bytes) -> None:
     with pytest.raises(BadJson):
         parse_json(data)
+
+
+def test_strict_json_reads_numbers_and_surrogates_as_the_venue_does() -> None:
+    with pytest.raises(TooLongNumber):
+        parse_json(b'{"n": 1.7976931348623157e308}')
+    assert parse_json(b'{"n": 0.3000000000000000}') == {"n": 0.3}
+    assert parse_json(b'{"\\ud800": "\\ud83d\\ude00"}') == {"?": "\U0001f600"}
