@@ -56,7 +56,13 @@ from covia_proto.testing.faults import FaultPlan, apply_fault
 from covia_proto.testing.ratelimit import RateLimit, RateLimiter
 from covia_proto.testing.replies import Reply
 from covia_proto.testing.venue import Call, Venue
-from covia_proto.testing.wire import empty_response, json_error, parse_hex, text_response
+from covia_proto.testing.wire import (
+    BARE_JSON_TYPE,
+    empty_response,
+    json_error,
+    parse_hex,
+    text_response,
+)
 
 __all__ = ["Profile", "VenueSimulator"]
 
@@ -112,6 +118,8 @@ _GUARDED: Final = frozenset({"/mcp", "/a2a"})
 _PREFLIGHT = (
     ("access-control-allow-headers", "content-type, authorization, x-covia-user"),
     ("access-control-allow-methods", "GET,HEAD,PUT,PATCH,POST,DELETE"),
+    ("Access-Control-Expose-Headers", "X-Covia-User"),
+    ("Vary", "Origin, Access-Control-Request-Headers"),
 )
 
 
@@ -280,13 +288,16 @@ class VenueSimulator:
 
     def _serve(self, call: Call) -> Reply:
         is_api = call.path.startswith("/api/")
-        if is_api and call.method == "OPTIONS":
-            return empty_response(204, _PREFLIGHT, content_type=None)  # untyped, as measured
         if is_api or call.path in _GUARDED:
+            # Preflights included: a private venue refuses them too (measured).
             caller = self._authenticate(call.request)
             if isinstance(caller, Response):
                 return caller
             call = attrs.evolve(call, caller=caller)
+        if call.method == "OPTIONS":  # answered on any path, untyped under /api (measured)
+            if is_api:
+                return empty_response(204, _PREFLIGHT, content_type=None)
+            return empty_response(200, content_type=BARE_JSON_TYPE)
         if is_api and self._limiter is not None:
             retry = self._limiter.admit(self._clock())
             if retry is not None:

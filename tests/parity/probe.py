@@ -181,6 +181,8 @@ def discovery(p: Probe) -> None:
     p.send("GET", f"/a/{UNKNOWN_ASSET}/did.json")
     p.send("GET", "/u/nobody/did.json")
     p.send("OPTIONS", "/api/v1/status")
+    p.send("OPTIONS", "/mcp")
+    p.send("OPTIONS", "/nowhere")
     p.send("HEAD", "/api/v1/status")
     p.send("GET", "/api/v1/nowhere")
     p.send("DELETE", "/api/v1/status")
