@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
-__all__ = ["SCENARIOS", "Probe", "normalise", "record", "shape"]
+__all__ = ["PRIVATE_SCENARIOS", "SCENARIOS", "Probe", "normalise", "record", "shape"]
 
 Mode = Literal["exact", "shape", "keys"]
 
@@ -485,5 +485,27 @@ SCENARIOS: Final[dict[str, Callable[[Probe], None]]] = {
 def record(base_url: str, name: str) -> list[dict[str, Any]]:
     """What scenario ``name`` observes on the venue at ``base_url``."""
     probe = Probe(base_url)
-    SCENARIOS[name](probe)
+    {**SCENARIOS, **PRIVATE_SCENARIOS}[name](probe)
     return probe.observations
+
+
+def private(p: Probe) -> None:
+    """A venue that refuses anonymous callers: what is guarded and what is not."""
+    p.send("GET", "/api/v1/status")
+    p.send("POST", "/api/v1/invoke", '{"operation": "v/test/ops/echo"}')
+    p.send("GET", "/api/v1/jobs")
+    p.send("OPTIONS", "/api/v1/status")
+    p.send("GET", "/api/v1/nowhere")
+    p.send("POST", "/mcp", '{"jsonrpc": "2.0", "id": 1, "method": "ping"}')
+    p.send("GET", "/mcp")
+    p.send("POST", "/a2a", '{"jsonrpc": "2.0", "id": 1, "method": "GetTask"}')
+    p.send("GET", "/.well-known/did.json", mode="keys")
+    p.send("GET", "/.well-known/mcp", mode="keys")
+    p.send("GET", "/.well-known/agent-card.json", mode="shape")
+    p.send("GET", "/u/nobody/did.json")
+    p.send("GET", "/nowhere")
+    p.send("OPTIONS", "/nowhere")
+
+
+# Scenarios for a venue that refuses anonymous callers (``--private``).
+PRIVATE_SCENARIOS: Final[dict[str, Callable[[Probe], None]]] = {"private": private}

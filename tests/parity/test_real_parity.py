@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.parity.probe import SCENARIOS, record
+from tests.parity.probe import PRIVATE_SCENARIOS, SCENARIOS, record
 
 RECORDED: dict[str, list[dict[str, Any]]] = json.loads(
     Path(__file__).with_name("recorded.json").read_text(encoding="utf-8")
@@ -32,7 +32,7 @@ def assert_same(seen: list[dict[str, Any]], expected: list[dict[str, Any]]) -> N
 
 
 def test_every_scenario_is_recorded() -> None:
-    assert set(RECORDED) == set(SCENARIOS)
+    assert set(RECORDED) == set(SCENARIOS) | set(PRIVATE_SCENARIOS)
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
@@ -43,3 +43,18 @@ def test_the_simulator_answers_as_the_real_venue_did(covia_venue_url: str, scena
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_the_real_venue_still_answers_as_recorded(external_venue_url: str, scenario: str) -> None:
     assert_same(record(external_venue_url, scenario), RECORDED[scenario])
+
+
+@pytest.mark.covia_venue(public=False)
+@pytest.mark.parametrize("scenario", sorted(PRIVATE_SCENARIOS))
+def test_a_private_simulator_answers_as_the_real_venue_did(
+    covia_venue_url: str, scenario: str
+) -> None:
+    assert_same(record(covia_venue_url, scenario), RECORDED[scenario])
+
+
+@pytest.mark.parametrize("scenario", sorted(PRIVATE_SCENARIOS))
+def test_the_private_real_venue_still_answers_as_recorded(
+    private_venue_url: str, scenario: str
+) -> None:
+    assert_same(record(private_venue_url, scenario), RECORDED[scenario])
