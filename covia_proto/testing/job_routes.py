@@ -326,6 +326,7 @@ def put_secret(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     job = venue.start_job(
         call.caller, setter.id, setter.metadata, {"name": name, "value": value}, private=False
     )
+    venue.advance()  # the set runs off the request; this route waits for it
     if job.status != "COMPLETE":
         return unexpected("java.lang.RuntimeException", job.error)
     return json_response(200, {"name": name, "stored": True})

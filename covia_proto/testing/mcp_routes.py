@@ -136,6 +136,7 @@ def _tool_call(venue: Venue, call: Call, ident: Any, params: Any) -> JsonRpc:
         message = f"Adapter not available: {str(adapter).partition(':')[0]}"
         return _result(ident, _tool_answer({"message": message}, is_error=True))
     job = venue.start_job(call.caller, *resolved, params.get("arguments"), private=False)
+    venue.advance()  # the venue waits for the job; work due at once (secret set) runs now
     if job.status == "COMPLETE":
         output = None if job.output is MISSING else job.output
         return _result(ident, _tool_answer(output, is_error=False))

@@ -140,13 +140,30 @@ class WhoAmI(Operation):
 
 
 class SecretSet(Operation):
+    """Runs off the request, as on the venue: the invoke answers STARTED and the job
+    ends at the next turn of the clock (a timer due at once; measured)."""
+
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         name = value.get("name") if isinstance(value, dict) else None
+        if not isinstance(name, str):
+            return Failed("name is required")
         secret = value.get("value") if isinstance(value, dict) else None
-        if not isinstance(name, str) or not isinstance(secret, str):
-            return Failed("Secret set requires 'name' and 'value' strings")
+        if not isinstance(secret, str):
+            return Failed("value is required")
         rt.store_secret(caller, name, secret)
         return Completed({"name": name, "stored": True})
+
+    def start(self, rt: Runtime, job: Job) -> None:
+        rt.set_status(job, "STARTED")
+        timer = rt.schedule(rt.now(), lambda: self._finish(rt, job))
+        job.scratch.setdefault("timers", []).append(timer)
+
+    def _finish(self, rt: Runtime, job: Job) -> None:
+        outcome = self.compute(rt, job.run_input, job.caller)
+        if isinstance(outcome, Completed):
+            rt.set_status(job, "COMPLETE", output=outcome.output)
+        else:
+            rt.set_status(job, "FAILED", error=outcome.error)
 
 
 class FakeLlm(TestOperation):

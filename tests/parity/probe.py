@@ -342,6 +342,9 @@ def secrets(p: Probe) -> None:
     p.send("GET", "/api/v1/secrets", mode="shape")
     p.send("DELETE", "/api/v1/secrets/PARITY")
     p.send("DELETE", "/api/v1/secrets/PARITY", label="delete secret again")
+    # (Invoking v/ops/secret/set is left out: it runs off the request, and on the venue
+    # a fast end of such a job sometimes persists before its STARTED record, which then
+    # reads back for good — measured about 1 in 15.)
 
 
 def mcp(p: Probe) -> None:

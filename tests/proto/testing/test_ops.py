@@ -209,9 +209,14 @@ def test_whoami_and_secret_set(rt: StubRuntime) -> None:
         "internal": False,
     }
     job = rt.start("secret:set", {"name": "k", "value": "v"})
+    assert job.status == "STARTED"  # it runs off the request, as on the venue
+    rt.timers.run_due(rt.clock)
     assert job.output == {"name": "k", "stored": True}
     assert rt.secrets == {("did:c", "k"): "v"}
-    assert rt.start("secret:set", {"name": "k"}).status == "FAILED"
+    for value, error in (({"name": "k"}, "value is required"), (None, "name is required")):
+        failing = rt.start("secret:set", value)
+        rt.timers.run_due(rt.clock)
+        assert (failing.status, failing.error) == ("FAILED", error)
 
 
 def test_orchestration_templates() -> None:
