@@ -10,8 +10,9 @@ CoviaError
 │   └── ContentHashError
 ├── CoviaConnectionError      also a ConnectionError
 ├── CoviaTimeoutError         also a TimeoutError
-├── JobFailedError            (job_data)
-├── JobInteractionRequired    (job_data)
+│   └── JobTimeoutError          (job_id, job_data, timeout)
+├── JobFailedError            (job_id, job_data)
+├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
 └── CoviaUsageError           also a ValueError
 """
@@ -29,6 +30,7 @@ from covia_proto.errors import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    JobTimeoutError,
     JsonRpcError,
     NotFoundError,
     RateLimitError,
@@ -47,6 +49,7 @@ __all__ = [
     "JobFailedError",
     "JobInteractionRequired",
     "JobNotFoundError",
+    "JobTimeoutError",
     "JsonRpcError",
     "NotFoundError",
     "RateLimitError",

@@ -118,9 +118,7 @@ def _e2e_loop() -> Iterator[BackgroundLoop]:
 
 
 @pytest.fixture(scope="session")
-def _venue_target(
-    pytestconfig: pytest.Config, _e2e_loop: BackgroundLoop
-) -> Iterator[VenueTarget]:
+def _venue_target(pytestconfig: pytest.Config, _e2e_loop: BackgroundLoop) -> Iterator[VenueTarget]:
     url = given_url(pytestconfig, "venue_url", PUBLIC_ENV)
     if url is not None:
         yield probe(url)
