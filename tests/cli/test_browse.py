@@ -59,11 +59,6 @@ def test_an_unknown_operation_is_one_line_and_exit_1(capsys, url):
     assert result.out == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK defect for the lead (issue #13): reading an agent template, whose metadata "
-    "'operation' is a string as on the real venue, raises VenueProtocolError",
-)
 def test_assets_pages_and_all(capsys, url):
     every = json.loads(run_main(capsys, "--venue", url, "--json", "assets", "--all").out)
     assert every["total"] == len(every["items"]) >= 10
@@ -77,11 +72,6 @@ def test_assets_pages_and_all(capsys, url):
     assert first["metadata"]["name"] in table.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK defect for the lead (issue #13): reading an agent template, whose metadata "
-    "'operation' is a string as on the real venue, raises VenueProtocolError",
-)
 def test_asset_shows_metadata(capsys, url):
     listed = json.loads(run_main(capsys, "--venue", url, "--json", "assets").out)
     target = next(a for a in listed["items"] if a["metadata"].get("name") == "Echo Operation")
