@@ -12,6 +12,7 @@ import logging
 from covia.asset import Asset
 from covia.exceptions import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -39,6 +40,7 @@ logging.getLogger("covia").addHandler(logging.NullHandler())
 __all__ = [
     "Asset",
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",

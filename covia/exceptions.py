@@ -5,7 +5,8 @@ CoviaError
 │   ├── NotFoundError
 │   │   ├── AssetNotFoundError   (asset_id)
 │   │   └── JobNotFoundError     (job_id)
-│   └── RateLimitError           (retry_after)
+│   ├── RateLimitError           (retry_after)
+│   └── AuthenticationError      401: the venue did not accept the caller
 ├── VenueProtocolError        the venue broke the protocol
 │   └── ContentHashError
 ├── CoviaConnectionError      also a ConnectionError
@@ -14,6 +15,7 @@ CoviaError
 ├── JobFailedError            (job_id, job_data)
 ├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
+├── TokenError                a JWT or UCAN that fails verification
 └── CoviaUsageError           also a ValueError
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from covia_proto.errors import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -35,11 +38,13 @@ from covia_proto.errors import (
     NotFoundError,
     RateLimitError,
     RequestInfo,
+    TokenError,
     VenueProtocolError,
 )
 
 __all__ = [
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -54,5 +59,6 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]

@@ -10,6 +10,7 @@ from typing import Any, Final
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing import ops as _ops
 from covia_proto.testing.jobs import INTERACTIVE, MISSING, Job
+from covia_proto.testing.lattice_ops import verified_proofs
 from covia_proto.testing.paging import PageError, page
 from covia_proto.testing.replies import Deferred, Reply, Streamed
 from covia_proto.testing.sse_source import SSE_HEADERS, JobEventSource
@@ -101,7 +102,11 @@ def _prepare(venue: Venue, call: Call) -> tuple[dict[str, Any], Job] | Response:
         )
     private = venue.latest and body.get("private") is True
     ident, metadata = resolved
-    return body, venue.start_job(call.caller, ident, metadata, body.get("input"), private=private)
+    proofs = verified_proofs(ucans or [], venue.now(), venue.key.did)
+    job = venue.start_job(
+        call.caller, ident, metadata, body.get("input"), private=private, proofs=proofs
+    )
+    return body, job
 
 
 def _wait_for(venue: Venue, call: Call, body: dict[str, Any]) -> tuple[float, bool] | None:

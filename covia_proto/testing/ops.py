@@ -1,6 +1,7 @@
 """The operations the simulated venue runs: the ``test`` adapter's ops of venue-api.md §8
-with their exact status sequences, plus ``v/ops/auth/whoami`` and ``v/ops/secret/set``
-(which ``PUT /secrets/{name}`` runs as a job, §3.7).
+with their exact status sequences, plus ``v/ops/auth/whoami``, ``v/ops/secret/set``
+(which ``PUT /secrets/{name}`` runs as a job, §3.7) and the per-user data and UCAN
+grants of ``lattice_ops``.
 
 An operation acts on a job only through a ``Runtime`` (the simulator), so it never
 touches a clock or a socket: the delay op schedules a timer instead of sleeping.
@@ -16,6 +17,7 @@ from typing import Any, Final, Protocol
 import attrs
 
 from covia_proto.testing.jobs import MISSING, Job
+from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
 
 __all__ = [
@@ -317,6 +319,10 @@ ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
         "llm": FakeLlm(),
     },
     "auth": {"whoami": WhoAmI()},
+    # Operations that need the whole job (its proofs), not only its input: the same
+    # start / message / cancel interface, without the one-shot compute.
+    "covia": {"read": Read(), "write": Write()},  # type: ignore[dict-item]
+    "ucan": {"issue": UcanIssue()},  # type: ignore[dict-item]
     "secret": {"set": SecretSet()},
     "orchestrator": {"": Orchestrate()},
 }

@@ -19,12 +19,14 @@ venue's, captured (``catalog``). Where it knowingly differs from the venue:
 
 * asset ids are SHA3-256 of canonical JSON, not of CAD3 (§5.1 allows any stable id);
   the real ids of the installed assets are kept in ``Venue.real_ids``;
-* no JWTs: ``tokens`` maps bearer tokens to caller DIDs; any other bearer token is
-  "invalid" (downgraded to the public identity on a public venue);
+* EdDSA JWTs are verified as the venue does (``testing.identity``); ``tokens`` also
+  maps opaque bearer tokens to caller DIDs, for tests that need no key. Any other bearer
+  token is "invalid" (downgraded to the public identity on a public venue);
 * operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>`` and
   this venue's DID URLs; pins, workspace paths and other venues' DIDs do not;
 * only the ``test`` adapter's echo, random, error, never, delay, pause, chat and llm,
-  ``v/ops/auth/whoami``, ``v/ops/secret/set`` and a minimal orchestrator run; the other
+  ``v/ops/auth/whoami``, ``v/ops/secret/set``, ``v/ops/covia/read|write``,
+  ``v/ops/ucan/issue`` (see ``lattice_ops``) and a minimal orchestrator run; the other
   catalogued operations are listed but answer ``Adapter not available``;
   ``operation.strict`` input schemas are not checked;
 * JSON5 bodies may not hold ``NaN`` or ``Infinity`` (no answer could carry them);
@@ -53,6 +55,7 @@ from covia_proto.testing import latest
 from covia_proto.testing import mcp_routes as mcp
 from covia_proto.testing.didkey import did_key
 from covia_proto.testing.faults import FaultPlan, apply_fault
+from covia_proto.testing.identity import venue_caller
 from covia_proto.testing.ratelimit import RateLimit, RateLimiter
 from covia_proto.testing.replies import Reply
 from covia_proto.testing.venue import Call, Venue
@@ -126,7 +129,8 @@ _PREFLIGHT = (
 class VenueSimulator:
     """A simulated venue. See the module docs; venue-api.md is the contract.
 
-    ``tokens`` maps bearer tokens to caller DIDs in place of JWT verification;
+    EdDSA JWTs identify their callers as on the real venue; ``tokens`` maps opaque
+    bearer tokens to caller DIDs besides;
     ``rate_limit`` (``latest`` profile only) refuses excess API requests with 429.
     """
 
@@ -311,11 +315,14 @@ class VenueSimulator:
         return handler(self.venue, call, params)
 
     def _authenticate(self, request: Request) -> str | Response:
-        """The caller DID (§2A); bearer tokens stand in for verified JWTs."""
+        """The caller DID (§2A): a verified EdDSA JWT, or a token of ``tokens``."""
         header = request.header("Authorization") or ""
         token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
         if token and token in self.tokens:
             return self.tokens[token]
+        caller = venue_caller(token, self._clock()) if token else None
+        if caller is not None:
+            return caller
         if self.public:
             return self.public_caller  # a bad token is silently downgraded
         return text_response(

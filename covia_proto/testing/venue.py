@@ -20,6 +20,7 @@ from covia_proto.testing import catalog as _catalog
 from covia_proto.testing import ops as _ops
 from covia_proto.testing.assets import AssetStore, content_sha256
 from covia_proto.testing.content import ContentStore
+from covia_proto.testing.didkey import venue_key
 from covia_proto.testing.jobs import MISSING, Job, JobTable
 from covia_proto.testing.json5 import parse_json5
 from covia_proto.testing.timers import Timer, Timers
@@ -102,6 +103,10 @@ class Venue:
         self.mcp_sessions: set[str] = set()  # ids handed out by MCP initialize
         self.real_ids: dict[str, str] = {}  # our id → the real venue's, for installed assets
         self.users: set[str] = set()  # callers with a user record: they invoked (§3.7)
+        # The venue's key pair (it signs the UCANs of v/ops/ucan/issue) and its DID as
+        # an issuer; each caller's namespace of values (v/ops/covia/read, write).
+        self.key = venue_key(seed)
+        self.namespaces: dict[str, dict[str, Any]] = {}
         # Bearer token → caller DID, standing in for JWT checks; the simulator's own map.
         self.tokens: dict[str, str] = {}
         self._seed()
@@ -157,6 +162,12 @@ class Venue:
         asset = self.assets.get(ident) if ident and len(ident) == 64 else None
         return (asset.id, asset.metadata) if asset and "operation" in asset.metadata else None
 
+    def namespace(self, owner: str) -> dict[str, Any]:
+        return self.namespaces.setdefault(owner, {})
+
+    def nonce(self) -> str:
+        return self.rng.randbytes(12).hex()
+
     def store_secret(self, caller: str, name: str, value: str) -> None:
         self.secrets.setdefault(caller, {})[name] = value
         self.changed()
@@ -180,7 +191,14 @@ class Venue:
         return _ops.adapter_of({"operation": {"adapter": adapter}})
 
     def start_job(
-        self, caller: str, ident: str, metadata: Mapping[str, Any], value: Any, *, private: bool
+        self,
+        caller: str,
+        ident: str,
+        metadata: Mapping[str, Any],
+        value: Any,
+        *,
+        private: bool,
+        proofs: tuple[str, ...] = (),
     ) -> Job:
         """Create the job (PENDING) and run its operation's start on this request, as
         the venue does: quick operations are finished when this returns (§3.4)."""
@@ -196,6 +214,7 @@ class Venue:
             run_input=value,
             private=private,
         )
+        job.scratch["proofs"] = proofs
         self.operation(job).start(self, job)
         return job
 

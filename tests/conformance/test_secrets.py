@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from covia import CoviaError, GridError, JobStatus
-from covia.auth import Auth, BasicAuth, BearerAuth
+from covia.auth import Auth, BasicAuth, BearerAuth, Ed25519Auth
 from covia_proto.testing.server import BackgroundLoop, serve_venue
 from tests.async_api.helpers import ECHO, ERROR
 from tests.conformance.hostile import CLIENTS, run_client
@@ -29,7 +29,12 @@ CUSTOM_TOKEN = "tok-Sekr3t-custom-55aa"
 SIGNATURE = "sig-Sekr3t-custom-e0d1"
 HEADER = "hdr-Sekr3t-header-3c4b"
 CALLER = "did:key:z6MkSecretsTest"
+ED25519 = Ed25519Auth.from_seed(b"SECRET-ed25519-seed-0123456789ab")
 SECRETS = [
+    ED25519.key.export_seed().hex(),
+    ED25519.key.to_multibase(),
+    ED25519.key.to_jwk()["d"],
+    ED25519.key.to_pem().decode().splitlines()[1],
     TOKEN,
     PASSWORD,
     CUSTOM_TOKEN,
@@ -57,9 +62,16 @@ AUTHS = {
     "basic": lambda: BasicAuth("user", PASSWORD),
     "custom": lambda: SigningAuth(CUSTOM_TOKEN, SIGNATURE),
     "wrong-bearer": lambda: BearerAuth("tok-Sekr3t-not-known"),
+    "ed25519": lambda: ED25519,
 }
-# Who gets through the private venue: the simulator knows bearer tokens only.
-ADMITTED = {"bearer": True, "custom": True, "basic": False, "wrong-bearer": False}
+# Who gets through the private venue: its tokens, and the signed identity.
+ADMITTED = {
+    "bearer": True,
+    "custom": True,
+    "basic": False,
+    "wrong-bearer": False,
+    "ed25519": True,
+}
 
 
 def shown(value: Any) -> list[str]:

@@ -33,7 +33,7 @@ def test_read() -> None:
 
 def test_list_count_inspect() -> None:
     listing = value_query(TREE, "list", q(path="v/info/adapters"))
-    assert {"auth", "secret", "test", "json", "covia"} <= set(listing["items"])
+    assert {"auth", "covia", "secret", "test", "ucan", "json"} <= set(listing["items"])
     assert value_query(TREE, "count", q(path="v/test/ops")) == {"exists": True, "count": 15}
     inspect = value_query(TREE, "inspect", q(path="a/" + "ab" * 32 + "/name"))
     assert inspect["type"] == "string"

@@ -114,10 +114,10 @@ def test_tools_list_and_call(sim: VenueSimulator) -> None:
             "jsonrpc": "2.0",
             "id": 4,
             "method": "tools/call",
-            "params": {"name": "covia_read", "arguments": {}},
+            "params": {"name": "agent_list", "arguments": {}},
         },
     )
-    assert absent["result"]["structuredContent"] == {"message": "Adapter not available: covia"}  # type: ignore[index]
+    assert absent["result"]["structuredContent"] == {"message": "Adapter not available: agent"}  # type: ignore[index]
     unknown = rpc(
         sim, {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "nope"}}
     )
