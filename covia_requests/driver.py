@@ -143,7 +143,7 @@ class RequestsDriver:
                 stream=stream,
             )
         except requests.RequestException as exc:
-            raise _translate(exc, request.info) from exc
+            raise _translate(exc, request.info, self._timeout(limit)) from exc
 
     def _plain_session(self) -> bool:
         """Whether the session adds nothing of its own that only the full path honours."""
@@ -210,14 +210,20 @@ class RequestsDriver:
     ) -> Response:
         body = body_stream if body_stream is not None else (request.body or None)
         deadline = None if limit is None else time.monotonic() + limit
-        with exchange_deadline(self.timeout, deadline):
-            response = self._exchange(request, limit, body, stream=True)
-            try:
-                content = self._read_whole(response, max_body, request.info, deadline)
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                raise _translate(exc, request.info) from exc
-            finally:
-                response.close()
+        try:
+            with exchange_deadline(self.timeout, deadline):
+                response = self._exchange(request, limit, body, stream=True)
+                try:
+                    content = self._read_whole(response, max_body, request.info, deadline)
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                    raise _translate(exc, request.info, self._timeout(limit)) from exc
+                finally:
+                    response.close()
+        except CoviaTimeoutError as exc:
+            whole = _which_bound(exc, limit, deadline)
+            if whole is exc:
+                raise
+            raise whole from exc
         return Response(response.status_code, tuple(response.headers.items()), content)
 
     def _read_whole(
@@ -240,7 +246,7 @@ class RequestsDriver:
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise CoviaTimeoutError("timed out reading the answer", request=info)
+                    raise CoviaTimeoutError("the answer did not end in time", request=info)
                 _limit_read(response, min(self.timeout, left))
             chunk = raw.read1(CHUNK_SIZE, decode_content=True)
             if not chunk:
@@ -249,8 +255,14 @@ class RequestsDriver:
 
     def _open(self, request: Request, limit: float | None) -> OpenedStream:
         deadline = None if limit is None else time.monotonic() + limit
-        with exchange_deadline(self.timeout, deadline):
-            response = self._exchange(request, limit, request.body or None, stream=True)
+        try:
+            with exchange_deadline(self.timeout, deadline):
+                response = self._exchange(request, limit, request.body or None, stream=True)
+        except CoviaTimeoutError as exc:
+            whole = _which_bound(exc, limit, deadline)
+            if whole is exc:
+                raise
+            raise whole from exc
         head = ResponseHead(response.status_code, tuple(response.headers.items()))
         return OpenedStream(head, _Stream(response, request.info))
 
@@ -261,7 +273,7 @@ class RequestsDriver:
             return bytes(handle.response.raw.read1(CHUNK_SIZE, decode_content=True))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.response.close()
-            raise _translate(exc, handle.info) from exc
+            raise _translate(exc, handle.info, self._timeout(limit)) from exc
 
     def close(self) -> None:
         if self._owns_session:
@@ -281,12 +293,27 @@ def _limit_read(response: requests.Response, seconds: float) -> None:
         sock.settimeout(seconds)
 
 
-def _translate(exc: BaseException, info: RequestInfo) -> Exception:
-    """The core's exception for a ``requests``/``urllib3`` failure."""
+def _which_bound(
+    exc: CoviaTimeoutError, limit: float | None, deadline: float | None
+) -> CoviaTimeoutError:
+    """``exc``, or the error naming the exchange's whole bound if that is what ran out."""
+    if limit is None or deadline is None or time.monotonic() < deadline - _SLACK:
+        return exc
+    return CoviaTimeoutError(f"no whole answer within {limit:g} s", request=exc.request)
+
+
+# Socket timeouts are rounded to the millisecond: within this the deadline is reached.
+_SLACK: Final = 0.005
+
+
+def _translate(exc: BaseException, info: RequestInfo, wait: float | None = None) -> Exception:
+    """The core's exception for a ``requests``/``urllib3`` failure; ``wait`` is the
+    bound of each wait, named in a timeout's message."""
+    within = "" if wait is None else f" ({wait:g} s)"
     if isinstance(exc, requests.ConnectTimeout):
-        return CoviaTimeoutError("timed out connecting", request=info)
+        return CoviaTimeoutError(f"timed out connecting{within}", request=info)
     if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError):
-        return CoviaTimeoutError("timed out waiting for the venue", request=info)
+        return CoviaTimeoutError(f"timed out waiting for the venue{within}", request=info)
     if isinstance(exc, requests.exceptions.SSLError):
         return CoviaConnectionError(f"TLS failed: {_reason(exc)}", request=info, sent=False)
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):

@@ -47,7 +47,7 @@ def get(url: str) -> Request:
 
 def timed_out(driver: RequestsDriver, effect: Any) -> float:
     started = time.monotonic()
-    with pytest.raises(CoviaTimeoutError):
+    with pytest.raises(CoviaTimeoutError, match=f"no whole answer within {LIMIT:g} s"):
         driver.perform(effect)
     return time.monotonic() - started
 
