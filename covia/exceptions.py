@@ -14,11 +14,13 @@ CoviaError
 ├── JobFailedError            (job_id, job_data)
 ├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
-└── CoviaUsageError           also a ValueError
+├── CoviaUsageError           also a ValueError
+└── MissingDependencyError    also an ImportError: names the extra to install
 """
 
 from __future__ import annotations
 
+from covia._optional import MissingDependencyError
 from covia_proto.errors import (
     AssetNotFoundError,
     ContentHashError,
@@ -51,6 +53,7 @@ __all__ = [
     "JobNotFoundError",
     "JobTimeoutError",
     "JsonRpcError",
+    "MissingDependencyError",
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from covia._connect import connection_context, relocated
 from covia._driver import SyncDriver
+from covia._optional import require
 from covia._session import SyncSession
 from covia.venue import Venue
 from covia_proto.auth import Auth
@@ -59,6 +60,7 @@ class Grid:
         )
         owns_driver = driver is None
         if driver is None:
+            require("requests", extra="requests", needed_by="Grid.connect without driver=")
             from covia_requests import RequestsDriver  # imported only when it is used
 
             driver = RequestsDriver(session, timeout=timeout, verify=verify)

@@ -34,6 +34,7 @@ __all__ = [
     "parse_registered_id",
     "put_content",
     "put_content_request",
+    "referenced_hash",
     "register_asset",
 ]
 
@@ -117,8 +118,19 @@ def parse_registered_id(response: Response, request: RequestInfo | None = None) 
 
 def get_asset(endpoint: Endpoint, asset_id: str) -> Call[AssetDocument]:
     request = endpoint.request("GET", endpoint.api_url("assets", hex_segment(asset_id, "asset id")))
-    wanted = normalize_hex(asset_id.strip())
+    wanted = referenced_hash(asset_id.strip()) or normalize_hex(asset_id.strip())
     return Call(request, lambda response, info: parse_asset(response, info, asset_id=wanted))
+
+
+def referenced_hash(reference: str) -> str | None:
+    """The hash a content-addressed reference names, as lower-case bare hex: a bare id,
+    ``a/<hash>`` or ``did:…/a/<hash>``; None for other references (``w/data``)."""
+    if (bare := parse_hex(reference)) is not None:
+        return bare
+    head, slash, tail = reference.rpartition("/")
+    if slash and (head == "a" or head.endswith("/a")):
+        return parse_hex(tail)
+    return None
 
 
 def parse_asset(
