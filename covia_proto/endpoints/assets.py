@@ -18,7 +18,7 @@ from covia_proto.endpoints.responses import (
     unexpected_status,
 )
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
-from covia_proto.hexid import normalize_hex, parse_hex
+from covia_proto.hexid import is_hex_id, normalize_hex, parse_hex
 from covia_proto.http import Request, Response, ResponseHead
 from covia_proto.models import AssetDocument, AssetList, AssetMetadata
 
@@ -117,8 +117,14 @@ def parse_registered_id(response: Response, request: RequestInfo | None = None) 
 
 
 def get_asset(endpoint: Endpoint, asset_id: str) -> Call[AssetDocument]:
-    request = endpoint.request("GET", endpoint.api_url("assets", hex_segment(asset_id, "asset id")))
+    """``GET /assets/{id}``. A content-addressed reference (``a/<hash>``,
+    ``did:…/a/<hash>``) is asked for by its hash: the hash names the same metadata on
+    every venue, and the 0.1 venue reads bare ids only (a reference is a 400 there)."""
+    segment = hex_segment(asset_id, "asset id")  # checks the type first
     wanted = referenced_hash(asset_id.strip()) or normalize_hex(asset_id.strip())
+    if is_hex_id(wanted):
+        segment = wanted
+    request = endpoint.request("GET", endpoint.api_url("assets", segment))
     return Call(request, lambda response, info: parse_asset(response, info, asset_id=wanted))
 
 
