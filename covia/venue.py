@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncIterable, Generator, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Generator, Iterable, Mapping
 from types import TracebackType
 from typing import IO, Any
 
@@ -229,10 +229,17 @@ class Venue:
         *,
         verify: bool = True,
         expected_sha256: str | None = None,
+        on_size: Callable[[int | None], None] | None = None,
     ) -> ContentDownload:
-        """Stream the content to a path (written whole or not at all) or a binary file."""
+        """Stream the content to a path (written whole or not at all) or a binary file.
+        ``on_size`` is told the length the venue declares before the first chunk (for a
+        progress bar; None when it declares none)."""
         flow = download_content(
-            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+            self._session.context,
+            asset_id,
+            expected_sha256=expected_sha256,
+            verify=verify,
+            on_size=on_size,
         )
         outcome = Outcome()
         if hasattr(destination, "write"):

@@ -4,7 +4,7 @@ one, with the same arguments, results and exceptions, and are awaited."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping
 from contextlib import aclosing
 from types import TracebackType
 from typing import IO, Any
@@ -254,13 +254,20 @@ class AsyncVenue:
         *,
         verify: bool = True,
         expected_sha256: str | None = None,
+        on_size: Callable[[int | None], None] | None = None,
     ) -> ContentDownload:
         """Stream the content to a path (written whole or not at all) or a binary file.
+        ``on_size`` is told the length the venue declares before the first chunk (for a
+        progress bar; None when it declares none).
         Writes are plain file writes, one chunk at a time."""
         if hasattr(destination, "write"):
             check_writable(destination)  # before any request
         flow = download_content(
-            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+            self._session.context,
+            asset_id,
+            expected_sha256=expected_sha256,
+            verify=verify,
+            on_size=on_size,
         )
         outcome = Outcome()
         async with aclosing(self._session.iterate(flow, outcome)) as chunks:
