@@ -47,6 +47,8 @@ def _extra() -> Any:
 
 @attrs.frozen
 class VenueStats:
+    """The counts in a venue's status: assets, users, operations, jobs."""
+
     assets: int | None = wire()
     users: int | None = wire()
     ops: int | None = wire()
@@ -57,6 +59,8 @@ class VenueStats:
 
 @attrs.frozen
 class VenueStatus:
+    """``GET /status``: the venue's name, DID, URL, version and counts."""
+
     status: str | None = wire()
     ts: int | None = wire()
     did: str | None = wire()
@@ -144,6 +148,8 @@ class AssetMetadata:
 
 @attrs.frozen
 class OperationInfo:
+    """An operation a venue offers: its catalog name, asset id, description and schemas."""
+
     name: str = wire(default="")
     asset: str | None = wire(hex=True)
     description: str | None = wire(lenient=True)
@@ -182,10 +188,12 @@ class JobRecord:
 
     @property
     def is_finished(self) -> bool:
+        """COMPLETE, FAILED, CANCELLED, REJECTED or TIMEOUT."""
         return self.status.is_terminal
 
     @property
     def is_complete(self) -> bool:
+        """COMPLETE: finished with an output."""
         return self.status == JobStatus.COMPLETE
 
     @property
@@ -231,6 +239,8 @@ class MessageAck:
 
 @attrs.frozen
 class SecretsList:
+    """The names of the caller's secrets (never their values)."""
+
     items: tuple[str, ...] = wire(default=())
     total: int | None = wire()
     extra: Mapping[str, Any] = _extra()
@@ -238,6 +248,8 @@ class SecretsList:
 
 @attrs.frozen
 class SecretStored:
+    """The venue's answer to storing a secret."""
+
     name: str | None = wire()
     stored: bool | None = wire()
     extra: Mapping[str, Any] = _extra()
@@ -248,6 +260,8 @@ class SecretStored:
 
 @attrs.frozen
 class VerificationMethod:
+    """A key of a DID document (``publicKeyMultibase``)."""
+
     id: str = wire(default="")
     type: str | None = wire()
     controller: str | None = wire()
@@ -272,6 +286,8 @@ class DidService:
 
 @attrs.frozen
 class DidDocument:
+    """A venue's DID document (``/.well-known/did.json``): its keys and services."""
+
     id: str = wire(default="")
     context: Any = wire("@context")
     controller: Any = wire()

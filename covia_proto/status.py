@@ -49,6 +49,7 @@ class JobStatus(enum.StrEnum):
 
     @property
     def is_known(self) -> bool:
+        """Whether this SDK knows the status (a newer venue may send others)."""
         return self._name_ in type(self).__members__
 
     @property
