@@ -45,7 +45,9 @@ class Grid:
         sent with every request; ``auth`` adds credentials (default ``NoAuth``).
         ``session`` is your own ``requests.Session`` (left open on close); ``verify``
         sets TLS verification (on unless you say ``False``, or a CA bundle path).
-        ``driver`` replaces the transport altogether (e.g. an in-memory venue).
+        ``driver`` replaces the transport altogether (e.g. an in-memory venue); like a
+        ``session``, a driver passed in is yours: closing the venue leaves it open, and
+        closing it is up to you.
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
         event line and event sizes, JSON depth; header sizes are fixed by requests).
         """

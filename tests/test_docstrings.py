@@ -85,4 +85,4 @@ def test_help_shows_the_docstring(obj: Any) -> None:
     doc = obj.__doc__
     assert doc
     first_line = doc.strip().splitlines()[0].strip()
-    assert first_line in pydoc.render_doc(obj, renderer=pydoc.plaintext)
+    assert first_line in pydoc.render_doc(obj, renderer=pydoc.TextDoc())

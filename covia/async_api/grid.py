@@ -230,7 +230,8 @@ class AsyncGrid:
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
         ``ssl.SSLContext``); ``limit`` caps the open connections of the SDK's own session
         (default 100). ``driver`` replaces the transport altogether (a trio driver, an
-        in-memory venue); ``retry`` and ``poll`` tune retries and job polling;
+        in-memory venue) and, like a ``session``, stays yours: closing the venue leaves
+        it open, and closing it is up to you; ``retry`` and ``poll`` tune retries and job polling;
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``).
 
         Arguments are checked at once (``CoviaUsageError``); nothing is sent until the
