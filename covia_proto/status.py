@@ -63,6 +63,17 @@ class JobStatus(enum.StrEnum):
         return self in INTERACTIVE
 
     @property
+    def is_finished(self) -> bool:
+        """The official SDK's name for ``is_terminal``."""
+        return self in TERMINAL
+
+    @property
+    def is_paused(self) -> bool:
+        """The official SDK's name for ``is_interactive``: PAUSED, INPUT_REQUIRED or
+        AUTH_REQUIRED."""
+        return self in INTERACTIVE
+
+    @property
     def is_active(self) -> bool:
         """Queued or running: PENDING or STARTED (or a status this SDK does not know)."""
         return not (self.is_terminal or self.is_interactive)
