@@ -26,6 +26,7 @@ from covia_proto.flows.control import cancel_job
 from covia_proto.flows.discovery import fetch_venue_did
 from covia_proto.flows.events import follow_job
 from covia_proto.flows.paging import list_all_assets, list_all_jobs
+from covia_proto.flows.readiness import wait_until_ready
 from covia_proto.flows.run import run
 from covia_proto.flows.runner import Outcome
 from covia_proto.models import (
@@ -94,6 +95,15 @@ class Venue:
     def status(self) -> VenueStatus:
         """The venue's status (``GET /status``): its name, DID, version, counts."""
         return self._session.call(status.get_status(self._endpoint))
+
+    def wait_until_ready(
+        self, *, timeout: float | None = 60.0, poll_interval: float = 1.0
+    ) -> VenueStatus:
+        """Poll the venue's status until it is ready (it answers, with no status or
+        ``"OK"``): for a venue that is still starting. ``CoviaTimeoutError`` after
+        ``timeout`` seconds (None: no limit)."""
+        flow = wait_until_ready(self._session.context, timeout=timeout, poll_interval=poll_interval)
+        return self._session.run(flow)
 
     def did_document(self) -> DidDocument:
         """The venue's DID document (``/.well-known/did.json``)."""

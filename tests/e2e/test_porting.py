@@ -21,6 +21,7 @@ PROGRAM = pathlib.Path(__file__).parent / "programs" / "official_sdk.py"
 EXPECTED = """\
 url True
 status True
+ready True
 listed True
 ops True
 echo True True True
@@ -38,6 +39,7 @@ cancelled True True
 events True
 not found True True
 async status True
+async ready True
 async result True
 async run True
 asset class True

@@ -24,6 +24,7 @@ def sync_part(url: str) -> None:
     try:
         print("url", venue.url.rstrip("/") == url.rstrip("/"))
         print("status", bool(venue.status().name))
+        print("ready", venue.wait_until_ready(timeout=30).did == venue.status().did)
         page = venue.list_assets(limit=5, kind="operation")
         print("listed", page.total >= len(page.items))
         print("ops", any(op.name == ECHO for op in venue.list_operations()))
@@ -77,6 +78,8 @@ async def async_part(url: str) -> None:
     try:
         status = await venue.status()
         print("async status", bool(status.name))
+        ready = await venue.wait_until_ready(timeout=30, poll_interval=0.5)
+        print("async ready", ready.did == status.did)
         job = await venue.invoke(ECHO, {"a": 1})
         await job.wait(timeout=30)
         print("async result", await job.result(timeout=30) == {"a": 1})
