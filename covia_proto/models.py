@@ -45,6 +45,10 @@ def _extra() -> Any:
 # --- GET /api/v1/status (§3.1) -------------------------------------------------------
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 @attrs.frozen
 class VenueStats:
     """The counts in a venue's status: assets, users, operations, jobs."""
@@ -69,6 +73,17 @@ class VenueStatus:
     stats: VenueStats | None = wire()
     version: str | None = wire()
     extra: Mapping[str, Any] = _extra()
+
+    @property
+    def access(self) -> Mapping[str, Any] | None:
+        """Who may call the venue (newer venues; read from ``extra``)."""
+        value = self.extra.get("access")
+        return value if isinstance(value, Mapping) else None
+
+    @property
+    def ucan_profile(self) -> Any:
+        """The UCAN profile the venue accepts (``ucanProfile``, newer venues)."""
+        return self.extra.get("ucanProfile")
 
 
 # --- Assets (§3.2, §5) ---------------------------------------------------------------
@@ -201,6 +216,30 @@ class JobRecord:
         """The operation that ran: ``op``, or the legacy ``operation`` field."""
         legacy = self.extra.get("operation")
         return self.op or (legacy if isinstance(legacy, str) else None)
+
+    # Fields newer venues send, read from ``extra`` (where a 0.1 venue's records and
+    # any other shape stay): None when absent or not of the documented type.
+
+    @property
+    def adapter(self) -> str | None:
+        """The adapter that ran the job (newer venues)."""
+        return _text(self.extra.get("adapter"))
+
+    @property
+    def parent(self) -> str | None:
+        """The job that started this one (newer venues)."""
+        return _text(self.extra.get("parent"))
+
+    @property
+    def error_code(self) -> str | None:
+        """A machine-readable code for ``error`` (``errorCode``, newer venues)."""
+        return _text(self.extra.get("errorCode"))
+
+    @property
+    def cancellation(self) -> Mapping[str, Any] | None:
+        """Who cancelled the job and why (newer venues)."""
+        value = self.extra.get("cancellation")
+        return value if isinstance(value, Mapping) else None
 
 
 @attrs.frozen
@@ -343,6 +382,11 @@ class AgentCard:
     def agentProvider(self) -> Any:
         """The provider, under the name the SDK documentation uses."""
         return self.provider
+
+    @property
+    def preferred_transport(self) -> str | None:
+        """``preferredTransport`` (read from ``extra``)."""
+        return _text(self.extra.get("preferredTransport"))
 
 
 @attrs.frozen
