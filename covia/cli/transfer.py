@@ -21,6 +21,7 @@ from typing import IO, Any, cast
 
 from covia._files import AtomicFile
 from covia.cli.errors import CliError, ExitCode
+from covia.cli.inputs import check_asset_reference
 from covia.cli.progress import transfer_progress
 from covia.cli.render import Output
 from covia.cli.venue import VenueOptions, connect
@@ -68,6 +69,7 @@ def get(args: argparse.Namespace, out: Output) -> int:
         raise CliError(
             "content is bytes, not text for a terminal: add -o FILE, or -o - to write it here"
         )
+    check_asset_reference(args.id)
     with connect(VenueOptions.from_args(args), out) as venue:
         asset = venue.get_asset(args.id)
         declared = asset.content.sha256 if asset.content is not None else None
@@ -162,6 +164,8 @@ def put(args: argparse.Namespace, out: Output) -> int:
     path = args.target if new_asset else args.file
     if not new_asset and (args.name or args.content_type or args.description):
         raise CliError("--name, --description and --content-type are for `put FILE` (a new asset)")
+    if not new_asset:
+        check_asset_reference(args.target)
     file = _open_source(path)
     with file:
         size = os.fstat(file.fileno()).st_size
