@@ -85,6 +85,11 @@ class VenueStatus:
         """The UCAN profile the venue accepts (``ucanProfile``, newer venues)."""
         return self.extra.get("ucanProfile")
 
+    @property
+    def ucanProfile(self) -> Any:
+        """The official SDK's (wire) name for ``ucan_profile``."""
+        return self.ucan_profile
+
 
 # --- Assets (§3.2, §5) ---------------------------------------------------------------
 
@@ -175,6 +180,16 @@ class OperationInfo:
     internal: bool | None = wire(lenient=True)
     extra: Mapping[str, Any] = _extra()
 
+    @property
+    def activityLabel(self) -> Any:
+        """The official SDK's (wire) name for ``activity_label``."""
+        return self.activity_label
+
+    @property
+    def readOnly(self) -> Any:
+        """The official SDK's (wire) name for ``read_only``."""
+        return self.read_only
+
 
 # --- Jobs (§3.4, §3.5, §4) -----------------------------------------------------------
 
@@ -234,6 +249,11 @@ class JobRecord:
     def error_code(self) -> str | None:
         """A machine-readable code for ``error`` (``errorCode``, newer venues)."""
         return _text(self.extra.get("errorCode"))
+
+    @property
+    def errorCode(self) -> Any:
+        """The official SDK's (wire) name for ``error_code``."""
+        return self.error_code
 
     @property
     def cancellation(self) -> Mapping[str, Any] | None:
@@ -382,6 +402,26 @@ class AgentCard:
     def agentProvider(self) -> Any:
         """The provider, under the name the SDK documentation uses."""
         return self.provider
+
+    @property
+    def defaultInputModes(self) -> Any:
+        """The official SDK's (wire) name for ``default_input_modes``."""
+        return self.default_input_modes
+
+    @property
+    def defaultOutputModes(self) -> Any:
+        """The official SDK's (wire) name for ``default_output_modes``."""
+        return self.default_output_modes
+
+    @property
+    def supportedInterfaces(self) -> Any:
+        """The official SDK's (wire) name for ``supported_interfaces``."""
+        return self.supported_interfaces
+
+    @property
+    def preferredTransport(self) -> Any:
+        """The official SDK's (wire) name for ``preferred_transport``."""
+        return self.preferred_transport
 
     @property
     def preferred_transport(self) -> str | None:

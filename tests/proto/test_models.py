@@ -482,3 +482,20 @@ def test_fields_of_newer_venues_have_typed_accessors() -> None:
     assert structure({"status": "OK"}, VenueStatus).access is None
     card = structure({"name": "n", "preferredTransport": "JSONRPC"}, AgentCard)
     assert card.preferred_transport == "JSONRPC"
+
+
+def test_the_official_sdks_camel_case_names_read_the_same_fields() -> None:
+    op = structure({"name": "x", "activityLabel": "Echoing", "readOnly": True}, OperationInfo)
+    assert (op.activityLabel, op.readOnly) == ("Echoing", True)
+    card = structure(
+        {"name": "n", "defaultInputModes": ["text"], "defaultOutputModes": ["json"],
+         "supportedInterfaces": [{"url": "u"}], "preferredTransport": "JSONRPC"},
+        AgentCard,
+    )  # fmt: skip
+    assert card.defaultInputModes == card.default_input_modes
+    assert card.defaultOutputModes == card.default_output_modes
+    assert card.supportedInterfaces == card.supported_interfaces
+    assert card.preferredTransport == "JSONRPC"
+    assert structure({"status": "OK", "ucanProfile": "p"}, VenueStatus).ucanProfile == "p"
+    job = structure({"id": JOB, "status": "FAILED", "errorCode": "E"}, JobRecord)
+    assert job.errorCode == "E"
