@@ -80,7 +80,10 @@ def test_json_reports(capsys, url, source, tmp_path):
 def test_get_json_needs_a_file(capsys, url):
     result = run_main(capsys, "--venue", url, "--json", "get", "ab" * 32)
     assert result.code == 2
-    assert_one_line_error(result.err, "-o FILE")
+    assert json.loads(result.err) == {
+        "error": "--json reports on a saved file: add -o FILE",
+        "exit_code": 2,
+    }
 
 
 @pytest.fixture
