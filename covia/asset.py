@@ -20,7 +20,8 @@ __all__ = ["Asset"]
 
 class Asset(AssetView):
     """An asset. ``Asset({...})`` holds metadata to register with ``venue.register``;
-    assets from a venue (``get_asset``, ``register``) also reach their content."""
+    assets from a venue (``get_asset``, ``register``) also reach their content.
+    ``metadata_raw`` is the metadata's text as a venue sent it, if you have it."""
 
     def __init__(
         self,
@@ -28,10 +29,13 @@ class Asset(AssetView):
         *,
         id: str | None = None,
         venue: Venue | None = None,
+        metadata_raw: str | None = None,
     ) -> None:
+        if metadata_raw is not None and not isinstance(metadata_raw, str):
+            raise CoviaUsageError(f"metadata_raw must be text, not {type(metadata_raw).__name__}")
         self._metadata, self._model = asset_metadata(metadata if metadata is not None else {})
         self._id = metadata.id if isinstance(metadata, AssetDocument) else id
-        self._raw = metadata.text if isinstance(metadata, AssetDocument) else None
+        self._raw = metadata.text if isinstance(metadata, AssetDocument) else metadata_raw
         self._venue = venue
 
     @property

@@ -22,7 +22,8 @@ __all__ = ["AsyncAsset"]
 class AsyncAsset(AssetView):
     """An asset: the async twin of ``covia.Asset``. ``AsyncAsset({...})`` holds metadata
     to register with ``await venue.register(...)``; assets from a venue (``get_asset``,
-    ``register``) also reach their content, with awaitable methods."""
+    ``register``) also reach their content, with awaitable methods. ``metadata_raw`` is
+    the metadata's text as a venue sent it, if you have it."""
 
     def __init__(
         self,
@@ -30,10 +31,13 @@ class AsyncAsset(AssetView):
         *,
         id: str | None = None,
         venue: AsyncVenue | None = None,
+        metadata_raw: str | None = None,
     ) -> None:
+        if metadata_raw is not None and not isinstance(metadata_raw, str):
+            raise CoviaUsageError(f"metadata_raw must be text, not {type(metadata_raw).__name__}")
         self._metadata, self._model = asset_metadata(metadata if metadata is not None else {})
         self._id = metadata.id if isinstance(metadata, AssetDocument) else id
-        self._raw = metadata.text if isinstance(metadata, AssetDocument) else None
+        self._raw = metadata.text if isinstance(metadata, AssetDocument) else metadata_raw
         self._venue = venue
 
     @property

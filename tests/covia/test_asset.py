@@ -175,3 +175,15 @@ def test_an_operation_asset_runs() -> None:
     assert mem.venue.get_asset(echo.asset).run({"via": "asset.run"}, timeout=10) == {
         "via": "asset.run"
     }
+
+
+def test_an_asset_made_with_its_raw_text_keeps_it() -> None:
+    text = '{"name": "typed by hand"}'
+    asset = Asset({"name": "typed by hand"}, metadata_raw=text)
+    assert asset.metadata_raw == text
+    assert not asset.is_registered
+
+
+def test_raw_metadata_that_is_not_text_is_refused() -> None:
+    with pytest.raises(CoviaUsageError, match="metadata_raw must be text, not bytes"):
+        Asset({}, metadata_raw=b"{}")  # type: ignore[arg-type]
