@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 
 from covia.asset import Asset
-from covia.auth import Auth, BasicAuth, BearerAuth, NoAuth
+from covia.auth import Auth, BasicAuth, BearerAuth, Ed25519Auth, NoAuth
 from covia.exceptions import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -54,6 +55,7 @@ __all__ = [
     "AssetList",
     "AssetNotFoundError",
     "Auth",
+    "AuthenticationError",
     "BasicAuth",
     "BearerAuth",
     "ContentHashError",
@@ -62,6 +64,7 @@ __all__ = [
     "CoviaTimeoutError",
     "CoviaUsageError",
     "DIDDocument",
+    "Ed25519Auth",
     "Grid",
     "GridError",
     "Job",

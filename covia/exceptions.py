@@ -5,7 +5,8 @@ CoviaError
 │   ├── NotFoundError
 │   │   ├── AssetNotFoundError   (asset_id)
 │   │   └── JobNotFoundError     (job_id)
-│   └── RateLimitError           (retry_after)
+│   ├── RateLimitError           (retry_after)
+│   └── AuthenticationError      401: the venue did not accept the caller
 ├── VenueProtocolError        the venue broke the protocol
 │   └── ContentHashError
 ├── CoviaConnectionError      also a ConnectionError
@@ -14,6 +15,7 @@ CoviaError
 ├── JobFailedError            (job_id, job_data)
 ├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
+├── TokenError                a JWT or UCAN that fails verification
 ├── CoviaUsageError           also a ValueError
 └── MissingDependencyError    also an ImportError: names the extra to install
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 from covia._optional import MissingDependencyError
 from covia_proto.errors import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -37,11 +40,13 @@ from covia_proto.errors import (
     NotFoundError,
     RateLimitError,
     RequestInfo,
+    TokenError,
     VenueProtocolError,
 )
 
 __all__ = [
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -57,5 +62,6 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]

@@ -11,7 +11,8 @@ Each class says whose fault a failure was:
   time (also the built-in ``ConnectionError`` / ``TimeoutError``);
 * ``JobFailedError`` – a job ended without completing; ``JobInteractionRequired`` – it
   waits for the caller; ``JobTimeoutError`` – it did not finish in the time given. All
-  three carry the job (``job_id``, ``job_data``), which goes on at the venue.
+  three carry the job (``job_id``, ``job_data``), which goes on at the venue;
+* ``TokenError`` – a JWT or UCAN that fails verification (signature, time, chain).
 
 Messages name the request that failed (method and URL) but never a header, so a secret
 cannot reach a log or a traceback through them.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -43,6 +45,7 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]
 
@@ -108,6 +111,13 @@ class GridError(CoviaError):
             return None
 
 
+class AuthenticationError(GridError):
+    """The venue answered 401: it did not accept the caller's credentials (or got none).
+
+    ``message`` keeps the venue's words and adds how to supply an identity.
+    """
+
+
 class NotFoundError(GridError):
     """The venue answered 404."""
 
@@ -152,6 +162,11 @@ class JsonRpcError(CoviaError):
         self.code = code
         self.data = data
         super().__init__(f"JSON-RPC error {code}: {message}", request=request)
+
+
+class TokenError(CoviaError):
+    """A signed token (JWT or UCAN) that cannot be trusted or used: malformed, badly
+    signed, expired, not yet valid, for someone else, or claiming more than it was given."""
 
 
 class VenueProtocolError(CoviaError):

@@ -14,6 +14,7 @@ and ``JobTimeoutError`` all carry it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from covia_proto.endpoints import jobs
@@ -39,14 +40,19 @@ def job_output(job: JobRecord) -> Any:
 
 
 def run(
-    context: VenueContext, operation: str, input: Any = None, *, timeout: float | None = None
+    context: VenueContext,
+    operation: str,
+    input: Any = None,
+    *,
+    timeout: float | None = None,
+    ucans: Sequence[str] | None = None,
 ) -> Flow[Any]:
     """Invoke ``operation`` and return its output; see the module's docs for why it
-    waits the way it does."""
+    waits the way it does. ``ucans`` are UCAN tokens presented as capability proofs."""
     start: float = yield GetTime()
     deadline = None if timeout is None else start + timeout
     invoked = yield from send(
-        context, jobs.invoke(context.endpoint, operation, input), deadline=deadline
+        context, jobs.invoke(context.endpoint, operation, input, ucans=ucans), deadline=deadline
     )
     job = invoked.job
     if not (job.status.is_terminal or job.status.is_interactive):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from covia_proto.converter import unstructure
+from covia_proto.converter import structure, unstructure
 from covia_proto.endpoints import assets
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import (
@@ -21,6 +21,7 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.http import Response, ResponseHead
+from covia_proto.models import AssetMetadata
 
 from .fuzz import ENDPOINT, only_covia_errors, responses
 
@@ -300,6 +301,12 @@ def test_metadata_of_unexpected_shape_is_read_not_refused(
     assert doc.text == body.decode()
     assert typed == {k: getattr(doc.metadata, k) for k in typed}
     assert unstructure(doc.metadata) == json.loads(body)
+
+
+def test_null_metadata_is_the_empty_asset() -> None:
+    # The real venue registers a body of null as {} and then serves that asset as null.
+    doc = assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, b"null"))
+    assert (doc.data, doc.text, doc.metadata) == ({}, "null", structure({}, AssetMetadata))
 
 
 def test_an_agent_template_is_not_an_operation() -> None:
