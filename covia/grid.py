@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from covia._connect import connection_context, relocated
 from covia._driver import SyncDriver
+from covia._optional import require
 from covia._session import SyncSession
 from covia.venue import Venue
 from covia_proto.auth import Auth
@@ -51,7 +52,9 @@ class Grid:
         sent with every request; ``auth`` adds credentials (default ``NoAuth``).
         ``session`` is your own ``requests.Session`` (left open on close); ``verify``
         sets TLS verification (on unless you say ``False``, or a CA bundle path).
-        ``driver`` replaces the transport altogether (e.g. an in-memory venue).
+        ``driver`` replaces the transport altogether (e.g. an in-memory venue); like a
+        ``session``, a driver passed in is yours: closing the venue leaves it open, and
+        closing it is up to you.
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
         event line and event sizes, JSON depth; header sizes are fixed by requests).
         """
@@ -67,6 +70,7 @@ class Grid:
         )
         owns_driver = driver is None
         if driver is None:
+            require("requests", extra="requests", needed_by="Grid.connect without driver=")
             from covia_requests import RequestsDriver  # imported only when it is used
 
             driver = RequestsDriver(session, timeout=timeout, verify=verify)

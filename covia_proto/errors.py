@@ -20,6 +20,7 @@ cannot reach a log or a traceback through them.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -100,6 +101,15 @@ class GridError(CoviaError):
         # Keep str(e) readable: "GET https://v/api/v1/x: 404 Not found".
         self.args = (_prefixed(f"{status_code} {message}", request),)
 
+    @property
+    def response_body(self) -> Any:
+        """The official SDK's name: the body parsed as JSON, None if it is not JSON
+        (``body`` keeps the bytes)."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+            return None
+
 
 class AuthenticationError(GridError):
     """The venue answered 401: it did not accept the caller's credentials (or got none).
@@ -136,6 +146,11 @@ class RateLimitError(GridError):
     ) -> None:
         self.retry_after = retry_after
         super().__init__(status_code, message, **kwargs)
+
+    @property
+    def retry_after_seconds(self) -> float | None:
+        """The official SDK's name for ``retry_after``."""
+        return self.retry_after
 
 
 class JsonRpcError(CoviaError):

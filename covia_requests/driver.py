@@ -31,6 +31,7 @@ import urllib3.response
 from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 
+from covia_proto.endpoints.base import DEFAULT_USER_AGENT
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaTimeoutError,
@@ -98,6 +99,13 @@ class RequestsDriver:
             session.mount("https://", DeadlineAdapter())
             session.mount("http://", DeadlineAdapter())
         self.session = session
+        # A User-Agent the caller set on their own session is theirs to choose: it
+        # replaces the SDK's default (a connect(headers=...) one still wins).
+        agent = self.session.headers.get("User-Agent")
+        if isinstance(agent, bytes):
+            agent = agent.decode("latin-1")
+        chosen = agent and agent != requests.utils.default_user_agent()
+        self._user_agent: str | None = agent if chosen else None
         # Given per request, so that a caller's session is left as it was.
         self.verify = verify
         self.timeout = timeout
@@ -135,7 +143,7 @@ class RequestsDriver:
             return self.session.request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=self._headers(request),
                 data=body,
                 timeout=self._timeout(limit),
                 verify=self.verify,
@@ -144,6 +152,12 @@ class RequestsDriver:
             )
         except requests.RequestException as exc:
             raise _translate(exc, request.info, self._timeout(limit)) from exc
+
+    def _headers(self, request: Request) -> dict[str, str]:
+        headers = dict(request.headers)
+        if self._user_agent is not None and headers.get("User-Agent") == DEFAULT_USER_AGENT:
+            headers["User-Agent"] = self._user_agent
+        return headers
 
     def _plain_session(self) -> bool:
         """Whether the session adds nothing of its own that only the full path honours."""
@@ -166,7 +180,7 @@ class RequestsDriver:
         headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
         for name, value in session.headers.items():
             headers[name] = value if isinstance(value, str) else value.decode("latin-1")
-        headers.update(request.headers)
+        headers.update(self._headers(request))
         if body is not None:
             headers["Content-Length"] = str(len(body))
         elif request.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):

@@ -152,6 +152,7 @@ class TrioDriver:
     # -- effects ------------------------------------------------------------------------
 
     async def perform(self, effect: Effect) -> Any:
+        """Carry out one effect of a flow and return its result (see the effects table)."""
         if isinstance(effect, Send):
             return await self._send(effect)
         if isinstance(effect, ReadChunk):

@@ -4,7 +4,7 @@ with its SHA-256 checked on the way (venue-api.md §3.2, §5.2)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -54,6 +54,7 @@ def download_content(
     expected_sha256: str | None = None,
     verify: bool = True,
     max_size: int | None = None,
+    on_size: Callable[[int | None], None] | None = None,
 ) -> Flow[ContentDownload]:
     """Emit the content's bytes chunk by chunk and check their SHA-256 at the end.
 
@@ -61,7 +62,9 @@ def download_content(
     extra request). A mismatch raises ``ContentHashError`` after the last chunk: a
     consumer writing a file must discard it then. ``max_size`` is for a consumer that
     keeps the whole content in memory: past it (or a larger declared length) the
-    download stops with ``VenueProtocolError`` naming ``max_body_size``.
+    download stops with ``VenueProtocolError`` naming ``max_body_size``. ``on_size`` is
+    told the length the venue declares (``Content-Length``; None if it declares none)
+    before the first chunk, for a progress bar.
     """
     expected = _expected_hash(expected_sha256)
     if verify and expected is None:
@@ -82,6 +85,8 @@ def download_content(
     if max_size is not None and declared is not None and declared > max_size:
         yield CloseStream(opened.handle)
         raise body_too_large(max_size, request.info)
+    if on_size is not None:
+        on_size(declared)
     hasher = hashlib.sha256()
     size = 0
     while True:

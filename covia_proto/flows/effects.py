@@ -5,8 +5,15 @@ A flow is a plain generator. It yields one of these values and is sent the resul
 =====================  ===============================================================
 effect                 the driver sends back
 =====================  ===============================================================
-``Send(request)``      the complete ``Response``
-``OpenStream(req)``    an ``OpenedStream``: the response head and an opaque handle
+``Send(request,        the complete ``Response``. ``body_stream``, when set, is the
+timeout, body_stream,  upload body (chunks; async ones for async drivers) and replaces
+max_body)``            ``request.body``, which is then empty: a driver that ignores it
+                       uploads nothing. ``timeout`` caps this exchange (seconds) below
+                       the driver's own; ``max_body`` bounds the response body (bytes:
+                       refuse a larger ``Content-Length``, stop reading past it,
+                       ``VenueProtocolError`` naming ``max_body_size``)
+``OpenStream(request,  an ``OpenedStream``: the response head and an opaque handle;
+timeout)``             ``timeout`` as for ``Send``
 ``ReadChunk(handle)``  the next ``bytes`` of that body; ``b""`` at its end
 ``CloseStream(h)``     None; closing twice is harmless
 ``Sleep(seconds)``     None, after sleeping that long

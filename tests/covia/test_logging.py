@@ -222,3 +222,14 @@ def test_debug_records_connections(caplog: pytest.LogCaptureFixture) -> None:
     assert record.getMessage() == (
         "connecting to http://venue.test at http://venue.test (auth: BearerAuth)"
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2", "http://a.localhost"]
+)
+def test_plain_http_to_loopback_does_not_warn(caplog: pytest.LogCaptureFixture, url: str) -> None:
+    caplog.set_level(logging.DEBUG, logger="covia")
+    mem = memory_venue()
+    caplog.clear()
+    Grid.connect(url, driver=mem.driver).close()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

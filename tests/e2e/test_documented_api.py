@@ -187,7 +187,8 @@ def test_job_control(client: Client, venue_target: VenueTarget) -> None:
         paused = await venue.invoke(PAUSE, {"keep": "me"})
         await paused.wait(timeout=30)
         assert paused.status == JobStatus.PAUSED
-        assert paused.needs_input
+        assert paused.waiting_for_caller
+        assert not paused.needs_input
         await paused.resume()  # the venue runs it again: it pauses again
         await paused.wait(timeout=30)
         assert paused.status == JobStatus.PAUSED

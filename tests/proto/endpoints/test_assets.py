@@ -177,7 +177,7 @@ METADATA_TEXT = (
     [
         (ID, ID),
         ("0x" + ID.upper(), ID),
-        (DID_REF, "did:web:venue.example.com%2Fa%2F" + ID),
+        (DID_REF, ID),  # content-addressed: asked for by its hash
         ("w/data/iris", "w%2Fdata%2Firis"),
     ],
 )
@@ -224,6 +224,49 @@ def test_etag_mismatch_is_a_protocol_error() -> None:
         assets.get_asset(ENDPOINT, ID).parse(
             Response(200, (("ETag", f'"{SHA}"'),), b'{"name":"x"}')
         )
+
+
+CONTENT_REFS = [f"a/{ID}", f"a/0x{ID.upper()}", f"did:web:venue.example.com/a/{ID}"]
+
+
+@pytest.mark.parametrize("reference", CONTENT_REFS)
+def test_a_content_reference_is_asked_for_by_its_hash(reference: str) -> None:
+    # The hash names the same metadata everywhere; the 0.1 venue refuses references.
+    call = assets.get_asset(ENDPOINT, reference)
+    assert call.request.url.endswith(f"/api/v1/assets/{ID}")
+
+
+@pytest.mark.parametrize("reference", CONTENT_REFS)
+def test_a_content_reference_without_etag_has_the_hash_as_id(reference: str) -> None:
+    doc = assets.get_asset(ENDPOINT, reference).parse(Response(200, TEXT_CT, b'{"name":"x"}'))
+    assert doc.id == ID
+
+
+@pytest.mark.parametrize("reference", CONTENT_REFS)
+def test_a_content_reference_answered_with_another_etag_is_a_protocol_error(
+    reference: str,
+) -> None:
+    with pytest.raises(VenueProtocolError, match=f"venue sent asset {SHA} when asked for {ID}"):
+        assets.get_asset(ENDPOINT, reference).parse(
+            Response(200, (("ETag", f'"{SHA}"'),), b'{"name":"x"}')
+        )
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        (ID, ID),
+        (f"0x{ID}", ID),
+        (f"a/{ID}", ID),
+        (f"did:key:z6Mk/a/{ID}", ID),
+        ("w/data/iris", None),
+        ("a/not-hex", None),
+        (f"b/{ID}", None),
+        (f"xa/{ID}", None),
+    ],
+)
+def test_referenced_hash(reference: str, expected: str | None) -> None:
+    assert assets.referenced_hash(reference) == expected
 
 
 @pytest.mark.parametrize(
