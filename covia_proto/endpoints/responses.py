@@ -25,6 +25,7 @@ from covia_proto.limits import json_depth_exceeds, limits_in_force
 
 __all__ = [
     "ErrorContext",
+    "as_page",
     "check",
     "error_for",
     "error_message",
@@ -260,12 +261,24 @@ def parse_model(
     """Check ``response`` and structure its JSON body as a ``cls``."""
     check(response, request=request, context=context)
     data = parse_json(response.body, request=request, what=f"{cls.__name__} document")
-    if prepare is not None:
-        data = prepare(data)
     try:
+        if prepare is not None:
+            data = prepare(data)
         return structure(data, cls)
     except VenueProtocolError as exc:
         raise VenueProtocolError(exc.message, request=request) from None
+
+
+def as_page(data: Any) -> Any:
+    """A listing's answer as a page ``{items, total, offset}``: a flat array (what 0.1
+    venues and very old asset lists answer) becomes one; an object must carry its
+    ``items``, so that another document (a job record, an error) answered in place of a
+    page is refused rather than read as an empty listing."""
+    if isinstance(data, list):
+        return {"items": data, "total": len(data), "offset": 0}
+    if isinstance(data, dict) and "items" not in data:
+        raise VenueProtocolError("a page of a listing has no items")
+    return data
 
 
 def expect_empty(
