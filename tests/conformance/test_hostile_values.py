@@ -1,0 +1,101 @@
+"""Hostile values, through every client (requests, aiohttp, trio): what the caller
+gives and what the venue sends that would go back out on the wire (header values, event
+ids, job and asset ids), bodies compressed unasked, listings of the wrong shape, and a
+venue used after it was closed. Each is refused the same way under every client, with
+a ``CoviaError`` that never echoes a secret, and nothing reaches the server that
+should not.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from typing import Any
+
+import pytest
+
+from covia import CoviaUsageError, VenueProtocolError
+from covia_proto.testing.server import BackgroundLoop
+from tests.conformance.hostile import CLIENTS, Seen, raises, response, run_client, serving
+
+JOB = "0190f3c2a1b20000aabbccddeeff0011"
+ASSET = "ab" * 32
+STATUS = {"status": "OK", "name": "Hostile", "did": "did:web:hostile.test"}
+
+pytestmark = pytest.mark.parametrize("client", CLIENTS)
+
+
+def record(status: str, job_id: str = JOB) -> bytes:
+    return json.dumps(
+        {"id": job_id, "status": status, "op": "cd" * 32, "created": 1, "updated": 1}
+    ).encode()
+
+
+# -- a closed venue ---------------------------------------------------------------------------
+
+
+def test_a_closed_venue_refuses_calls_and_sends_nothing(venue_loop: BackgroundLoop, client: str):
+    async def use_after_close(venue: Any) -> Any:
+        await venue.status()
+        await venue.close()
+        return await venue.status()
+
+    with serving(venue_loop, lambda seen: response(200, json.dumps(STATUS).encode())) as server:
+        error = raises(client, server.url, use_after_close)
+    assert isinstance(error, CoviaUsageError)
+    assert "closed" in str(error)
+    assert len(server.seen) == 1  # only the call made before close()
+
+
+# -- the shape of a page ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("listing", ["list_jobs", "list_assets"])
+def test_a_page_without_its_items_is_refused_not_read_as_empty(
+    venue_loop: BackgroundLoop, client: str, listing: str
+):
+    async def list_it(venue: Any) -> Any:
+        return await getattr(venue, listing)()
+
+    # A job record where a page belongs: no "items" at all.
+    with serving(venue_loop, lambda seen: response(200, record("COMPLETE"))) as server:
+        error = raises(client, server.url, list_it)
+    assert isinstance(error, VenueProtocolError)
+    assert "no items" in str(error)
+
+
+# -- content coding the SDK did not ask for ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("coding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as some send
+    ],
+    ids=["gzip", "deflate", "raw-deflate"],
+)
+def test_a_body_compressed_unasked_is_decoded_alike_by_every_client(
+    venue_loop: BackgroundLoop, client: str, coding: str, compress: Any
+):
+    content = b"the same decoded bytes from every driver\n" * 5000
+    metadata = {"name": "data", "content": {"sha256": hashlib.sha256(content).hexdigest()}}
+
+    def respond(seen: Seen) -> bytes:
+        encoded = (("Content-Encoding", coding),)
+        if seen.path.endswith("/content"):
+            return response(200, compress(content), content_type="text/plain", headers=encoded)
+        return response(200, compress(json.dumps(metadata).encode()), headers=encoded)
+
+    async def fetch(venue: Any) -> Any:
+        return await venue.get_asset_content(ASSET)
+
+    async def stream(venue: Any) -> Any:
+        return b"".join([chunk async for chunk in venue.iter_asset_content(ASSET)])
+
+    with serving(venue_loop, respond) as server:
+        assert run_client(client, server.url, fetch) == content  # hash-checked too
+        assert run_client(client, server.url, stream) == content
