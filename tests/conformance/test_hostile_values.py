@@ -11,12 +11,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import zlib
 from typing import Any
 
 import pytest
 
 from covia import CoviaUsageError, VenueProtocolError
+from covia.auth import Auth, BearerAuth
 from covia_proto.testing.server import BackgroundLoop
 from tests.conformance.hostile import CLIENTS, Seen, raises, response, run_client, serving
 
@@ -99,3 +101,57 @@ def test_a_body_compressed_unasked_is_decoded_alike_by_every_client(
     with serving(venue_loop, respond) as server:
         assert run_client(client, server.url, fetch) == content  # hash-checked too
         assert run_client(client, server.url, stream) == content
+
+
+# -- header values the caller gives -----------------------------------------------------------
+
+SECRET = "s3cr3t-value"
+BAD_VALUES = {
+    "crlf": f"{SECRET}\r\nX-Injected: 1",
+    "lf": f"{SECRET}\nX-Injected: 1",
+    "nul": f"{SECRET}\0",
+    "control": f"{SECRET}\x1b[2J",
+    "non-latin-1": f"{SECRET}\u2603",
+    "lone-surrogate": f"{SECRET}\udc00",
+}
+
+
+class _WritesBadly(Auth):
+    """A custom scheme whose credential cannot be sent: checked at each call."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def apply(self, headers: dict[str, str]) -> None:
+        headers["X-Signature"] = self._value
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES.values(), ids=BAD_VALUES.keys())
+@pytest.mark.parametrize("where", ["headers", "bearer", "custom-auth"])
+def test_a_header_value_http_cannot_carry_is_refused_without_showing_it(
+    venue_loop: BackgroundLoop,
+    client: str,
+    where: str,
+    bad: str,
+    caplog: pytest.LogCaptureFixture,
+):
+    choices: dict[str, dict[str, Any]] = {
+        "headers": {"headers": {"X-Api-Token": bad}},
+        "bearer": {"auth": BearerAuth(bad)},
+        "custom-auth": {"auth": _WritesBadly(bad)},
+    }
+    options = choices[where]
+    named = {"headers": "X-Api-Token", "bearer": "Authorization", "custom-auth": "X-Signature"}
+    caplog.set_level(logging.DEBUG)
+    with serving(venue_loop, lambda seen: response(200, json.dumps(STATUS).encode())) as server:
+        error = raises(client, server.url, status_name, **options)
+    assert isinstance(error, CoviaUsageError), repr(error)
+    assert named[where] in str(error)
+    assert SECRET not in str(error)
+    assert SECRET not in repr(error)
+    assert all(SECRET not in record.getMessage() for record in caplog.records)
+    assert server.seen == []  # refused before anything was sent
+
+
+async def status_name(venue: Any) -> Any:
+    return (await venue.status()).name
