@@ -20,6 +20,7 @@ __all__ = [
     "check_header",
     "check_headers",
     "header_value",
+    "is_header_value",
     "is_sensitive_header",
     "make_headers",
     "redact_headers",
@@ -65,6 +66,11 @@ _TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
+def is_header_value(value: str) -> bool:
+    """Whether HTTP/1.1 can carry ``value`` as a header value as it is."""
+    return _FIELD_VALUE.fullmatch(value) is not None
+
+
 def check_header(name: object, value: object) -> None:
     """Refuse, with a ``CoviaUsageError`` that names the header but never shows its
     value (it may be a secret), a header that HTTP/1.1 cannot carry as it is."""
@@ -73,7 +79,7 @@ def check_header(name: object, value: object) -> None:
         raise CoviaUsageError(f"header name {shown} is not a valid HTTP header name")
     if not isinstance(value, str):
         raise CoviaUsageError(f"header {name} must have a str value, not {type(value).__name__}")
-    if _FIELD_VALUE.fullmatch(value) is None:
+    if not is_header_value(value):
         raise CoviaUsageError(
             f"header {name} has a value HTTP cannot carry (control characters such as "
             "CR, LF or NUL, or characters beyond latin-1); the value is not shown"

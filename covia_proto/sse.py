@@ -9,6 +9,8 @@ It follows the WHATWG HTML standard, "Interpreting an event stream"
 * a blank line dispatches the event; ``:`` starts a comment; a line without a colon is a
   field with an empty value; one space after the colon is dropped;
 * ``event``, ``data``, ``id`` and ``retry`` are understood, other fields ignored;
+* an ``id`` that HTTP cannot carry back as ``Last-Event-ID`` (NUL, as the standard
+  says, and also other control characters or characters beyond latin-1) is ignored;
 * an event with no ``data`` line is not dispatched (its type is forgotten);
 * an incomplete event (or line) at the end of the stream is discarded.
 
@@ -28,6 +30,7 @@ from typing import Any, Final, NoReturn
 import attrs
 
 from covia_proto.errors import CoviaUsageError, VenueProtocolError
+from covia_proto.http import is_header_value
 from covia_proto.limits import json_depth_exceeds, limits_in_force
 
 __all__ = ["SSEParser", "ServerSentEvent"]
@@ -232,7 +235,11 @@ class SSEParser:
             elif name == "event":
                 self._event_type = value
             elif name == "id":
-                if "\0" not in value:
+                # The standard ignores an id holding NUL; so is one that could not go
+                # back as Last-Event-ID (controls, beyond latin-1). Ignoring it costs
+                # at most events read again on a resume (the previous id stays in
+                # force); refusing it would end a live stream over a label.
+                if is_header_value(value):
                     self._id_buffer = value
             elif name == "retry":
                 self._set_retry(value)

@@ -45,7 +45,10 @@ def segment(value: str) -> str:
         # Sent as they are, URL libraries and proxies would resolve them as "this" or
         # "the parent" segment and hit another route.
         return value.replace(".", "%2E")
-    return quote(value, safe=_SEGMENT_SAFE)
+    try:
+        return quote(value, safe=_SEGMENT_SAFE)
+    except UnicodeEncodeError:  # a lone surrogate: no URL can carry it
+        raise CoviaUsageError("a path segment cannot hold a lone surrogate") from None
 
 
 def hex_segment(value: str, what: str) -> str:

@@ -155,3 +155,75 @@ def test_a_header_value_http_cannot_carry_is_refused_without_showing_it(
 
 async def status_name(venue: Any) -> Any:
     return (await venue.status()).name
+
+
+# -- values from the venue that would go back out ---------------------------------------------
+
+
+def _event(event_id: str, status: str) -> bytes:
+    return f"id: {event_id}\nevent: job-update\ndata: ".encode() + record(status) + b"\n\n"
+
+
+@pytest.mark.parametrize(
+    "bad_id", ["\u2603", "a\x1bb", "a\x7fb"], ids=["non-latin-1", "esc", "del"]
+)
+def test_an_event_id_http_cannot_carry_never_goes_back_as_last_event_id(
+    venue_loop: BackgroundLoop, client: str, bad_id: str
+):
+    streams: list[Seen] = []
+
+    def respond(seen: Seen) -> bytes:
+        if not seen.path.endswith("/sse"):
+            return response(200, record("STARTED" if not streams else "COMPLETE"))
+        streams.append(seen)
+        head = response(200, content_type="text/event-stream", length=False)
+        if len(streams) == 1:  # two events, the second with an id that cannot go back
+            return head + _event("7", "STARTED") + _event(bad_id, "STARTED")
+        return head + _event("8", "COMPLETE")
+
+    async def wait(venue: Any) -> Any:
+        job = await venue.get_job(JOB)
+        await job.wait(timeout=10)
+        return job.status.value
+
+    with serving(venue_loop, respond) as server:
+        assert run_client(client, server.url, wait) == "COMPLETE"
+    assert len(streams) >= 2
+    # The id in force stayed the last one that can be sent back.
+    assert [s.header("Last-Event-ID") for s in streams[1:]] == ["7"] * (len(streams) - 1)
+
+
+BAD_IDS = {"lone-surrogate": "\\udc00", "escape": "\\u001b]0;title\\u0007", "newline": "a\\nb"}
+
+
+@pytest.mark.parametrize("bad", BAD_IDS.values(), ids=BAD_IDS.keys())
+@pytest.mark.parametrize("where", ["list_assets", "list_jobs", "invoke"])
+def test_an_id_that_could_not_go_back_out_is_refused_where_it_is_read(
+    venue_loop: BackgroundLoop, client: str, where: str, bad: str
+):
+    # The JSON escapes are sent as they are: "\udc00" is valid JSON for a lone surrogate.
+    page = f'{{"items":["{bad}"],"total":1,"offset":0}}'.encode()
+    job = f'{{"id":"{bad}","status":"PENDING","op":"{"cd" * 32}"}}'.encode()
+
+    async def use(venue: Any) -> Any:
+        if where == "invoke":
+            return await (await venue.invoke("cd" * 32, {})).wait(timeout=5)
+        listed = await getattr(venue, where)()
+        items = listed if isinstance(listed, list) else listed.items
+        return [await venue.get_asset(item) for item in items]
+
+    with serving(venue_loop, lambda seen: response(200, job if where == "invoke" else page)) as s:
+        error = raises(client, s.url, use)
+    assert isinstance(error, VenueProtocolError), repr(error)
+    assert "an id without control characters or lone surrogates" in str(error)
+    assert len(s.seen) == 1  # nothing was sent with it
+
+
+def test_a_lone_surrogate_given_as_an_id_is_a_usage_error(venue_loop: BackgroundLoop, client: str):
+    async def get(venue: Any) -> Any:
+        return await venue.get_asset("\udc00")
+
+    with serving(venue_loop, lambda seen: response(500)) as server:
+        error = raises(client, server.url, get)
+    assert isinstance(error, CoviaUsageError), repr(error)
+    assert server.seen == []

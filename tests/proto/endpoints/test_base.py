@@ -266,3 +266,10 @@ def test_header_values_are_checked_per_request_where_they_vary() -> None:
         ep.request("GET", BASE, extra_headers=[("Last-Event-ID", "\u2603")])
     with pytest.raises(CoviaUsageError, match="header Content-Type"):
         ep.request("PUT", BASE, body=b"x", content_type="text/plain\r\nX: y")
+
+
+def test_segment_refuses_a_lone_surrogate_as_a_usage_error() -> None:
+    with pytest.raises(CoviaUsageError, match="lone surrogate"):
+        segment("ab\udc00")
+    with pytest.raises(CoviaUsageError, match="lone surrogate"):
+        hex_segment("\ud800", "asset id")
