@@ -12,6 +12,8 @@ import gzip
 import hashlib
 import json
 import logging
+import pathlib
+import stat
 import zlib
 from typing import Any
 
@@ -227,3 +229,49 @@ def test_a_lone_surrogate_given_as_an_id_is_a_usage_error(venue_loop: Background
         error = raises(client, server.url, get)
     assert isinstance(error, CoviaUsageError), repr(error)
     assert server.seen == []
+
+
+# -- files ------------------------------------------------------------------------------------
+
+
+def _content_server(content: bytes) -> Any:
+    metadata = {"name": "data", "content": {"sha256": hashlib.sha256(content).hexdigest()}}
+
+    def respond(seen: Seen) -> bytes:
+        if seen.path.endswith("/content"):
+            return response(200, content, content_type="application/octet-stream")
+        return response(200, json.dumps(metadata).encode())
+
+    return respond
+
+
+def test_a_download_over_an_existing_file_keeps_its_permissions(
+    venue_loop: BackgroundLoop, client: str, tmp_path: pathlib.Path
+):
+    secret_file = tmp_path / "secrets.json"
+    secret_file.write_bytes(b"old")
+    secret_file.chmod(0o600)
+
+    async def download(venue: Any) -> Any:
+        return await venue.download_asset_content(ASSET, str(secret_file))
+
+    with serving(venue_loop, _content_server(b"new secret content")) as server:
+        run_client(client, server.url, download)
+    assert secret_file.read_bytes() == b"new secret content"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secrets.json"]
+
+
+def test_a_failed_final_move_leaves_no_partial_file(
+    venue_loop: BackgroundLoop, client: str, tmp_path: pathlib.Path
+):
+    folder = tmp_path / "a-folder"
+    (folder / "inside").mkdir(parents=True)  # os.replace cannot put a file over it
+
+    async def download(venue: Any) -> Any:
+        return await venue.download_asset_content(ASSET, str(folder))
+
+    with serving(venue_loop, _content_server(b"x" * 300_000)) as server:
+        error = raises(client, server.url, download)
+    assert isinstance(error, OSError), repr(error)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"]  # no .covia-*.part
