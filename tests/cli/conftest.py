@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -27,3 +28,17 @@ def _no_covia_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process runs see no COVIA_VENUE or COVIA_TOKEN from the developer's shell."""
     monkeypatch.delenv("COVIA_VENUE", raising=False)
     monkeypatch.delenv("COVIA_TOKEN", raising=False)
+
+
+@pytest.fixture(params=["sigint-handled", "sigint-ignored"])
+def inherited_sigint(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test runs as it would in a terminal, then as in a suite started with
+    ``nohup`` or from a background job: with SIGINT ignored, which children inherit."""
+    if request.param == "sigint-handled":
+        yield request.param
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield request.param
+    finally:
+        signal.signal(signal.SIGINT, previous)
