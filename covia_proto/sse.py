@@ -31,7 +31,7 @@ import attrs
 
 from covia_proto.errors import CoviaUsageError, VenueProtocolError
 from covia_proto.http import is_header_value
-from covia_proto.limits import json_depth_exceeds, limits_in_force
+from covia_proto.limits import json_cost_exceeds, json_depth_exceeds, limits_in_force
 
 __all__ = ["SSEParser", "ServerSentEvent"]
 
@@ -61,7 +61,11 @@ class ServerSentEvent:
         """``data`` parsed as JSON, nested no deeper than ``max_depth`` (by default the
         limits in force, see ``covia_proto.limits``); anything else is the venue's fault."""
         where = f" (id {self.id!r})" if self.id else ""
-        depth = limits_in_force().max_json_depth if max_depth is None else max_depth
+        limits = limits_in_force()
+        costly = json_cost_exceeds(self.data, limits.max_json_size)
+        if costly is not None:
+            raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
+        depth = limits.max_json_depth if max_depth is None else max_depth
         if json_depth_exceeds(self.data, depth):
             raise VenueProtocolError(
                 f"event {self.event!r}{where} carries JSON nested too deeply "

@@ -21,7 +21,7 @@ from covia_proto.errors import (
 )
 from covia_proto.http import Response, ResponseHead
 from covia_proto.httpdate import parse_http_date
-from covia_proto.limits import json_depth_exceeds, limits_in_force
+from covia_proto.limits import json_cost_exceeds, json_depth_exceeds, limits_in_force
 
 __all__ = [
     "ErrorContext",
@@ -222,17 +222,22 @@ def parse_json(
     what: str = "body",
     max_depth: int | None = None,
 ) -> Any:
-    """Strict JSON from a venue: UTF-8, no NaN/Infinity, arrays and objects nested no
+    """Strict JSON from a venue: UTF-8, no NaN/Infinity, no larger or denser than the
+    ``max_json_size`` in force allows, arrays and objects nested no
     deeper than ``max_depth`` (by default the ``max_json_depth`` of the limits in force,
     see ``covia_proto.limits``); anything else is a ``VenueProtocolError`` that says
     what was wrong."""
+    limits = limits_in_force()
+    costly = json_cost_exceeds(body, limits.max_json_size)  # before any copy is made
+    if costly is not None:
+        raise VenueProtocolError(f"{what} is JSON {costly}", request=request)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise VenueProtocolError(
             f"{what} is not valid UTF-8 (byte {exc.start})", request=request
         ) from None
-    depth = limits_in_force().max_json_depth if max_depth is None else max_depth
+    depth = limits.max_json_depth if max_depth is None else max_depth
     if json_depth_exceeds(body, depth):
         raise VenueProtocolError(
             f"{what} is JSON nested too deeply (max_json_depth is {depth})", request=request

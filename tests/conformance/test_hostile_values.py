@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from covia import CoviaUsageError, VenueProtocolError
+from covia import CoviaUsageError, Limits, VenueProtocolError
 from covia.auth import Auth, BearerAuth
 from covia_proto.testing.server import BackgroundLoop
 from tests.conformance.hostile import CLIENTS, Seen, raises, response, run_client, serving
@@ -275,3 +275,29 @@ def test_a_failed_final_move_leaves_no_partial_file(
         error = raises(client, server.url, download)
     assert isinstance(error, OSError), repr(error)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"]  # no .covia-*.part
+
+
+# -- JSON that would cost far more memory than its size ---------------------------------------
+
+
+@pytest.mark.parametrize("item", [b"{}", b"[]", b'{"a":1}'])
+def test_json_packed_to_blow_up_in_memory_is_refused_before_it_is_parsed(
+    venue_loop: BackgroundLoop, client: str, item: bytes
+):
+    # 4 MiB, well under max_body_size: parsed, it took some 25 times that (+100 MiB).
+    body = b'{"status":"OK","name":"x","pad":[' + b",".join([item] * (1 << 20)) + b"]}"
+
+    with serving(venue_loop, lambda seen: response(200, body)) as server:
+        error = raises(client, server.url, status_name)
+    assert isinstance(error, VenueProtocolError)
+    assert "times its size" in str(error)
+    assert len(server.seen) == 1  # refused, not retried
+
+
+def test_json_longer_than_max_json_size_is_refused(venue_loop: BackgroundLoop, client: str):
+    body = json.dumps({**STATUS, "pad": "x" * 300_000}).encode()
+    with serving(venue_loop, lambda seen: response(200, body)) as server:
+        error = raises(client, server.url, status_name, limits=Limits(max_json_size=100_000))
+        assert run_client(client, server.url, status_name) == "Hostile"  # the default is roomier
+    assert isinstance(error, VenueProtocolError)
+    assert "max_json_size (100000 bytes)" in str(error)

@@ -574,3 +574,9 @@ def test_an_id_that_could_not_go_back_as_last_event_id_is_ignored(bad: str) -> N
 def test_an_id_with_latin_1_and_tabs_is_kept() -> None:
     event = one("id: caf\xe9\tx\ndata: a\n\n".encode())
     assert event.id == "caf\xe9\tx"
+
+
+def test_event_json_packed_to_blow_up_in_memory_is_refused() -> None:
+    event = ServerSentEvent("job-update", "[" + "{}," * 300_000 + "{}]")
+    with pytest.raises(VenueProtocolError, match="times its size"):
+        event.json()
