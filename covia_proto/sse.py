@@ -62,15 +62,15 @@ class ServerSentEvent:
         limits in force, see ``covia_proto.limits``); anything else is the venue's fault."""
         where = f" (id {self.id!r})" if self.id else ""
         limits = limits_in_force()
-        costly = json_cost_exceeds(self.data, limits.max_json_size)
-        if costly is not None:
-            raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
         depth = limits.max_json_depth if max_depth is None else max_depth
         if json_depth_exceeds(self.data, depth):
             raise VenueProtocolError(
                 f"event {self.event!r}{where} carries JSON nested too deeply "
                 f"(max_json_depth is {depth})"
             )
+        costly = json_cost_exceeds(self.data, limits.max_json_size)
+        if costly is not None:
+            raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
         try:
             return _json.loads(self.data)
         except (ValueError, RecursionError) as exc:

@@ -228,7 +228,12 @@ def parse_json(
     see ``covia_proto.limits``); anything else is a ``VenueProtocolError`` that says
     what was wrong."""
     limits = limits_in_force()
-    costly = json_cost_exceeds(body, limits.max_json_size)  # before any copy is made
+    depth = limits.max_json_depth if max_depth is None else max_depth
+    if json_depth_exceeds(body, depth):
+        raise VenueProtocolError(
+            f"{what} is JSON nested too deeply (max_json_depth is {depth})", request=request
+        )
+    costly = json_cost_exceeds(body, limits.max_json_size)  # before the text is decoded
     if costly is not None:
         raise VenueProtocolError(f"{what} is JSON {costly}", request=request)
     try:
@@ -237,11 +242,6 @@ def parse_json(
         raise VenueProtocolError(
             f"{what} is not valid UTF-8 (byte {exc.start})", request=request
         ) from None
-    depth = limits.max_json_depth if max_depth is None else max_depth
-    if json_depth_exceeds(body, depth):
-        raise VenueProtocolError(
-            f"{what} is JSON nested too deeply (max_json_depth is {depth})", request=request
-        )
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
