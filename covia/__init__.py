@@ -12,6 +12,7 @@ import logging
 from covia.asset import Asset
 from covia.exceptions import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -21,6 +22,7 @@ from covia.exceptions import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    JobTimeoutError,
     JsonRpcError,
     NotFoundError,
     RateLimitError,
@@ -38,6 +40,7 @@ logging.getLogger("covia").addHandler(logging.NullHandler())
 __all__ = [
     "Asset",
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -50,6 +53,7 @@ __all__ = [
     "JobInteractionRequired",
     "JobNotFoundError",
     "JobStatus",
+    "JobTimeoutError",
     "JsonRpcError",
     "Limits",
     "NotFoundError",

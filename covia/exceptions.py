@@ -5,14 +5,17 @@ CoviaError
 │   ├── NotFoundError
 │   │   ├── AssetNotFoundError   (asset_id)
 │   │   └── JobNotFoundError     (job_id)
-│   └── RateLimitError           (retry_after)
+│   ├── RateLimitError           (retry_after)
+│   └── AuthenticationError      401: the venue did not accept the caller
 ├── VenueProtocolError        the venue broke the protocol
 │   └── ContentHashError
 ├── CoviaConnectionError      also a ConnectionError
 ├── CoviaTimeoutError         also a TimeoutError
-├── JobFailedError            (job_data)
-├── JobInteractionRequired    (job_data)
+│   └── JobTimeoutError          (job_id, job_data, timeout)
+├── JobFailedError            (job_id, job_data)
+├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
+├── TokenError                a JWT or UCAN that fails verification
 └── CoviaUsageError           also a ValueError
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 from covia_proto.errors import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -29,15 +33,18 @@ from covia_proto.errors import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    JobTimeoutError,
     JsonRpcError,
     NotFoundError,
     RateLimitError,
     RequestInfo,
+    TokenError,
     VenueProtocolError,
 )
 
 __all__ = [
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -47,9 +54,11 @@ __all__ = [
     "JobFailedError",
     "JobInteractionRequired",
     "JobNotFoundError",
+    "JobTimeoutError",
     "JsonRpcError",
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]

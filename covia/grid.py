@@ -12,6 +12,7 @@ from covia.venue import Venue
 from covia_proto.auth import Auth
 from covia_proto.flows.context import PollPolicy, RetryPolicy
 from covia_proto.flows.discovery import locate_did_web
+from covia_proto.flows.identity import bind_auth
 from covia_proto.flows.runner import drive
 from covia_proto.limits import Limits
 
@@ -66,6 +67,7 @@ class Grid:
             if where.did is not None:
                 location = drive(locate_did_web(context, where.did), driver.perform)
                 context = relocated(context, location.base_url)
+            context = drive(bind_auth(context), driver.perform)
         except BaseException:
             if owns_driver:
                 driver.close()

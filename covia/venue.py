@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncIterable, Generator, Iterable, Mapping
+from collections.abc import AsyncIterable, Generator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import IO, Any
 
@@ -23,6 +23,7 @@ from covia_proto.flows.assets import (
     upload_content,
 )
 from covia_proto.flows.discovery import fetch_venue_did
+from covia_proto.flows.identity import CallerIdentity, whoami
 from covia_proto.flows.paging import list_all_assets, list_all_jobs
 from covia_proto.flows.run import run
 from covia_proto.flows.runner import Outcome
@@ -110,14 +111,31 @@ class Venue:
         """One operation by catalog name (``v/test/ops/echo``), asset id or DID URL."""
         return self._session.call(operations.get_operation(self._endpoint, name))
 
-    def invoke(self, operation: str, input: Any = None) -> Job:
-        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``."""
-        result = self._session.call(jobs.invoke(self._endpoint, operation, input))
+    def invoke(
+        self, operation: str, input: Any = None, *, ucans: Sequence[str] | None = None
+    ) -> Job:
+        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``;
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        call = jobs.invoke(self._endpoint, operation, input, ucans=ucans)
+        result = self._session.call(call)
         return Job(self._session, result.job)
 
-    def run(self, operation: str, input: Any = None, *, timeout: float | None = None) -> Any:
-        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails)."""
-        return self._session.run(run(self._session.context, operation, input, timeout=timeout))
+    def run(
+        self,
+        operation: str,
+        input: Any = None,
+        *,
+        timeout: float | None = None,
+        ucans: Sequence[str] | None = None,
+    ) -> Any:
+        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails);
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        flow = run(self._session.context, operation, input, timeout=timeout, ucans=ucans)
+        return self._session.run(flow)
+
+    def whoami(self) -> CallerIdentity:
+        """Who the venue takes this connection's caller to be (``v/ops/auth/whoami``)."""
+        return self._session.run(whoami(self._session.context))
 
     def list_jobs(self) -> list[str]:
         """The ids of every job this caller may see, oldest first (all pages)."""

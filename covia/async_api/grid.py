@@ -20,6 +20,7 @@ from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
 from covia_proto.flows.discovery import locate_did_web
+from covia_proto.flows.identity import bind_auth
 from covia_proto.flows.runner import drive_async
 from covia_proto.limits import Limits
 
@@ -90,6 +91,7 @@ class AsyncVenueConnection:
                     locate_did_web(context, self._where.did), driver.perform
                 )
                 context = relocated(context, located.base_url)
+            context = await drive_async(bind_auth(context), driver.perform)
         except BaseException:
             if self._owns_driver:
                 await driver.aclose()

@@ -4,7 +4,7 @@ one, with the same arguments, results and exceptions, and are awaited."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from types import TracebackType
 from typing import IO, Any
@@ -24,6 +24,7 @@ from covia_proto.flows.assets import (
     upload_content,
 )
 from covia_proto.flows.discovery import fetch_venue_did
+from covia_proto.flows.identity import CallerIdentity, whoami
 from covia_proto.flows.paging import list_all_assets, list_all_jobs
 from covia_proto.flows.run import run
 from covia_proto.flows.runner import Outcome
@@ -128,15 +129,31 @@ class AsyncVenue:
         """One operation by catalog name (``v/test/ops/echo``), asset id or DID URL."""
         return await self._session.call(operations.get_operation(self._endpoint, name))
 
-    async def invoke(self, operation: str, input: Any = None) -> AsyncJob:
-        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``."""
-        result = await self._session.call(jobs.invoke(self._endpoint, operation, input))
+    async def invoke(
+        self, operation: str, input: Any = None, *, ucans: Sequence[str] | None = None
+    ) -> AsyncJob:
+        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``;
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        call = jobs.invoke(self._endpoint, operation, input, ucans=ucans)
+        result = await self._session.call(call)
         return AsyncJob(self._session, result.job)
 
-    async def run(self, operation: str, input: Any = None, *, timeout: float | None = None) -> Any:
-        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails)."""
-        flow = run(self._session.context, operation, input, timeout=timeout)
+    async def run(
+        self,
+        operation: str,
+        input: Any = None,
+        *,
+        timeout: float | None = None,
+        ucans: Sequence[str] | None = None,
+    ) -> Any:
+        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails);
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        flow = run(self._session.context, operation, input, timeout=timeout, ucans=ucans)
         return await self._session.run(flow)
+
+    async def whoami(self) -> CallerIdentity:
+        """Who the venue takes this connection's caller to be (``v/ops/auth/whoami``)."""
+        return await self._session.run(whoami(self._session.context))
 
     async def list_jobs(self) -> list[str]:
         """The ids of every job this caller may see, oldest first (all pages)."""

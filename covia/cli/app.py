@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from covia.cli import browse, demo, running, serve, transfer
+from covia.cli import browse, demo, identity, running, serve, transfer
 from covia.cli.errors import CliError, ExitCode, describe
 from covia.cli.render import Output
 from covia.cli.running import Interrupted
@@ -28,7 +28,8 @@ DESCRIPTION = """\
 Look at a Covia venue, run its operations and move content, from a shell.
 
 The venue is --venue URL|DID, else $COVIA_VENUE, else a fresh local venue started
-for the command. --token or $COVIA_TOKEN authenticates (bearer). --json makes any
+for the command. --key FILE or $COVIA_KEY signs requests as an Ed25519 identity
+(`covia key new` makes one); --token or $COVIA_TOKEN sends a bearer token. --json makes any
 command print JSON for scripts. `covia demo` walks through the SDK."""
 
 EPILOG = """\
@@ -80,6 +81,12 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         help="bearer token (default: $COVIA_TOKEN); never printed",
     )
     group.add_argument(
+        "--key",
+        metavar="FILE",
+        default=default(None),
+        help="Ed25519 key file to sign requests with (default: $COVIA_KEY)",
+    )
+    group.add_argument(
         "--json", action="store_true", default=default(False), help="print JSON, for scripts"
     )
     group.add_argument(
@@ -109,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     _add_common(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (serve, browse, running, transfer, demo):
+    for module in (serve, browse, running, transfer, demo, identity):
         module.register(commands, common)
     return parser
 

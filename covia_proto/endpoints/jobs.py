@@ -38,6 +38,7 @@ __all__ = [
     "parse_job_list",
     "parse_message_ack",
     "pause_job",
+    "proof_list",
     "resume_job",
     "send_message",
 ]
@@ -52,6 +53,19 @@ def _operation_ref(operation: str) -> str:
     operation = operation.strip()
     # Bare hex ids are sent in their canonical form; names and DID URLs as given.
     return parse_hex(operation) or operation
+
+
+def proof_list(ucans: Sequence[str] | None) -> list[str]:
+    """UCAN tokens as the ``ucans`` field of an invoke or run body.
+
+    They travel as proofs in the body, never as the bearer: a 0.1 venue makes the holder
+    of a venue-issued UCAN sent as the bearer act as the venue itself (an upstream bug).
+    """
+    if ucans is None:
+        return []
+    if isinstance(ucans, str | bytes) or not all(isinstance(u, str) and u for u in ucans):
+        raise CoviaUsageError("ucans must be a list of UCAN tokens (non-empty strings)")
+    return list(ucans)
 
 
 def invoke(
@@ -78,8 +92,8 @@ def invoke(
         ):
             raise CoviaUsageError(f"wait must be a bool or seconds >= 0, not {wait!r}")
         body["wait"] = round(wait * 1000)
-    if ucans:
-        body["ucans"] = list(ucans)
+    if ucans := proof_list(ucans):
+        body["ucans"] = ucans
     if private is not None:
         body["private"] = private
     request = endpoint.request("POST", endpoint.api_url("invoke"), json_body=body)

@@ -46,7 +46,7 @@ def test_ops_lists_every_operation(capsys, url):
 def test_op_shows_its_schemas(capsys, url):
     result = run_main(capsys, "--venue", url, "op", "v/test/ops/random")
     assert result.code == 0
-    assert "Generates 'length' random bytes" in result.out
+    assert "Generates a specified number of random bytes" in result.out
     assert '"required"' in result.out
     data = json.loads(run_main(capsys, "--venue", url, "op", "v/test/ops/random", "--json").out)
     assert data["input"]["required"] == ["length"]

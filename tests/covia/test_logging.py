@@ -27,10 +27,10 @@ from covia_proto.testing.server import BackgroundLoop, serve_venue
 from tests.covia.conftest import Served
 from tests.covia.helpers import CHAT, DELAY, ECHO, ERROR, NEVER, memory_venue, tracking_session
 
-BEARER = "bearer-SECRET-7f3a"
-PASSWORD = "basic-SECRET-pw91"
-CUSTOM = "custom-SECRET-q8z"
-SECRETS = (BEARER, PASSWORD, CUSTOM, "SECRET")
+BEARER = "bearer-Sekr3t-7f3a"
+PASSWORD = "basic-Sekr3t-pw91"
+CUSTOM = "custom-Sekr3t-q8z"
+SECRETS = (BEARER, PASSWORD, CUSTOM, "Sekr3t")  # the venue's own texts say SECRET
 
 
 class HeaderTokenAuth(Auth):

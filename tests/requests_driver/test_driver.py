@@ -113,7 +113,7 @@ def test_send_returns_the_whole_response(plain: Served) -> None:
     assert isinstance(response, Response)
     assert response.status == 200
     assert json.loads(response.body)["name"] == "Covia Test Venue"
-    assert response.header("content-type") == "application/json; charset=utf-8"
+    assert response.header("content-type") == "application/json;charset=utf-8"
     assert adapter.unclosed() == []
     driver.close()
     session.close()
