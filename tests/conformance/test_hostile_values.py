@@ -301,3 +301,25 @@ def test_json_longer_than_max_json_size_is_refused(venue_loop: BackgroundLoop, c
         assert run_client(client, server.url, status_name) == "Hostile"  # the default is roomier
     assert isinstance(error, VenueProtocolError)
     assert "max_json_size (100000 bytes)" in str(error)
+
+
+# -- the real venue ---------------------------------------------------------------------------
+
+
+def test_the_real_venue_answers_listings_in_a_shape_the_strict_pages_accept(
+    external_venue_url: str, client: str
+):
+    # The real venue answers GET /jobs with a flat array and GET /assets with an envelope
+    # that carries its items; it gzips answers for clients that accept gzip (requests and
+    # aiohttp do), not for the trio client, which does not ask.
+    async def listings(venue: Any) -> Any:
+        await venue.invoke("v/test/ops/echo", {"hostile": "round two"})
+        jobs = await venue.list_jobs()
+        page = await venue.list_assets(limit=5)
+        return jobs, page
+
+    jobs, page = run_client(client, external_venue_url, listings)
+    assert isinstance(jobs, list)
+    assert jobs  # the job just invoked, at least
+    assert 0 < len(page.items) <= 5
+    assert page.total >= len(page.items)

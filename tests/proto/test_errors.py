@@ -10,6 +10,7 @@ import pytest
 
 from covia_proto.errors import (
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -19,10 +20,12 @@ from covia_proto.errors import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    JobTimeoutError,
     JsonRpcError,
     NotFoundError,
     RateLimitError,
     RequestInfo,
+    TokenError,
     VenueProtocolError,
 )
 from covia_proto.models import JobRecord
@@ -184,6 +187,7 @@ def _one_of_each() -> list[CoviaError]:
         CoviaError("plain", request=REQ),
         CoviaUsageError("bad id"),
         GridError(500, "broken", **grid),
+        AuthenticationError(401, "who are you", **grid),
         NotFoundError(404, "gone", **grid),
         AssetNotFoundError(404, "no asset", asset_id="ab12", **grid),
         JobNotFoundError(404, "no job", job_id="cd34", **grid),
@@ -193,6 +197,8 @@ def _one_of_each() -> list[CoviaError]:
         ContentHashError("aa" * 32, "bb" * 32, request=REQ),
         CoviaConnectionError("reset", request=REQ, sent=False),
         CoviaTimeoutError("late", request=REQ),
+        JobTimeoutError("ab" * 16, 2.5, _record("STARTED")),
+        TokenError("expired", request=REQ),
         JobFailedError(job),
         JobInteractionRequired(_record("INPUT_REQUIRED")),
     ]
