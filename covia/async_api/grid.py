@@ -18,7 +18,7 @@ from covia.async_api.venue import AsyncVenue
 from covia_proto.address import VenueAddress
 from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
-from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
+from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy, VenueContext
 from covia_proto.flows.discovery import locate_did_web
 from covia_proto.flows.identity import bind_auth
 from covia_proto.flows.runner import drive_async
@@ -133,13 +133,17 @@ class AsyncGrid:
         poll: PollPolicy | None = None,
         limit: int | None = None,
         limits: Limits | None = None,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
             async with AsyncGrid.connect(url) as venue: ...
             venue = await AsyncGrid.connect(url)  # then: await venue.close()
 
-        ``timeout`` bounds connecting and each wait for data (seconds); ``headers`` are
+        ``timeout`` bounds connecting and each wait for data (seconds); ``call_timeout``
+        bounds each call as a whole, retries included (seconds, default 300; None for no
+        bound; a job wait or ``run`` has its own ``timeout`` instead, and a content
+        transfer is bounded per wait only). Past either, ``CoviaTimeoutError``. ``headers`` are
         sent with every request; ``auth`` adds credentials (default ``NoAuth``).
         ``session`` is your own ``aiohttp.ClientSession`` (left open on close);
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
@@ -159,6 +163,7 @@ class AsyncGrid:
             retry=retry,
             poll=poll,
             limits=limits,
+            call_timeout=call_timeout,
         )
         if driver is not None:
             if not isinstance(driver, AsyncDriver):

@@ -13,7 +13,7 @@ from covia_proto.endpoints import assets
 from covia_proto.errors import ContentHashError, CoviaUsageError, VenueProtocolError
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, ReadChunk
-from covia_proto.flows.send import open_stream, read_body, send, send_request
+from covia_proto.flows.send import open_stream, read_error_body, send, send_request
 from covia_proto.hexid import normalize_hex, parse_hex
 from covia_proto.limits import body_too_large
 from covia_proto.models import AssetDocument
@@ -72,7 +72,7 @@ def download_content(
     opened = yield from open_stream(context, request)
     head = opened.head
     if not 200 <= head.status < 300:
-        body = yield from read_body(opened.handle, context.max_error_body)
+        body = yield from read_error_body(context, opened.handle, request.info)
         yield CloseStream(opened.handle)
         assets.check_content_head(head, body, request.info, normalize_hex(asset_id.strip()))
     # With a Content-Encoding the length is that of the encoded body, while drivers
@@ -140,7 +140,7 @@ def upload_content(
     request = assets.put_content_request(
         context.endpoint, asset_id, data, content_type=content_type
     )
-    response = yield from send_request(context, request, body_stream=stream)
+    response = yield from send_request(context, request, body_stream=stream, content=True)
     digest = assets.parse_content_hash(response, request.info, asset_id=wanted)
     if stream is None:
         sent = hashlib.sha256(data).hexdigest()

@@ -125,6 +125,8 @@ async def test_a_limit_caps_the_sdks_own_connections(plain_served: Served) -> No
         ("ftp://venue.example", {}, "ftp"),
         ("https://venue.example", {"timeout": 0}, "timeout"),
         ("https://venue.example", {"timeout": True}, "timeout"),
+        ("https://venue.example", {"call_timeout": 0}, "call_timeout"),
+        ("https://venue.example", {"call_timeout": True}, "call_timeout"),
         ("https://venue.example", {"auth": "token"}, "auth"),
         ("https://venue.example", {"headers": {"X": 1}}, "headers"),
         ("https://venue.example", {"limit": 0}, "limit"),

@@ -150,6 +150,8 @@ def test_option_errors(tmp_path: Any) -> None:
         TrioGrid.connect("http://v", verify=True, ssl_context=ssl.create_default_context())
     with pytest.raises(CoviaUsageError, match="CA bundle"):
         TrioGrid.connect("http://v", verify=str(tmp_path / "missing.pem"))
+    with pytest.raises(CoviaUsageError, match="call_timeout must be a positive number"):
+        TrioGrid.connect("http://v", call_timeout=-1.0)
     with pytest.raises(CoviaUsageError, match="verify"):
         TrioGrid.connect("http://v", verify=3)  # type: ignore[arg-type]
     with pytest.raises(CoviaUsageError):
