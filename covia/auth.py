@@ -108,14 +108,17 @@ class Ed25519Auth(VenueBoundAuth):
 
     @classmethod
     def from_pem(cls, pem: bytes | str, **options: Any) -> Ed25519Auth:
+        """An identity from unencrypted PKCS#8 PEM (``-----BEGIN PRIVATE KEY-----``)."""
         return cls(Ed25519Key.from_pem(pem), **options)
 
     @classmethod
     def from_jwk(cls, jwk: str | bytes | dict[str, Any], **options: Any) -> Ed25519Auth:
+        """An identity from a private Ed25519 JWK."""
         return cls(Ed25519Key.from_jwk(jwk), **options)
 
     @classmethod
     def from_multibase(cls, text: str, **options: Any) -> Ed25519Auth:
+        """An identity from a private multikey (``z3u2…``)."""
         return cls(Ed25519Key.from_multibase(text), **options)
 
     @classmethod
@@ -144,6 +147,7 @@ class Ed25519Auth(VenueBoundAuth):
 
     @property
     def public_key(self) -> bytes:
+        """The identity's Ed25519 public key (32 bytes)."""
         return self.key.public_key
 
     # -- the Auth interface --------------------------------------------------------------

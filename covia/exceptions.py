@@ -16,11 +16,13 @@ CoviaError
 ├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
 ├── TokenError                a JWT or UCAN that fails verification
-└── CoviaUsageError           also a ValueError
+├── CoviaUsageError           also a ValueError
+└── MissingDependencyError    also an ImportError: names the extra to install
 """
 
 from __future__ import annotations
 
+from covia._optional import MissingDependencyError
 from covia_proto.errors import (
     AssetNotFoundError,
     AuthenticationError,
@@ -56,6 +58,7 @@ __all__ = [
     "JobNotFoundError",
     "JobTimeoutError",
     "JsonRpcError",
+    "MissingDependencyError",
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",

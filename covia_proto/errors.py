@@ -20,6 +20,7 @@ cannot reach a log or a traceback through them.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -64,6 +65,15 @@ def _prefixed(message: str, request: RequestInfo | None) -> str:
     return f"{request}: {message}" if request is not None else message
 
 
+def _restore(cls: type[CoviaError], args: tuple[Any, ...], state: dict[str, Any]) -> CoviaError:
+    """An unpickled error: built without ``__init__`` (whose signature differs from
+    class to class), then given back its ``args`` and every field."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class CoviaError(Exception):
     """Base class of every error the SDK raises."""
 
@@ -71,6 +81,12 @@ class CoviaError(Exception):
         super().__init__(_prefixed(message, request))
         self.message = message
         self.request = request
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls cls(*args), which fails for every class whose
+        # __init__ takes more than the message (an error raised in a process pool's
+        # worker would then break the pool): the fields travel as they are instead.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
 
 
 class CoviaUsageError(CoviaError, ValueError):
@@ -99,6 +115,15 @@ class GridError(CoviaError):
         super().__init__(message, request=request)
         # Keep str(e) readable: "GET https://v/api/v1/x: 404 Not found".
         self.args = (_prefixed(f"{status_code} {message}", request),)
+
+    @property
+    def response_body(self) -> Any:
+        """The official SDK's name: the body parsed as JSON, None if it is not JSON
+        (``body`` keeps the bytes)."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+            return None
 
 
 class AuthenticationError(GridError):
@@ -136,6 +161,11 @@ class RateLimitError(GridError):
     ) -> None:
         self.retry_after = retry_after
         super().__init__(status_code, message, **kwargs)
+
+    @property
+    def retry_after_seconds(self) -> float | None:
+        """The official SDK's name for ``retry_after``."""
+        return self.retry_after
 
 
 class JsonRpcError(CoviaError):

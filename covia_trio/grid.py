@@ -16,7 +16,7 @@ from covia._connect import connection_context
 from covia.async_api.grid import AsyncVenueConnection
 from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
-from covia_proto.flows.context import PollPolicy, RetryPolicy
+from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy
 from covia_proto.limits import Limits
 from covia_trio.connection import StreamFactory
 from covia_trio.driver import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IDLE, TrioDriver
@@ -47,6 +47,7 @@ class TrioGrid:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_idle: float = DEFAULT_MAX_IDLE,
         limits: Limits | None = None,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
@@ -54,7 +55,8 @@ class TrioGrid:
                 result = await venue.run("v/test/ops/echo", {"x": 1})
 
         As ``AsyncGrid.connect``: ``timeout`` bounds connecting and each wait for data
-        (seconds), ``headers`` go with every request, ``auth`` adds credentials,
+        (seconds), ``call_timeout`` each call as a whole (default 300 s), ``headers``
+        go with every request, ``auth`` adds credentials,
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
         ``ssl.SSLContext``), ``retry`` and ``poll`` tune retries and job polling,
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``; its
@@ -77,6 +79,7 @@ class TrioGrid:
             retry=retry,
             poll=poll,
             limits=limits,
+            call_timeout=call_timeout,
         )
         if driver is not None:
             if not isinstance(driver, TrioDriver):

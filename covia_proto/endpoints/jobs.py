@@ -6,11 +6,14 @@ import math
 from collections.abc import Sequence
 from typing import Any, Final
 
+import attrs
+
 from covia_proto.converter import structure
 from covia_proto.endpoints.base import Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
 from covia_proto.endpoints.responses import (
     ErrorContext,
+    as_page,
     check,
     error_for,
     expect_empty,
@@ -117,22 +120,18 @@ def list_jobs(
 
 
 def parse_job_list(response: Response, request: RequestInfo | None = None) -> JobList:
-    return parse_model(response, JobList, request=request, prepare=_flat_as_page)
-
-
-def _flat_as_page(data: Any) -> Any:
-    if isinstance(data, list):
-        return {"items": data, "total": len(data), "offset": 0}
-    return data
+    return parse_model(response, JobList, request=request, prepare=as_page)
 
 
 def _job_url(endpoint: Endpoint, job_id: str, *action: str) -> str:
     return endpoint.api_url("jobs", hex_segment(job_id, "job id"), *action)
 
 
-def _job_call(endpoint: Endpoint, method: str, job_id: str, *action: str) -> Call[JobRecord]:
+def _job_call(
+    endpoint: Endpoint, method: str, job_id: str, *action: str, json_body: Any = attrs.NOTHING
+) -> Call[JobRecord]:
     wanted = normalize_hex(job_id.strip()) if isinstance(job_id, str) else job_id
-    request = endpoint.request(method, _job_url(endpoint, job_id, *action))
+    request = endpoint.request(method, _job_url(endpoint, job_id, *action), json_body=json_body)
     return Call(request, lambda response, info: parse_job(response, info, job_id=wanted))
 
 
@@ -151,9 +150,14 @@ def get_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:
     return _job_call(endpoint, "GET", job_id)
 
 
-def cancel_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:
-    """``PUT …/cancel``: a job that already finished answers 404 with an empty body."""
-    return _job_call(endpoint, "PUT", job_id, "cancel")
+def cancel_job(endpoint: Endpoint, job_id: str, *, reason: str | None = None) -> Call[JobRecord]:
+    """``PUT …/cancel``: a job that already finished answers 404 with an empty body.
+    A ``reason`` is sent as ``{"reason": …}``; the 0.1 venue ignores it (§3.5.4)."""
+    if reason is None:
+        return _job_call(endpoint, "PUT", job_id, "cancel")
+    if not isinstance(reason, str):
+        raise CoviaUsageError(f"a cancel reason must be a string, not {type(reason).__name__}")
+    return _job_call(endpoint, "PUT", job_id, "cancel", json_body={"reason": reason})
 
 
 def pause_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:

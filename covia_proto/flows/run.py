@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from covia_proto.endpoints import jobs
-from covia_proto.errors import JobFailedError, JobInteractionRequired
+from covia_proto.errors import CoviaTimeoutError, JobFailedError, JobInteractionRequired
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow, GetTime
 from covia_proto.flows.events import wait_for_job
-from covia_proto.flows.send import send
+from covia_proto.flows.send import reached, send
 from covia_proto.models import JobRecord
 from covia_proto.status import JobStatus
 
@@ -51,9 +51,18 @@ def run(
     waits the way it does. ``ucans`` are UCAN tokens presented as capability proofs."""
     start: float = yield GetTime()
     deadline = None if timeout is None else start + timeout
-    invoked = yield from send(
-        context, jobs.invoke(context.endpoint, operation, input, ucans=ucans), deadline=deadline
-    )
+    invoke = jobs.invoke(context.endpoint, operation, input, ucans=ucans)
+    try:
+        invoked = yield from send(context, invoke, deadline=deadline)
+    except CoviaTimeoutError as exc:
+        if timeout is None:
+            raise
+        now: float = yield GetTime()
+        if not reached(start, timeout, now):
+            raise  # a wait of the driver ran out, not the caller's timeout
+        # No job id yet: the operation may or may not have started at the venue.
+        message = f"operation {operation} was not invoked within {timeout:g} s"
+        raise CoviaTimeoutError(message, request=exc.request) from exc
     job = invoked.job
     if not (job.status.is_terminal or job.status.is_interactive):
         # The caller's timeout runs from the start of the call, the invoke included.

@@ -70,9 +70,11 @@ class Capability:
                 raise CoviaUsageError(f"a capability's {name!r} must be a non-empty string")
 
     def covers(self, other: Capability) -> bool:
+        """Whether this grant includes ``other`` (its resource and its ability)."""
         return resource_covers(self.with_, other.with_) and ability_covers(self.can, other.can)
 
     def to_json(self) -> dict[str, str]:
+        """The grant as a UCAN carries it: ``{"with": …, "can": …}``."""
         return {"with": self.with_, "can": self.can}
 
     @classmethod

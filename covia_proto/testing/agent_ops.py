@@ -18,20 +18,10 @@ from typing import Any, Final
 from covia_proto.testing.jobs import Job
 from covia_proto.testing.lattice_ops import LatticeRuntime, _JobOperation
 
-__all__ = ["AGENT_OPERATIONS", "MINIMAL_TEMPLATE", "agent_summaries"]
+__all__ = ["AGENT_OPERATIONS", "agent_summaries"]
 
 SCRIPTED_LLM: Final = "v/test/ops/llm"
 DEFAULT_TRANSITION: Final = "v/ops/llmagent/chat"
-
-MINIMAL_TEMPLATE: Final[dict[str, Any]] = {
-    "name": "Minimal Agent Template",
-    "description": "Pure reasoning agent with no side-effect tools.",
-    "systemPrompt": "You are a reasoning agent. You have no tools.",
-    "llmOperation": "v/ops/langchain/openai",
-    "model": "gpt-5.4-mini",
-    "defaultTools": False,
-}
-TEMPLATES: Final = {"v/agents/templates/minimal": MINIMAL_TEMPLATE}
 
 
 def _input(job: Job) -> Mapping[str, Any]:
@@ -92,9 +82,12 @@ class Create(_JobOperation):
             return {"agentId": agent_id, "created": False, "updated": False, **_status(existing)}
         config = _input(job).get("config", {})
         if isinstance(config, str):
-            if config not in TEMPLATES:
+            # A template or any catalogue entry, as the venue resolves it.
+            resolve = getattr(rt, "resolve_operation", None)
+            found = resolve(config) if resolve is not None else None
+            if found is None:
                 raise ValueError(f"Cannot resolve config reference: {config}")
-            config = TEMPLATES[config]
+            config = found[1]
         if not isinstance(config, Mapping):
             raise ValueError("config must be a map or a reference to one")
         resolved = {"operation": DEFAULT_TRANSITION, **json.loads(json.dumps(config))}

@@ -16,7 +16,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-from covia_proto.testing.agent_ops import AGENT_OPERATIONS, MINIMAL_TEMPLATE
+from covia_proto.testing.agent_ops import AGENT_OPERATIONS
 from covia_proto.testing.jobs import MISSING, Job
 from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
@@ -24,8 +24,6 @@ from covia_proto.testing.workspace_ops import Append, Copy, Delete, Inspect, Lis
 
 __all__ = [
     "ADAPTERS",
-    "CATALOG",
-    "TEST_ORCHESTRATION",
     "Completed",
     "Failed",
     "Operation",
@@ -74,8 +72,7 @@ class Operation:
         raise NotImplementedError
 
     def start(self, rt: Runtime, job: Job) -> None:
-        if job.status != "STARTED":
-            rt.set_status(job, "STARTED")
+        rt.set_status(job, "STARTED")  # again on resume: the venue re-runs the op (§3.5.6)
         outcome = self.compute(rt, job.run_input, job.caller)
         if isinstance(outcome, Completed):
             rt.set_status(job, "COMPLETE", output=outcome.output)
@@ -89,12 +86,33 @@ class Operation:
         """The cancel hook; the venue has already marked the job CANCELLED."""
 
 
-class Echo(Operation):
+CHAT_PROMPT: Final = "Send more messages or 'done' to finish"
+
+
+class TestOperation(Operation):
+    """An op of the ``test`` adapter. That adapter is multi-turn, so a message to any of
+    its live jobs is handled alike (``TestAdapter.handleMessage``): a paused job
+    completes with its input; content ``"done"`` completes it; any other message leaves
+    it waiting for input, echoing the content — even a ``never`` or ``delay`` job."""
+
+    def message(self, rt: Runtime, job: Job, message: dict[str, Any]) -> None:
+        if job.status == "PAUSED":
+            rt.set_status(job, "COMPLETE", output=job.run_input)
+            return
+        body = message["message"]
+        content = body.get("content") if isinstance(body, dict) else None
+        if content == "done":
+            rt.set_status(job, "COMPLETE", output={"status": "conversation complete"})
+        else:
+            rt.set_status(job, "INPUT_REQUIRED", output={"echo": content, "message": CHAT_PROMPT})
+
+
+class Echo(TestOperation):
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         return Completed(value)
 
 
-class RandomBytes(Operation):
+class RandomBytes(TestOperation):
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         length = value.get("length") if isinstance(value, dict) else None
         if length is None:
@@ -111,7 +129,7 @@ class RandomBytes(Operation):
         return Completed({"bytes": rt.rng.randbytes(int(length)).hex()})
 
 
-class Error(Operation):
+class Error(TestOperation):
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         message = value.get("message") if isinstance(value, dict) else None
         if message is None:
@@ -126,15 +144,30 @@ class WhoAmI(Operation):
 
 
 class SecretSet(Operation):
+    """Runs off the request, as on the venue: the invoke answers STARTED and the job
+    ends at the next turn of the clock (a timer due at once; measured)."""
+
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         name = value.get("name") if isinstance(value, dict) else None
-        secret = value.get("value") if isinstance(value, dict) else None
         if not isinstance(name, str):
             return Failed("name is required")
+        secret = value.get("value") if isinstance(value, dict) else None
         if not isinstance(secret, str):
             return Failed("value is required")
         rt.store_secret(caller, name, secret)
         return Completed({"name": name, "stored": True})
+
+    def start(self, rt: Runtime, job: Job) -> None:
+        rt.set_status(job, "STARTED")
+        timer = rt.schedule(rt.now(), lambda: self._finish(rt, job))
+        job.scratch.setdefault("timers", []).append(timer)
+
+    def _finish(self, rt: Runtime, job: Job) -> None:
+        outcome = self.compute(rt, job.run_input, job.caller)
+        if isinstance(outcome, Completed):
+            rt.set_status(job, "COMPLETE", output=outcome.output)
+        else:
+            rt.set_status(job, "FAILED", error=outcome.error)
 
 
 class SecretExtract(Operation):
@@ -144,7 +177,7 @@ class SecretExtract(Operation):
         return Failed("No capability to extract secrets")
 
 
-class FakeLlm(Operation):
+class FakeLlm(TestOperation):
     """Answers with the last user message, as the venue's fake LLM does (§8)."""
 
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
@@ -156,17 +189,16 @@ class FakeLlm(Operation):
         return Completed({"role": "assistant", "content": content})
 
 
-class Never(Operation):
+class Never(TestOperation):
     """Described as staying PENDING; the server actually reports STARTED (§8)."""
 
     one_shot = False
 
     def start(self, rt: Runtime, job: Job) -> None:
-        if job.status != "STARTED":
-            rt.set_status(job, "STARTED")
+        rt.set_status(job, "STARTED")
 
 
-class Delay(Operation):
+class Delay(TestOperation):
     """Stays PENDING, then after ``delay`` ms runs ``operation`` inline (no sub-job).
     Its timers are kept in ``job.scratch["timers"]``, which the job table cancels when
     the job ends some other way."""
@@ -191,7 +223,8 @@ class Delay(Operation):
         resolved = rt.resolve_operation(ref)
         op = adapter_of(resolved[1]) if resolved else None
         if op is None:
-            rt.set_status(job, "FAILED", error=f"Cannot resolve operation: {ref}")
+            error = f"java.lang.IllegalArgumentException: Cannot resolve operation: {ref}"
+            rt.set_status(job, "FAILED", error=error)
             return
         if not op.one_shot:
             rt.set_status(job, "FAILED", error=f"Operation cannot run inside delay: {ref}")
@@ -207,22 +240,19 @@ class Delay(Operation):
             timer.cancel()
 
 
-class Pause(Operation):
-    """Pauses; any message completes it with the original input; resume pauses again."""
+class Pause(TestOperation):
+    """Pauses; any message completes it with the original input; resume pauses again.
+    It first re-records its input (an update that leaves the status as it is), so its
+    records hold one state more than the status sequence shows (measured)."""
 
     one_shot = False
 
     def start(self, rt: Runtime, job: Job) -> None:
+        rt.set_status(job, job.status)
         rt.set_status(job, "PAUSED")
 
-    def message(self, rt: Runtime, job: Job, message: dict[str, Any]) -> None:
-        rt.set_status(job, "COMPLETE", output=job.run_input)
 
-
-CHAT_PROMPT: Final = "Send more messages or 'done' to finish"
-
-
-class Chat(Operation):
+class Chat(TestOperation):
     """Multi-turn echo: INPUT_REQUIRED after each turn until the content ``"done"``."""
 
     one_shot = False
@@ -230,21 +260,13 @@ class Chat(Operation):
     def start(self, rt: Runtime, job: Job) -> None:
         rt.set_status(job, "INPUT_REQUIRED")
 
-    def message(self, rt: Runtime, job: Job, message: dict[str, Any]) -> None:
-        body = message["message"]
-        content = body.get("content", body) if isinstance(body, dict) else body
-        if content == "done":
-            rt.set_status(job, "COMPLETE", output={"status": "conversation complete"})
-        else:
-            rt.set_status(job, "INPUT_REQUIRED", output={"echo": content, "message": CHAT_PROMPT})
-
 
 class Orchestrate(Operation):
     """A minimal orchestrator for the seeded "Test orchestration" asset (§8): runs the
     one-shot ``steps`` in order, then builds ``result``. In the templates a list that
     starts with ``"input"`` or a step number is a reference into the job input or that
     step's output (``[0, "bytes"]``); anything else is literal. The real orchestrator
-    is richer; this covers what a multi-step test needs."""
+    is richer; this covers what a multi-step test needs. ``["const", x]`` is ``x``."""
 
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         raise NotImplementedError  # needs its own metadata: see start()
@@ -266,9 +288,10 @@ class Orchestrate(Operation):
                 rt, _fill(step.get("input"), job.run_input, outputs), caller=job.caller
             )
             if isinstance(outcome, Failed):
-                rt.set_status(job, "FAILED", error=f"Step {number} failed: {outcome.error}")
+                rt.set_status(job, "FAILED", error=f"Failed due to subtask {number} (FAILED)")
                 return
             outputs.append(outcome.output)
+            rt.set_status(job, "STARTED")  # the venue records each finished step
         result = _fill(operation.get("result"), job.run_input, outputs)
         rt.set_status(job, "COMPLETE", output=result)
 
@@ -280,6 +303,8 @@ def _fill(template: Any, value: Any, outputs: list[Any]) -> Any:
     if not isinstance(template, list) or not template:
         return template
     head, *path = template
+    if head == "const" and len(template) == 2:
+        return template[1]
     if head == "input":
         node = value
     elif isinstance(head, int) and not isinstance(head, bool) and 0 <= head < len(outputs):
@@ -332,304 +357,3 @@ def adapter_of(metadata: Mapping[str, Any]) -> Operation | None:
         return None
     name, _, op = adapter.partition(":")
     return ADAPTERS.get(name, {}).get(op)
-
-
-def _op(name: str, description: str, adapter: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "description": description, "operation": {"adapter": adapter, **extra}}
-
-
-_ANY: Final = {"type": "any"}
-
-# Catalog path → operation metadata, in install order.
-CATALOG: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
-    (
-        "v/test/ops/echo",
-        _op("Echo Operation", "Returns the input unchanged", "test:echo", input=_ANY, output=_ANY),
-    ),
-    (
-        "v/test/ops/random",
-        _op(
-            "Random Bytes",
-            "Generates 'length' random bytes as lowercase hex",
-            "test:random",
-            input={
-                "type": "object",
-                "properties": {"length": {"type": "integer"}},
-                "required": ["length"],
-            },
-            output={"type": "object", "properties": {"bytes": {"type": "string"}}},
-        ),
-    ),
-    (
-        "v/test/ops/error",
-        _op(
-            "Error Operation",
-            "Always fails with the given message",
-            "test:error",
-            input={"type": "object", "properties": {"message": {"type": "string"}}},
-        ),
-    ),
-    (
-        "v/test/ops/never",
-        _op(
-            "Never Operation",
-            "An operation that never completes (stays PENDING)",
-            "test:never",
-            input=_ANY,
-        ),
-    ),
-    (
-        "v/test/ops/delay",
-        _op(
-            "Delay Operation",
-            "Waits 'delay' ms, then runs 'operation' on 'input'",
-            "test:delay",
-            input={
-                "type": "object",
-                "properties": {
-                    "delay": {"type": "integer"},
-                    "operation": {"type": "string"},
-                    "input": _ANY,
-                },
-            },
-        ),
-    ),
-    (
-        "v/test/ops/pause",
-        _op(
-            "Pause Operation",
-            "Pauses; any message completes it with the original input",
-            "test:pause",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/test/ops/chat",
-        _op("Chat Operation", "Multi-turn echo until 'done'", "test:chat", input=_ANY),
-    ),
-    (
-        "v/test/ops/llm",
-        _op(
-            "Test LLM",
-            "A fake LLM that answers with the last user message",
-            "test:llm",
-            input={"type": "object", "properties": {"messages": {"type": "array"}}},
-        ),
-    ),
-    (
-        "v/ops/auth/whoami",
-        _op(
-            "Who Am I",
-            "Reports the caller's identity",
-            "auth:whoami",
-            input=_ANY,
-            output={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/covia/read",
-        _op(
-            "Read",
-            "Reads a value of the caller's namespace, or of another's with a UCAN grant",
-            "covia:read",
-            input={"type": "object", "properties": {"path": {"type": "string"}}},
-        ),
-    ),
-    (
-        "v/ops/covia/write",
-        _op(
-            "Write",
-            "Writes a value in the caller's namespace",
-            "covia:write",
-            input={"type": "object", "properties": {"path": {"type": "string"}, "value": _ANY}},
-        ),
-    ),
-    (
-        "v/ops/covia/list",
-        _op(
-            "List Lattice Structure",
-            "Describes what a lattice path holds: its type, keys and size",
-            "covia:list",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/covia/slice",
-        _op(
-            "Slice Lattice Collection",
-            "Returns a window of a vector's elements or a map's entries",
-            "covia:slice",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/covia/append",
-        _op(
-            "Append to Lattice Vector",
-            "Appends a value to the vector at a writable path",
-            "covia:append",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/covia/copy",
-        _op(
-            "Copy Lattice Data",
-            "Copies the value at one path to a writable path",
-            "covia:copy",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/covia/delete",
-        _op(
-            "Delete Lattice Data",
-            "Removes a writable path",
-            "covia:delete",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/covia/inspect",
-        _op(
-            "Inspect Lattice Data",
-            "Renders paths as compact JSON5 for people",
-            "covia:inspect",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/create",
-        _op(
-            "Create Agent",
-            "Create Agent (the caller's agents, g/<agentId>)",
-            "agent:create",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/info",
-        _op(
-            "Agent Info",
-            "Agent Info (the caller's agents, g/<agentId>)",
-            "agent:info",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/list",
-        _op(
-            "List Agents",
-            "List Agents (the caller's agents, g/<agentId>)",
-            "agent:list",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/update",
-        _op(
-            "Update Agent",
-            "Update Agent (the caller's agents, g/<agentId>)",
-            "agent:update",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/suspend",
-        _op(
-            "Suspend Agent",
-            "Suspend Agent (the caller's agents, g/<agentId>)",
-            "agent:suspend",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/resume",
-        _op(
-            "Resume Agent",
-            "Resume Agent (the caller's agents, g/<agentId>)",
-            "agent:resume",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/delete",
-        _op(
-            "Delete Agent",
-            "Delete Agent (the caller's agents, g/<agentId>)",
-            "agent:delete",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/chat",
-        _op(
-            "Chat with Agent",
-            "Chat with Agent (the caller's agents, g/<agentId>)",
-            "agent:chat",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/agent/message",
-        _op(
-            "Message Agent",
-            "Message Agent (the caller's agents, g/<agentId>)",
-            "agent:message",
-            input={"type": "object"},
-        ),
-    ),
-    ("v/agents/templates/minimal", MINIMAL_TEMPLATE),
-    (
-        "v/ops/ucan/issue",
-        _op(
-            "Issue UCAN Token",
-            "Creates a venue-signed UCAN granting aud the capabilities att until exp",
-            "ucan:issue",
-            input={"type": "object", "required": ["aud", "att", "exp"]},
-        ),
-    ),
-    (
-        "v/ops/secret/set",
-        _op(
-            "Set Secret",
-            "Stores a secret for the caller",
-            "secret:set",
-            secretFields=["value"],
-            input={
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
-            },
-        ),
-    ),
-    (
-        "v/ops/secret/extract",
-        _op(
-            "Extract Secret",
-            "Reads a secret back (refused: no caller holds the capability on a 0.1 venue)",
-            "secret:extract",
-            input={"type": "object", "properties": {"name": {"type": "string"}}},
-        ),
-    ),
-)
-
-# Installed in the asset store only: callable by id, not listed by /operations (§8).
-TEST_ORCHESTRATION: Final[dict[str, Any]] = {
-    "name": "Test orchestration",
-    "description": "random -> echo -> echo, as the venue's orch.json example",
-    "operation": {
-        "adapter": "orchestrator",
-        "input": {"type": "object", "properties": {"length": {"type": "integer"}}},
-        "steps": [
-            {"op": "v/test/ops/random", "input": {"length": ["input", "length"]}},
-            {"op": "v/test/ops/echo", "input": {"bytes": [0, "bytes"]}},
-            {"op": "v/test/ops/echo", "input": [1]},
-        ],
-        "result": {
-            "final-output": [2],
-            "bytes-output": [1, "bytes"],
-            "original-input": ["input"],
-            "original-length": ["input", "length"],
-        },
-    },
-}

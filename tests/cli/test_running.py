@@ -15,7 +15,15 @@ import pytest
 from covia import Grid, Job
 from covia.cli.render import Output
 from covia.cli.running import offer_cancel
-from tests.cli.helpers import COVIA, TIMEOUT, assert_one_line_error, clean_env, covia, run_main
+from tests.cli.helpers import (
+    COVIA,
+    TIMEOUT,
+    assert_one_line_error,
+    clean_env,
+    covia,
+    run_main,
+    spawn,
+)
 
 ECHO = "v/test/ops/echo"
 DELAYED = json.dumps({"delay": 200, "operation": ECHO, "input": {"late": True}})
@@ -26,6 +34,15 @@ def test_run_prints_the_output_as_json(capsys, url):
     assert result.code == 0
     assert json.loads(result.out) == {"message": "hello"}
     assert "COMPLETE" in result.err
+
+
+def test_run_json_writes_nothing_for_people_on_stderr(url):
+    done = covia("--venue", url, "--json", "run", "v/test/ops/echo", '{"quiet": true}')
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"quiet": True}
+    assert done.stderr == ""
+    plain = covia("--venue", url, "run", "v/test/ops/echo", '{"quiet": false}')
+    assert "COMPLETE" in plain.stderr  # the human line, without --json
 
 
 def test_run_reads_input_from_a_file_and_from_stdin(capsys, tmp_path, url):
@@ -132,10 +149,10 @@ def test_watching_an_unknown_job_is_exit_1(capsys, url):
     assert_one_line_error(result.err, "job not found")
 
 
-def test_ctrl_c_cancels_the_job_and_exits_cleanly(url, venue):
+def test_ctrl_c_cancels_the_job_and_exits_cleanly(url, venue, inherited_sigint):
     """The user presses Ctrl-C while ``covia invoke`` follows a job that never ends;
     stdin is not a terminal, so the CLI cancels without asking and says so."""
-    process = subprocess.Popen(
+    process = spawn(
         [*COVIA, "--venue", url, "invoke", "v/test/ops/never"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -215,7 +232,7 @@ class Pty:
         import pty
 
         self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [*COVIA, *args],
             stdin=slave,
             stdout=slave,
@@ -254,7 +271,7 @@ class Pty:
 
 @pytest.mark.skipif(not hasattr(os, "setsid"), reason="needs POSIX pseudo-terminals")
 @pytest.mark.parametrize(("answer", "status"), [(b"y\r", "CANCELLED"), (b"n\r", "STARTED")])
-def test_ctrl_c_at_a_terminal_asks_before_cancelling(url, venue, answer, status):
+def test_ctrl_c_at_a_terminal_asks_before_cancelling(url, venue, answer, status, inherited_sigint):
     terminal = Pty("--venue", url, "invoke", "v/test/ops/never")
     try:
         terminal.expect(b" STARTED (")

@@ -74,7 +74,9 @@ def test_operations_list_and_get_by_name_with_slashes(harness: Harness) -> None:
     echo = harness.venue.get_operation(ECHO)
     assert isinstance(echo, OperationInfo)
     assert echo.name == ECHO
-    assert echo.description == "Returns the input unchanged"
+    assert echo.description == (
+        "Returns the input unchanged. Useful for testing or as a generalised identity function."
+    )
     # The slashes travel percent-encoded in one path segment (venue-api.md §2.4).
     (request,) = harness.driver.sent("GET", "/operations/")
     assert request.url.endswith("/api/v1/operations/v%2Ftest%2Fops%2Fecho")
@@ -324,6 +326,23 @@ def test_close_and_context_manager() -> None:
         assert venue is mem.venue
         venue.status()
     assert mem.driver.closed_driver is False  # a driver passed in belongs to the caller
+
+
+def test_a_closed_venue_refuses_every_call_as_the_async_one_does() -> None:
+    mem = memory_venue()
+    job = mem.venue.invoke(NEVER, 1)
+    mem.venue.close()
+    mem.venue.close()  # twice is fine
+    sent = len(mem.driver.requests)
+    for call in (
+        mem.venue.status,
+        mem.venue.list_all_assets,
+        lambda: job.wait(timeout=1),
+        lambda: list(job.stream()),
+    ):
+        with pytest.raises(CoviaUsageError, match="closed"):
+            call()
+    assert len(mem.driver.requests) == sent  # nothing went out
 
 
 @pytest.mark.parametrize("profile", ["0.1", "latest"])
