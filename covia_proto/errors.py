@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from covia_proto.models import JobRecord
 
 __all__ = [
+    "AssetIdMismatchError",
     "AssetNotFoundError",
     "ContentHashError",
     "CoviaConnectionError",
@@ -150,6 +151,28 @@ class ContentHashError(VenueProtocolError):
             f"content hash mismatch: expected sha256 {expected}, got {actual}",
             request=request,
         )
+
+
+class AssetIdMismatchError(VenueProtocolError):
+    """Asset metadata whose CAD3 id is not the id the venue gave it: the venue served
+    (or stored) something else than what that id names."""
+
+    def __init__(self, expected: str, actual: str, *, request: RequestInfo | None = None) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"asset id mismatch: expected asset {expected}, but its metadata has id {actual}",
+            request=request,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_mismatch, (self.expected, self.actual, self.request))
+
+
+def _rebuild_mismatch(
+    expected: str, actual: str, request: RequestInfo | None
+) -> AssetIdMismatchError:
+    return AssetIdMismatchError(expected, actual, request=request)
 
 
 class CoviaConnectionError(CoviaError, ConnectionError):
