@@ -4,7 +4,8 @@ The venue (Convex 0.8.5 ``JSONReader`` behind ``POST /api/v1/assets``) reads str
 never JSON5, and decides the Convex type of every number. What it does, and so what this
 reader does:
 
-* bytes are decoded as UTF-8, an invalid sequence becoming U+FFFD;
+* bytes are decoded as UTF-8, an invalid sequence becoming U+FFFD (counted as Java
+  counts them);
 * an integer literal is an Integer of any size up to 4096 bytes; a larger one becomes a
   Double, i.e. plus or minus infinity;
 * a literal with a fraction or exponent is a Double (``1`` and ``1.0`` differ, ``-0.0``
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Final, NoReturn
 
 from covia_proto.errors import CoviaUsageError
@@ -32,6 +34,12 @@ _DIGITS_PER_STEP: Final = 4000  # below Python's limit on one str-to-int convers
 _MOST_DIGITS: Final = 9864  # 10**9864 already needs more than 4096 bytes
 
 
+# Java's UTF-8 decoder takes ED A0..BF (the start of an encoded surrogate) with its next
+# continuation byte, if any, as one malformed sequence where Python's sees two or three.
+_ENCODED_SURROGATE: Final = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]?")
+_REPLACEMENT: Final = "\ufffd".encode()
+
+
 class MetadataJsonError(CoviaUsageError):
     """Text the venue would not read as asset metadata."""
 
@@ -39,7 +47,7 @@ class MetadataJsonError(CoviaUsageError):
 def read_json(data: bytes | str) -> Any:
     """``data`` read into Python values that stand for the Convex values the venue
     builds from it (see :mod:`covia_proto.cad3`)."""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = _decode(data) if isinstance(data, bytes) else data
     try:
         return json.loads(
             text,
@@ -53,6 +61,13 @@ def read_json(data: bytes | str) -> Any:
         raise MetadataJsonError("JSON nested too deeply to read") from None
     except ValueError as exc:  # json.JSONDecodeError is one
         raise MetadataJsonError(f"not valid JSON: {exc}") from None
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _ENCODED_SURROGATE.sub(_REPLACEMENT, data).decode("utf-8", "replace")
 
 
 def _integer(literal: str) -> int | float:
