@@ -16,7 +16,6 @@ Where the simulator knowingly differs from the venue:
 
 * request bodies must be strict JSON (the venue reads invoke, message and secret
   bodies as JSON5);
-* asset ids are SHA3-256 of canonical JSON, not of CAD3 (§5.1 allows any stable id);
 * no JWTs: ``tokens`` maps bearer tokens to caller DIDs; any other bearer token is
   "invalid" (downgraded to the public identity on a public venue);
 * operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>`` and
