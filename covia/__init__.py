@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 
 from covia.asset import Asset
+from covia.asset_id import compute_asset_id
 from covia.exceptions import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     ContentHashError,
     CoviaConnectionError,
@@ -37,6 +39,7 @@ logging.getLogger("covia").addHandler(logging.NullHandler())
 
 __all__ = [
     "Asset",
+    "AssetIdMismatchError",
     "AssetNotFoundError",
     "ContentHashError",
     "CoviaConnectionError",
@@ -57,4 +60,5 @@ __all__ = [
     "Venue",
     "VenueProtocolError",
     "__version__",
+    "compute_asset_id",
 ]

@@ -7,7 +7,8 @@ CoviaError
 │   │   └── JobNotFoundError     (job_id)
 │   └── RateLimitError           (retry_after)
 ├── VenueProtocolError        the venue broke the protocol
-│   └── ContentHashError
+│   ├── ContentHashError
+│   └── AssetIdMismatchError  metadata whose id is not its own (expected, actual)
 ├── CoviaConnectionError      also a ConnectionError
 ├── CoviaTimeoutError         also a TimeoutError
 ├── JobFailedError            (job_data)
@@ -19,6 +20,7 @@ CoviaError
 from __future__ import annotations
 
 from covia_proto.errors import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     ContentHashError,
     CoviaConnectionError,
@@ -37,6 +39,7 @@ from covia_proto.errors import (
 )
 
 __all__ = [
+    "AssetIdMismatchError",
     "AssetNotFoundError",
     "ContentHashError",
     "CoviaConnectionError",
