@@ -67,10 +67,9 @@ def asset_metadata(
         return dict(metadata.data), metadata.metadata
     if not isinstance(metadata, Mapping):
         raise CoviaUsageError(f"asset metadata must be a mapping, not {type(metadata).__name__}")
-    try:
-        return dict(metadata), structure(dict(metadata), AssetMetadata)
-    except Exception as exc:  # a caller's malformed metadata is a usage error
-        raise CoviaUsageError(f"asset metadata is malformed: {exc}") from None
+    # Every field of the model is lenient: any mapping gives a model, nothing is refused.
+    document = dict(metadata)
+    return document, structure(document, AssetMetadata)
 
 
 class AssetView:

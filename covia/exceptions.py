@@ -11,8 +11,9 @@ CoviaError
 │   └── AssetIdMismatchError  metadata whose id is not its own (expected, actual)
 ├── CoviaConnectionError      also a ConnectionError
 ├── CoviaTimeoutError         also a TimeoutError
-├── JobFailedError            (job_data)
-├── JobInteractionRequired    (job_data)
+│   └── JobTimeoutError          (job_id, job_data, timeout)
+├── JobFailedError            (job_id, job_data)
+├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
 └── CoviaUsageError           also a ValueError
 """
@@ -31,6 +32,7 @@ from covia_proto.errors import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    JobTimeoutError,
     JsonRpcError,
     NotFoundError,
     RateLimitError,
@@ -50,6 +52,7 @@ __all__ = [
     "JobFailedError",
     "JobInteractionRequired",
     "JobNotFoundError",
+    "JobTimeoutError",
     "JsonRpcError",
     "NotFoundError",
     "RateLimitError",

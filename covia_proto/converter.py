@@ -10,6 +10,8 @@ its wire key itself (``@context``, ``mcp_version``) with ``wire(...)``. Fields m
 
 Structuring is strict: a string where a number belongs, or an object where a string
 belongs, is a ``VenueProtocolError``, never a silent coercion or a raw ``TypeError``.
+Fields that hold the user's own JSON are lenient instead (``wire(lenient=True)``): an
+unexpected type is kept in ``extra``, not refused.
 cattrs dispatches to one structure function per model, which this module generates
 itself (``_compile_structure``): every response goes through one, so its common checks
 are written inline instead of being a hook call per field.
@@ -35,10 +37,24 @@ T = TypeVar("T")
 EXTRA: Final = "extra"
 
 
-def wire(name: str | None = None, *, hex: bool = False, default: Any = None) -> Any:
+def wire(
+    name: str | None = None,
+    *,
+    hex: bool = False,
+    default: Any = None,
+    lenient: bool = False,
+    repr: bool = True,
+) -> Any:
     """An optional model field whose wire name is ``name`` (else the camelCase of the
-    attribute name); ``hex=True`` normalises its value as a hex id."""
-    return attrs.field(default=default, metadata={"wire": name, "hex": hex}, kw_only=True)
+    attribute name); ``hex=True`` normalises its value as a hex id.
+
+    ``lenient=True`` is for fields whose value is the user's own JSON (asset metadata,
+    and what a venue copies from it): a value of another type than the field's leaves
+    the field at its default and is kept in ``extra`` under its wire key, so nothing is
+    lost and a document the venue accepted is never refused. ``repr=False`` keeps a field
+    out of the model's ``repr``."""
+    metadata = {"wire": name, "hex": hex, "lenient": lenient}
+    return attrs.field(default=default, metadata=metadata, kw_only=True, repr=repr)
 
 
 def _camel(name: str) -> str:
@@ -231,6 +247,7 @@ def _compile_structure(
         "known": known,
         "_fail": _fail,
         "NOTHING": attrs.NOTHING,
+        "VenueProtocolError": VenueProtocolError,
     }
     lines = [
         "def structure(data, inner):",
@@ -268,7 +285,16 @@ def _compile_structure(
         if check is None:
             namespace[f"h{index}"] = hooks[field.name]
             namespace[f"t{index}"] = field.type
-            lines.append(f"        v = h{index}(v, t{index})")
+            check = f"v = h{index}(v, t{index})"
+        if check and field.metadata.get("lenient"):
+            # The check raises before ``v`` is replaced: the value kept is the one sent.
+            lines += [
+                "        try:",
+                f"            {check}",
+                "        except VenueProtocolError:",
+                f"            extra[{key!r}] = v",
+                f"            v = {missing}",
+            ]
         elif check:
             lines.append(f"        {check}")
         lines += [f"        {value} = v", "    else:", f"        {value} = {missing}"]

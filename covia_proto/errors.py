@@ -9,7 +9,9 @@ Each class says whose fault a failure was:
   malformed JSON, wrong types, a truncated body, a broken event stream;
 * ``CoviaConnectionError`` / ``CoviaTimeoutError`` – the transport failed or ran out of
   time (also the built-in ``ConnectionError`` / ``TimeoutError``);
-* ``JobFailedError`` – a job ended without completing.
+* ``JobFailedError`` – a job ended without completing; ``JobInteractionRequired`` – it
+  waits for the caller; ``JobTimeoutError`` – it did not finish in the time given. All
+  three carry the job (``job_id``, ``job_data``), which goes on at the venue.
 
 Messages name the request that failed (method and URL) but never a header, so a secret
 cannot reach a log or a traceback through them.
@@ -36,6 +38,7 @@ __all__ = [
     "JobFailedError",
     "JobInteractionRequired",
     "JobNotFoundError",
+    "JobTimeoutError",
     "JsonRpcError",
     "NotFoundError",
     "RateLimitError",
@@ -193,6 +196,25 @@ class CoviaTimeoutError(CoviaError, TimeoutError):
     """A request, or a wait for a job, ran out of time."""
 
 
+class JobTimeoutError(CoviaTimeoutError):
+    """A wait for a job (``wait``, ``result``, ``run``) ran out of time. The job goes on
+    at the venue: ``job_id`` names it, ``job_data`` is its last record seen (None if
+    none was), so the caller can wait again, cancel it or message it."""
+
+    def __init__(
+        self, job_id: str, timeout: float | None, job_data: JobRecord | None = None
+    ) -> None:
+        self.job_id = job_id
+        self.timeout = timeout
+        self.job_data = job_data
+        within = f" within {timeout:g} s" if timeout is not None else " in time"
+        state = f" (still {job_data.status.value})" if job_data is not None else ""
+        super().__init__(f"job {job_id} did not finish{within}{state}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.job_id, self.timeout, self.job_data))
+
+
 class JobFailedError(CoviaError):
     """A job finished without completing (FAILED, CANCELLED, REJECTED, TIMEOUT).
 
@@ -201,6 +223,7 @@ class JobFailedError(CoviaError):
 
     def __init__(self, job_data: JobRecord) -> None:
         self.job_data = job_data
+        self.job_id = job_data.id
         reason = f": {job_data.error}" if job_data.error else ""
         super().__init__(f"job {job_data.id} ended {job_data.status.value}{reason}")
 
@@ -211,4 +234,5 @@ class JobInteractionRequired(CoviaError):
 
     def __init__(self, job_data: JobRecord) -> None:
         self.job_data = job_data
+        self.job_id = job_data.id
         super().__init__(f"job {job_data.id} is {job_data.status.value}: it needs the caller")

@@ -83,14 +83,18 @@ class AssetList:
 
 @attrs.frozen
 class ContentInfo:
-    """The ``content`` object of an artifact's metadata; ``sha256`` is the id of its bytes."""
+    """The ``content`` object of an artifact's metadata; ``sha256`` is the id of its bytes.
 
-    sha256: str | None = wire(hex=True)
-    content_type: str | None = wire()
-    file_name: str | None = wire()
-    size: int | None = wire()
-    encoding: str | None = wire()
-    in_language: str | None = wire()
+    Metadata is the user's own JSON, which the venue stores unchecked: each field here is
+    typed where the value has the documented shape and ``None`` where it has another,
+    which is then kept in ``extra`` (as in ``OperationSpec`` and ``AssetMetadata``)."""
+
+    sha256: str | None = wire(hex=True, lenient=True)
+    content_type: str | None = wire(lenient=True)
+    file_name: str | None = wire(lenient=True)
+    size: int | None = wire(lenient=True)
+    encoding: str | None = wire(lenient=True)
+    in_language: str | None = wire(lenient=True)
     extra: Mapping[str, Any] = _extra()
 
 
@@ -98,33 +102,40 @@ class ContentInfo:
 class OperationSpec:
     """The ``operation`` object of an operation's metadata."""
 
-    adapter: str | None = wire()
-    input: Any = wire()
-    output: Any = wire()
-    tool_name: str | None = wire()
-    strict: bool | None = wire()
-    secret_fields: tuple[str, ...] | None = wire()
+    adapter: str | None = wire(lenient=True)
+    input: Any = wire(lenient=True)
+    output: Any = wire(lenient=True)
+    tool_name: str | None = wire(lenient=True)
+    strict: bool | None = wire(lenient=True)
+    secret_fields: tuple[str, ...] | None = wire(lenient=True)
     extra: Mapping[str, Any] = _extra()
 
 
 @attrs.frozen
 class AssetMetadata:
-    """An asset's metadata document (the venue keeps it as the text it was sent)."""
+    """An asset's metadata document (the venue keeps it as the text it was sent).
 
-    name: str | None = wire()
-    description: str | None = wire()
-    date_created: Any = wire()
-    creator: Any = wire()
-    content: ContentInfo | None = wire()
-    operation: OperationSpec | None = wire()
+    Typed where a field has the documented shape; a field of another type (an agent
+    template's ``"operation": "v/ops/…"``, a numeric ``name``) reads ``None`` here and
+    stays in ``extra``: the whole document is always at hand as parsed JSON."""
+
+    name: str | None = wire(lenient=True)
+    description: str | None = wire(lenient=True)
+    date_created: Any = wire(lenient=True)
+    creator: Any = wire(lenient=True)
+    content: ContentInfo | None = wire(lenient=True)
+    operation: OperationSpec | None = wire(lenient=True)
     extra: Mapping[str, Any] = _extra()
 
     @property
     def is_artifact(self) -> bool:
+        """True when the metadata has a ``content`` object."""
         return self.content is not None
 
     @property
     def is_operation(self) -> bool:
+        """True when the metadata has an ``operation`` object (what a venue invokes; an
+        agent template's ``operation`` string does not make it one)."""
         return self.operation is not None
 
 
@@ -135,12 +146,12 @@ class AssetMetadata:
 class OperationInfo:
     name: str = wire(default="")
     asset: str | None = wire(hex=True)
-    description: str | None = wire()
+    description: str | None = wire(lenient=True)
     input: Any = wire()
     output: Any = wire()
-    activity_label: str | None = wire()
-    read_only: bool | None = wire()
-    internal: bool | None = wire()
+    activity_label: str | None = wire(lenient=True)
+    read_only: bool | None = wire(lenient=True)
+    internal: bool | None = wire(lenient=True)
     extra: Mapping[str, Any] = _extra()
 
 
@@ -166,7 +177,7 @@ class JobRecord:
     error: str | None = wire()
     message: str | None = wire()
     caller: str | None = wire()
-    prev: JobRecord | None = wire()
+    prev: JobRecord | None = wire(repr=False)  # the whole history, nested: too long to show
     extra: Mapping[str, Any] = _extra()
 
     @property

@@ -95,18 +95,20 @@ def following(url: str) -> None:
             if record is not None:
                 print(f"{event.event}: {record.status.value}")
         _show(
-            "job.output", job.output, cli=f"covia invoke v/test/ops/delay …; covia watch {job.id}"
+            "job.output",
+            job.output,
+            cli="""covia invoke v/test/ops/delay '{"delay": 300, …}'  # follows it live""",
         )
 
 
 def cancelling(url: str) -> None:
     with Grid.connect(url) as venue:
         job = venue.invoke("v/test/ops/never")
-        _show('job = venue.invoke("v/test/ops/never"); job.status', job.status.value)
+        _show('job = venue.invoke("v/test/ops/never"); job.status', job.status)
         job.cancel()
         _show(
-            "job.cancel().status",
-            job.status.value,
+            "job.cancel(); job.status",
+            job.status,
             cli="covia invoke v/test/ops/never, then Ctrl-C",
         )
 

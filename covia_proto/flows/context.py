@@ -78,7 +78,6 @@ class VenueFeatures:
     venue says a route does not exist, and remember the answer here.
     """
 
-    run: bool | None = None  # POST /run
     events: bool | None = None  # a job event stream that stays open
 
 

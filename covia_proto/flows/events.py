@@ -8,6 +8,7 @@ reopened (each ``job-update`` carries the whole record, so nothing is lost).
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 from typing import Final
@@ -16,7 +17,13 @@ import attrs
 
 from covia_proto.converter import structure, unstructure
 from covia_proto.endpoints import jobs
-from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, VenueProtocolError
+from covia_proto.errors import (
+    CoviaConnectionError,
+    CoviaError,
+    CoviaTimeoutError,
+    JobTimeoutError,
+    VenueProtocolError,
+)
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, GetTime, ReadChunk, Sleep
 from covia_proto.flows.send import open_stream, read_body, remaining, send
@@ -50,45 +57,57 @@ def _settled(job: JobRecord) -> bool:
     return job.status.is_terminal or job.status.is_interactive
 
 
+class _After(enum.Enum):
+    """What to do after one connection to a job's event stream."""
+
+    DONE = "the job reached the state the caller waits for (watch.last)"
+    REOPEN = "the stream broke or went idle: open it again"
+    POLL = "no stream worth following: poll the job instead"
+
+
 @attrs.define
 class _Watch:
     """The state of following one job: deadline, last record, last event id."""
 
     job_id: str
+    timeout: float | None
     deadline: float | None
+    stop_when_settled: bool
     last: JobRecord | None = None
     last_event_id: str | None = None
     failures: int = 0
 
+    def done(self, job: JobRecord) -> bool:
+        return job.status.is_terminal or (self.stop_when_settled and _settled(job))
 
-def _stream_once(
-    context: VenueContext, watch: _Watch, *, stop_when_settled: bool, emit: bool
-) -> Flow[bool]:
-    """One connection to the job's event stream. Returns True when following should
-    go on by polling instead (no stream, or one that will not stay open); returns
-    False when the job has settled (``watch.last``) or the stream should be reopened."""
+    def timed_out(self) -> JobTimeoutError:
+        return JobTimeoutError(self.job_id, self.timeout, self.last)
+
+
+def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_After]:
+    """One connection to the job's event stream, and what to do after it."""
     endpoint = context.endpoint
     request = jobs.events_request(endpoint, watch.job_id, last_event_id=watch.last_event_id)
     opened = yield from open_stream(context, request, deadline=watch.deadline)
-    now: float = yield GetTime()
     if not 200 <= opened.head.status < 300 or not _is_event_stream(opened.head):
         body = yield from read_body(
-            opened.handle, context.max_error_body, timeout=remaining(watch.deadline, now)
+            opened.handle, context.max_error_body, deadline=watch.deadline, request=request.info
         )
         yield CloseStream(opened.handle)
         jobs.check_events_head(opened.head, body, request.info, watch.job_id)
         logger.debug("venue serves no event stream for jobs; polling")
         context.features.events = False
-        return True
+        return _After.POLL
     limits = context.limits
     parser = SSEParser(max_line_length=limits.max_event_line, max_event_size=limits.max_event_size)
     seen = 0
     ended = False
     while not ended:
-        now = yield GetTime()
+        now: float = yield GetTime()
         left = remaining(watch.deadline, now)
         if left == 0.0:
-            raise CoviaTimeoutError(f"job {watch.job_id} did not settle in time")
+            yield CloseStream(opened.handle)
+            raise watch.timed_out()
         # Only the transport and the event framing count as a broken stream; a record
         # that makes no sense is the venue's error and is raised as it is.
         try:
@@ -100,22 +119,7 @@ def _stream_once(
                 raise VenueProtocolError("event stream ended in the middle of an event")
         except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
             yield CloseStream(opened.handle)
-            if isinstance(exc, CoviaTimeoutError):
-                # The driver gave up on an idle stream; only the caller's deadline ends
-                # the wait, so an idle stream is simply reopened.
-                now = yield GetTime()
-                if watch.deadline is not None and now >= watch.deadline:
-                    raise CoviaTimeoutError(f"job {watch.job_id} did not settle in time") from None
-                logger.debug("job %s event stream idle; reopening", watch.job_id)
-                return False
-            watch.failures += 1
-            if watch.failures >= context.retry.max_attempts:
-                # A stream that keeps breaking is worse than none: poll instead.
-                logger.debug("job %s event stream keeps breaking (%s); polling", watch.job_id, exc)
-                context.features.events = False
-                return True
-            logger.debug("job %s event stream broke (%s); reopening", watch.job_id, exc)
-            return False
+            return _after_break(context, watch, exc)
         for event in parser.events():
             seen += 1
             watch.failures = 0
@@ -126,18 +130,32 @@ def _stream_once(
                 watch.last = job
             if emit:
                 yield Emit(event)
-            if job is not None and (
-                job.status.is_terminal or (stop_when_settled and _settled(job))
-            ):
+            if job is not None and watch.done(job):
                 yield CloseStream(opened.handle)
-                return False
+                return _After.DONE
     yield CloseStream(opened.handle)
     if seen == 1:
         # The stream closed right after its snapshot: it cannot be followed, only polled.
         context.features.events = False
     # An empty stream is what a working one sends for a job that already finished
     # (venue-api.md §3.6): poll this time, without deciding for the connection.
-    return seen <= 1
+    return _After.POLL if seen <= 1 else _After.REOPEN
+
+
+def _after_break(context: VenueContext, watch: _Watch, exc: CoviaError) -> _After:
+    if isinstance(exc, CoviaTimeoutError):
+        # The driver gave up on an idle stream (the caller's deadline is checked before
+        # every read): only that deadline ends the wait, so the stream is reopened.
+        logger.debug("job %s event stream idle; reopening", watch.job_id)
+        return _After.REOPEN
+    watch.failures += 1
+    if watch.failures >= context.retry.max_attempts:
+        # A stream that keeps breaking is worse than none: poll instead.
+        logger.debug("job %s event stream keeps breaking (%s); polling", watch.job_id, exc)
+        context.features.events = False
+        return _After.POLL
+    logger.debug("job %s event stream broke (%s); reopening", watch.job_id, exc)
+    return _After.REOPEN
 
 
 def _is_event_stream(head: ResponseHead) -> bool:
@@ -145,11 +163,9 @@ def _is_event_stream(head: ResponseHead) -> bool:
     return content_type.split(";")[0].strip().lower() == jobs.EVENT_STREAM
 
 
-def _poll(
-    context: VenueContext, watch: _Watch, *, stop_when_settled: bool, emit: bool
-) -> Flow[None]:
-    """Poll the job with growing pauses until it settles (or finishes, when emitting),
-    sleeping no further than the deadline."""
+def _poll(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[None]:
+    """Poll the job with growing pauses until it is done, sleeping no further than the
+    deadline."""
     next_delay = context.poll.delays(context.rand)
     while True:
         job = yield from send(
@@ -165,16 +181,15 @@ def _poll(
         if emit and changed:
             data = json.dumps(unstructure(job), separators=(",", ":"))
             yield Emit(ServerSentEvent(event=JOB_UPDATE, data=data))
-        if job.status.is_terminal or (stop_when_settled and _settled(job)):
+        if watch.done(job):
             return
         now: float = yield GetTime()
         left = remaining(watch.deadline, now)
-        if left == 0.0:
-            raise CoviaTimeoutError(f"job {watch.job_id} is still {job.status.value}")
         delay = next_delay()
-        yield Sleep(delay if left is None else min(delay, left))
         if left is not None and delay >= left:
-            raise CoviaTimeoutError(f"job {watch.job_id} is still {job.status.value}")
+            yield Sleep(left)
+            raise watch.timed_out()
+        yield Sleep(delay)
 
 
 def _follow(
@@ -184,30 +199,56 @@ def _follow(
     *,
     stop_when_settled: bool,
     emit: bool,
+    last_seen: JobRecord | None = None,
+    since: float | None = None,
 ) -> Flow[JobRecord]:
-    start: float = yield GetTime()
-    watch = _Watch(job_id, None if timeout is None else start + timeout)
-    while context.features.events is not False:
-        poll_instead = yield from _stream_once(
-            context, watch, stop_when_settled=stop_when_settled, emit=emit
-        )
-        if poll_instead:
-            break
-        if watch.last is not None and (
-            watch.last.status.is_terminal or (stop_when_settled and _settled(watch.last))
-        ):
-            return watch.last
-    yield from _poll(context, watch, stop_when_settled=stop_when_settled, emit=emit)
+    start: float = (yield GetTime()) if since is None else since
+    deadline = None if timeout is None else start + timeout
+    watch = _Watch(job_id, timeout, deadline, stop_when_settled, last=last_seen)
+    try:
+        while context.features.events is not False:
+            after = yield from _stream_once(context, watch, emit=emit)
+            if after is _After.DONE:
+                assert watch.last is not None
+                return watch.last
+            if after is _After.POLL:
+                break
+        yield from _poll(context, watch, emit=emit)
+    except CoviaTimeoutError as exc:
+        if isinstance(exc, JobTimeoutError) or deadline is None:
+            raise
+        now: float = yield GetTime()
+        if now < deadline:
+            raise  # one request ran out of its own time, not the wait
+        # A request cut short by the wait's deadline: the wait is what timed out.
+        raise watch.timed_out() from exc
     assert watch.last is not None
     return watch.last
 
 
 def wait_for_job(
-    context: VenueContext, job_id: str, *, timeout: float | None = None
+    context: VenueContext,
+    job_id: str,
+    *,
+    timeout: float | None = None,
+    last_seen: JobRecord | None = None,
+    since: float | None = None,
 ) -> Flow[JobRecord]:
     """Wait until the job finishes or needs the caller (PAUSED, INPUT_REQUIRED,
-    AUTH_REQUIRED: reported, not spun on). Raises ``CoviaTimeoutError`` at ``timeout``."""
-    return (yield from _follow(context, job_id, timeout, stop_when_settled=True, emit=False))
+    AUTH_REQUIRED: reported, not spun on). Raises ``JobTimeoutError`` (carrying the job's
+    last record, ``last_seen`` until a newer one arrives) ``timeout`` seconds after
+    ``since`` (a ``GetTime`` reading; by default, now)."""
+    return (
+        yield from _follow(
+            context,
+            job_id,
+            timeout,
+            stop_when_settled=True,
+            emit=False,
+            last_seen=last_seen,
+            since=since,
+        )
+    )
 
 
 def follow_job(context: VenueContext, job_id: str) -> Flow[JobRecord]:

@@ -1,37 +1,36 @@
-"""Running an operation to its output in one call.
+"""Running an operation to its output in one call: invoke, then wait for the job.
 
-``POST /run`` where the venue has it; else ``POST /invoke`` with a server-side wait,
-then waiting for the job by the fastest means the venue offers. What the venue taught
-(whether ``/run`` exists) is remembered for the connection.
+The invoke asks for no server-side wait, on any venue version, for three reasons the
+real venue taught (venue-api.md §3.4): it holds ``wait: true`` until the job is
+*terminal*, so an operation that pauses or asks for input would hold the call for 120 s
+and then be failed by the venue; a held call outlives a shorter per-read timeout; and
+until the answer arrives the caller does not know the job's id. ``POST /run`` of newer
+venues is not used for the same last reason, and because it answers a failed job as an
+HTTP error rather than the job. So the job is created at once and followed by the
+fastest means the venue offers (its event stream, else polling), and every way ``run``
+can end early hands the caller the job: ``JobFailedError``, ``JobInteractionRequired``
+and ``JobTimeoutError`` all carry it.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Final
+from typing import Any
 
-from covia_proto.endpoints import jobs, newer
-from covia_proto.endpoints.responses import error_for, is_missing_route
+from covia_proto.endpoints import jobs
 from covia_proto.errors import JobFailedError, JobInteractionRequired
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow, GetTime
 from covia_proto.flows.events import wait_for_job
-from covia_proto.flows.send import remaining, send, send_request
-from covia_proto.http import Response
+from covia_proto.flows.send import send
 from covia_proto.models import JobRecord
 from covia_proto.status import JobStatus
 
-__all__ = ["SERVER_WAIT_CAP", "job_output", "run"]
-
-# A 0.1 venue holds an invoke-with-wait for at most 120 s, then FAILS the job. Waiting
-# server-side only while the caller's own timeout is shorter keeps that from happening
-# to a job the caller still wants.
-SERVER_WAIT_CAP: Final = 110.0
-logger: Final = logging.getLogger("covia.jobs")
+__all__ = ["job_output", "run"]
 
 
 def job_output(job: JobRecord) -> Any:
-    """A settled job's output, or the error that says why there is none."""
+    """A job's output once it has finished, or the error that says why there is none:
+    ``JobInteractionRequired`` while it waits for the caller, else ``JobFailedError``."""
     if job.status == JobStatus.COMPLETE:
         return job.output
     if job.status.is_interactive:
@@ -42,28 +41,15 @@ def job_output(job: JobRecord) -> Any:
 def run(
     context: VenueContext, operation: str, input: Any = None, *, timeout: float | None = None
 ) -> Flow[Any]:
-    """Invoke ``operation`` and return its output (``JobFailedError`` if it fails)."""
+    """Invoke ``operation`` and return its output; see the module's docs for why it
+    waits the way it does."""
     start: float = yield GetTime()
     deadline = None if timeout is None else start + timeout
-    if context.features.run is not False:
-        call = newer.run(context.endpoint, operation, input)
-        response = yield from send_request(context, call.request, deadline=deadline)
-        if not _route_missing(response):
-            context.features.run = True
-            return call.parse(response, context.limits)
-        logger.debug("venue has no /run; invoking and waiting instead")
-        context.features.run = False
-    now: float = yield GetTime()
-    left = remaining(deadline, now)
-    server_wait = left is not None and left <= SERVER_WAIT_CAP
-    invoke = jobs.invoke(context.endpoint, operation, input, wait=True if server_wait else None)
-    result = yield from send(context, invoke, deadline=deadline)
-    job = result.job
+    invoked = yield from send(
+        context, jobs.invoke(context.endpoint, operation, input), deadline=deadline
+    )
+    job = invoked.job
     if not (job.status.is_terminal or job.status.is_interactive):
-        now = yield GetTime()
-        job = yield from wait_for_job(context, job.id, timeout=remaining(deadline, now))
+        # The caller's timeout runs from the start of the call, the invoke included.
+        job = yield from wait_for_job(context, job.id, timeout=timeout, since=start, last_seen=job)
     return job_output(job)
-
-
-def _route_missing(response: Response) -> bool:
-    return response.status == 404 and is_missing_route(error_for(response))

@@ -21,6 +21,7 @@ from covia_proto.errors import (
     CoviaTimeoutError,
     GridError,
     RateLimitError,
+    RequestInfo,
 )
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import (
@@ -214,11 +215,26 @@ def send(context: VenueContext, call: Call[T], *, deadline: float | None = None)
     return call.parse(response, context.limits)
 
 
-def read_body(handle: object, limit: int, *, timeout: float | None = None) -> Flow[bytes]:
-    """Read an open body to its end, keeping at most ``limit`` bytes (error bodies)."""
+def read_body(
+    handle: object,
+    limit: int,
+    *,
+    deadline: float | None = None,
+    request: RequestInfo | None = None,
+) -> Flow[bytes]:
+    """Read an open body to its end, keeping at most ``limit`` bytes (error bodies).
+
+    With a ``deadline`` each read waits only for the time left, so a venue that
+    dribbles its answer a byte at a time cannot hold the caller past it."""
     parts: list[bytes] = []
     size = 0
     while True:
+        timeout = None
+        if deadline is not None:
+            now: float = yield GetTime()
+            timeout = remaining(deadline, now)
+            if timeout == 0.0:
+                raise CoviaTimeoutError("deadline passed while reading the answer", request=request)
         chunk: bytes = yield ReadChunk(handle, timeout=timeout)
         if not chunk:
             return b"".join(parts)
@@ -251,7 +267,13 @@ def _open_attempt(
         return AttemptResult(failure=exc, retryable=_may_retry(request, exc))
     if not _is_transient(context, opened.head.status):
         return AttemptResult(opened)
-    body = yield from read_body(opened.handle, context.max_error_body, timeout=left)
+    deadline = None
+    if left is not None:
+        now: float = yield GetTime()
+        deadline = now + left
+    body = yield from read_body(
+        opened.handle, context.max_error_body, deadline=deadline, request=request.info
+    )
     yield CloseStream(opened.handle)
     failure = error_for(opened.head, body, request=request.info)
     return AttemptResult(failure=failure, retryable=_may_retry(request, failure))

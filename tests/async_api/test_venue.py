@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import pathlib
 from collections.abc import AsyncIterator
 
@@ -17,13 +18,24 @@ from covia import (
     CoviaUsageError,
     GridError,
     JobFailedError,
+    JobInteractionRequired,
     JobNotFoundError,
     JobStatus,
+    JobTimeoutError,
     NotFoundError,
 )
 from covia.async_api import AsyncAsset, AsyncJob, AsyncVenue
 from covia.models import AgentCard, AssetList, DidDocument, McpDiscovery, OperationInfo
-from tests.async_api.helpers import DELAY, ECHO, ERROR, Harness, delayed_echo, memory_venue
+from tests.async_api.helpers import (
+    DELAY,
+    ECHO,
+    ERROR,
+    NEVER,
+    PAUSE,
+    Harness,
+    delayed_echo,
+    memory_venue,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -125,25 +137,42 @@ async def test_run_with_and_without_timeout(harness: Harness) -> None:
     assert await harness.venue.run(DELAY, delayed_echo(200, "late"), timeout=10) == "late"
 
 
-async def test_run_uses_run_route_only_where_the_venue_has_it(harness: Harness) -> None:
+async def test_run_invokes_on_every_venue_version(harness: Harness) -> None:
     await harness.venue.run(ECHO, 1)
-    await harness.venue.run(ECHO, 2)
-    runs = harness.driver.sent("POST", "/api/v1/run")
+    await harness.venue.run(ECHO, 2, timeout=10)
+    assert harness.driver.sent("POST", "/api/v1/run") == []
     invokes = harness.driver.sent("POST", "/invoke")
-    if harness.profile == "latest":
-        assert (len(runs), len(invokes)) == (2, 0)
-    else:
-        assert (len(runs), len(invokes)) == (1, 2)
+    assert len(invokes) == 2
+    assert all("wait" not in json.loads(request.body) for request in invokes)
 
 
-async def test_run_of_a_failing_operation_raises(harness: Harness) -> None:
-    with pytest.raises((JobFailedError, GridError)) as caught:
+async def test_run_of_a_failing_operation_raises_job_failed_on_every_venue_version(
+    harness: Harness,
+) -> None:
+    with pytest.raises(JobFailedError) as caught:
         await harness.venue.run(ERROR, {"message": "something broke"})
-    if harness.profile == "0.1":
-        assert isinstance(caught.value, JobFailedError)
-        assert caught.value.job_data.error == "something broke"
-    else:
-        assert "something broke" in str(caught.value)
+    assert caught.value.job_data.error == "something broke"
+    assert (await harness.venue.get_job(caught.value.job_id)).status == JobStatus.FAILED
+
+
+async def test_run_of_an_operation_that_needs_the_caller_hands_over_the_job(
+    harness: Harness,
+) -> None:
+    with pytest.raises(JobInteractionRequired) as paused:
+        await harness.venue.run(PAUSE, {"keep": "me"}, timeout=60)
+    job = await harness.venue.get_job(paused.value.job_id)
+    assert job.status == JobStatus.PAUSED
+    await job.send_message({"content": "go"})
+    assert await job.result(timeout=10) == {"keep": "me"}
+
+
+async def test_run_that_times_out_hands_over_the_job(harness: Harness) -> None:
+    with pytest.raises(JobTimeoutError) as late:
+        await harness.venue.run(NEVER, {}, timeout=0.2)
+    job = await harness.venue.get_job(late.value.job_id)
+    assert job.status == JobStatus.STARTED
+    await job.cancel()
+    assert (await harness.venue.get_job(job.id)).status == JobStatus.CANCELLED
 
 
 async def test_list_get_and_delete_jobs(harness: Harness) -> None:

@@ -17,12 +17,15 @@ def test_demo_runs_end_to_end():
         "'Covia Test Venue'",
         "{'message': 'hello'}",
         "job-update: COMPLETE",
-        "'CANCELLED'",
+        "JobStatus.STARTED",  # as a REPL shows it
+        "JobStatus.CANCELLED",
         "b'Hello from the Covia demo\\n'",
         "JobFailedError: something broke",
         "Demo complete.",
     ):
         assert shown in result.stdout
+    # The demo's venue stops when it ends: no hint to follow a job there afterwards.
+    assert "covia watch" not in result.stdout
 
 
 def test_demo_ignores_covia_venue_but_honours_venue(capsys, url, monkeypatch):

@@ -21,7 +21,7 @@ from covia import Grid
 from covia.async_api import AsyncGrid
 from covia_proto.flows.context import PollPolicy, RetryPolicy
 from covia_proto.testing.server import BackgroundLoop
-from tests.conformance.test_sync_async import SyncFacade, run_sync
+from tests.facade import SyncFacade, run_sync
 
 CLIENTS = ["requests", "aiohttp", "trio"]
 RETRY = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002, budget=5.0)

@@ -25,7 +25,7 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import attrs
@@ -38,6 +38,7 @@ from covia import (
     Grid,
     GridError,
     JobFailedError,
+    JobTimeoutError,
 )
 from covia.async_api import AsyncGrid
 from covia_aiohttp import AiohttpDriver
@@ -55,6 +56,7 @@ from covia_proto.testing.faults import (
 from covia_proto.testing.server import BackgroundLoop, serve_venue
 from covia_requests import RequestsDriver
 from tests.async_api.helpers import CHAT, DELAY, ECHO, ERROR, NEVER, PAUSE, delayed_echo
+from tests.facade import SyncFacade, run_sync
 
 RETRY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002, budget=5.0)
 POLL = PollPolicy(initial=0.01, factor=1.5, maximum=0.05)
@@ -85,6 +87,9 @@ def raised(exc: CoviaError) -> Raised:
     # the class and whether the request may have been sent.
     if isinstance(exc, CoviaConnectionError):
         return Raised(type(exc).__name__, exc.sent)
+    if isinstance(exc, JobTimeoutError):
+        status = exc.job_data.status.value if exc.job_data is not None else None
+        return Raised(type(exc).__name__, [exc.job_id, status])
     if isinstance(exc, CoviaTimeoutError):
         return Raised(type(exc).__name__, None)
     if isinstance(exc, GridError):
@@ -136,70 +141,7 @@ def logged(effects: list[Effect]) -> tuple[tuple[str, str, str], ...]:
     )
 
 
-# -- the sync client, made awaitable ----------------------------------------------------------
-
-
-class SyncFacade:
-    """A sync ``Venue``, ``Job`` or ``Asset`` seen through the async API's names."""
-
-    def __init__(self, target: Any) -> None:
-        self._target = target
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "get_did":  # the async twin of the ``did`` property
-            return _ready(lambda: self._target.did)
-        value = getattr(self._target, name)
-        if name in ITERATORS:  # async iterators, not awaitables, in the async API
-            return lambda *args, **kwargs: _AsyncIter(value(*args, **kwargs))
-        return _ready(value) if callable(value) else value
-
-
-ITERATORS = frozenset({"stream", "iter_asset_content", "iter_content"})
-
-
-def _ready(method: Callable[..., Any]) -> Callable[..., Any]:
-    async def call(*args: Any, **kwargs: Any) -> Any:
-        return _wrap(method(*args, **kwargs))
-
-    return call
-
-
-def _wrap(value: Any) -> Any:
-    from covia import Asset, Job, Venue
-
-    if isinstance(value, Job | Asset | Venue):
-        return SyncFacade(value)
-    if isinstance(value, Iterator):
-        return _AsyncIter(value)
-    return value
-
-
-class _AsyncIter:
-    def __init__(self, items: Iterator[Any]) -> None:
-        self._items = items
-
-    def __aiter__(self) -> _AsyncIter:
-        return self
-
-    async def __anext__(self) -> Any:
-        try:
-            return next(self._items)
-        except StopIteration:
-            raise StopAsyncIteration from None
-
-    async def aclose(self) -> None:
-        close = getattr(self._items, "close", None)
-        if close is not None:
-            close()
-
-
-def run_sync(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    try:
-        coroutine.send(None)
-    except StopIteration as stop:
-        return stop.value
-    coroutine.close()
-    raise AssertionError("a scenario run on the sync client suspended")
+# -- the sync client, made awaitable (tests/facade.py) ---------------------------------------
 
 
 class SyncRecorder:
@@ -520,7 +462,10 @@ def test_same_timeout_on_a_job_that_never_ends(venue_loop: BackgroundLoop, clien
     expected = reference(venue_loop, wait_briefly)
     got = outcome(client, venue_loop, wait_briefly)
     assert got.value == expected.value
-    assert expected.value == [{"raised": "CoviaTimeoutError", "detail": None}, "STARTED"]
+    assert expected.value == [
+        {"raised": "JobTimeoutError", "detail": ["<job1>", "STARTED"]},
+        "STARTED",
+    ]
 
 
 @pytest.fixture(autouse=True)

@@ -56,11 +56,21 @@ def test_content_and_invoke_need_a_venue(call) -> None:
         call(Asset({"name": "x"}, id="ab" * 32))  # an id but no venue
 
 
-def test_malformed_metadata_is_a_usage_error() -> None:
-    with pytest.raises(CoviaUsageError):
-        Asset({"content": "not an object"})
+def test_metadata_that_is_not_a_mapping_is_a_usage_error() -> None:
     with pytest.raises(CoviaUsageError):
         Asset(["a", "list"])  # type: ignore[arg-type]
+
+
+def test_metadata_of_unexpected_shape_is_kept_as_given() -> None:
+    # Metadata is the user's own JSON: the venue stores it unchecked, so neither do we.
+    asset = Asset({"name": 42, "content": "not an object", "operation": "v/ops/x"})
+    assert asset.metadata == {"name": 42, "content": "not an object", "operation": "v/ops/x"}
+    assert (asset.name, asset.content, asset.is_artifact, asset.is_operation) == (
+        None,
+        None,
+        False,
+        False,
+    )
 
 
 def test_registered_asset_round_trip(harness: Harness, tmp_path: pathlib.Path) -> None:

@@ -165,7 +165,7 @@ def test_invoke_that_may_have_reached_the_venue_is_never_sent_again(fault) -> No
 @pytest.mark.parametrize("profile", ["0.1", "latest"])
 def test_run_that_may_have_reached_the_venue_is_never_sent_again(profile) -> None:
     mem, faults = _faulty(profile)
-    mem.venue.run(ECHO, 0)  # the connection learns whether the venue has /run
+    mem.venue.run(ECHO, 0)
     faults.add(ResetAfterRequest(), method="POST", path=r"/(invoke|run)$")
     before = _jobs(mem)
     sent = len(mem.driver.sent("POST", "/invoke") + mem.driver.sent("POST", "/run"))

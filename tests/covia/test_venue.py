@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import pathlib
 from collections.abc import AsyncIterator
 
@@ -18,8 +19,10 @@ from covia import (
     GridError,
     Job,
     JobFailedError,
+    JobInteractionRequired,
     JobNotFoundError,
     JobStatus,
+    JobTimeoutError,
     NotFoundError,
 )
 from covia.models import AgentCard, AssetList, DidDocument, McpDiscovery, OperationInfo
@@ -127,30 +130,42 @@ def test_run_with_and_without_timeout(harness: Harness) -> None:
     assert harness.venue.run(DELAY, delayed, timeout=10) == "late"
 
 
-def test_run_uses_run_route_only_where_the_venue_has_it(harness: Harness) -> None:
+def test_run_invokes_on_every_venue_version(harness: Harness) -> None:
     harness.venue.run(ECHO, 1)
-    harness.venue.run(ECHO, 2)
-    runs = harness.driver.sent("POST", "/api/v1/run")
+    harness.venue.run(ECHO, 2, timeout=10)
+    # Never /run, never a server-side wait: the job's id is known at once (flows/run.py).
+    assert harness.driver.sent("POST", "/api/v1/run") == []
     invokes = harness.driver.sent("POST", "/invoke")
-    if harness.profile == "latest":
-        assert (len(runs), len(invokes)) == (2, 0)
-    else:
-        # Learnt once per connection: the second run goes straight to invoke.
-        assert (len(runs), len(invokes)) == (1, 2)
+    assert len(invokes) == 2
+    assert all("wait" not in json.loads(request.body) for request in invokes)
 
 
-def test_run_of_a_failing_operation_raises(harness: Harness) -> None:
-    if harness.profile == "0.1":
-        with pytest.raises(JobFailedError) as failed:
-            harness.venue.run(ERROR, {"message": "broken on purpose"}, timeout=10)
-        assert failed.value.job_data.error == "broken on purpose"
-        assert failed.value.job_data.status == JobStatus.FAILED
-    else:
-        # A newer venue's /run reports the failure as an error answer (§3.14).
-        with pytest.raises(GridError) as answered:
-            harness.venue.run(ERROR, {"message": "broken on purpose"}, timeout=10)
-        assert answered.value.status_code == 500
-        assert answered.value.message == "broken on purpose"
+def test_run_of_a_failing_operation_raises_job_failed_on_every_venue_version(
+    harness: Harness,
+) -> None:
+    with pytest.raises(JobFailedError) as failed:
+        harness.venue.run(ERROR, {"message": "broken on purpose"}, timeout=10)
+    assert failed.value.job_data.error == "broken on purpose"
+    assert failed.value.job_data.status == JobStatus.FAILED
+    assert harness.venue.get_job(failed.value.job_id).status == JobStatus.FAILED
+
+
+def test_run_of_an_operation_that_needs_the_caller_hands_over_the_job(harness: Harness) -> None:
+    with pytest.raises(JobInteractionRequired) as paused:
+        harness.venue.run(PAUSE, {"keep": "me"}, timeout=60)
+    job = harness.venue.get_job(paused.value.job_id)
+    assert job.status == JobStatus.PAUSED
+    job.send_message({"content": "go"})
+    assert job.result(timeout=10) == {"keep": "me"}
+
+
+def test_run_that_times_out_hands_over_the_job(harness: Harness) -> None:
+    with pytest.raises(JobTimeoutError) as late:
+        harness.venue.run(NEVER, {}, timeout=0.2)
+    job = harness.venue.get_job(late.value.job_id)
+    assert job.status == JobStatus.STARTED
+    job.cancel()
+    assert harness.venue.get_job(job.id).status == JobStatus.CANCELLED
 
 
 def test_list_get_and_delete_jobs(harness: Harness) -> None:

@@ -57,9 +57,11 @@ def test_asset_metadata_must_be_a_mapping(bad) -> None:
         asset_metadata(bad)
 
 
-def test_malformed_metadata_is_a_usage_error_not_a_converter_error() -> None:
-    with pytest.raises(CoviaUsageError, match="malformed"):
-        asset_metadata({"content": ["not", "an", "object"]})
+def test_metadata_of_unexpected_shape_is_modelled_not_refused() -> None:
+    document, model = asset_metadata({"content": ["not", "an", "object"], "name": 1})
+    assert document == {"content": ["not", "an", "object"], "name": 1}
+    assert (model.content, model.name) == (None, None)
+    assert model.extra == document
 
 
 def test_asset_view_properties() -> None:

@@ -150,6 +150,59 @@ def test_strict_types(data: dict[str, Any], fragment: str) -> None:
     assert str(info.value).startswith("Sample")
 
 
+@attrs.frozen
+class Loose:
+    """A model of the user's own JSON: every field lenient."""
+
+    name: str | None = wire(lenient=True)
+    count: int | None = wire(lenient=True)
+    ident: str | None = wire(hex=True, lenient=True)
+    inner: Inner | None = wire(lenient=True)
+    tags: tuple[str, ...] = wire(default=(), lenient=True)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": 42},
+        {"name": {"first": "Ada"}},
+        {"count": "12"},
+        {"count": True},
+        {"ident": ["ab"]},
+        {"ident": 7},
+        {"inner": "v/ops/goaltree/chat"},
+        {"inner": ["a"]},
+        {"tags": "one"},
+        {"tags": [1, 2]},
+    ],
+)
+def test_a_lenient_field_of_another_type_is_kept_in_extra(data: dict[str, Any]) -> None:
+    model = structure(data, Loose)
+    ((key, value),) = data.items()
+    assert getattr(model, key) == attrs.fields_dict(Loose)[key].default
+    assert model.extra == {key: value}
+    assert unstructure(model) == data  # nothing lost on the way back
+
+
+def test_a_lenient_field_of_its_own_type_is_typed() -> None:
+    model = structure({"name": "n", "ident": "0xAB", "inner": {"fileName": "f"}}, Loose)
+    assert (model.name, model.ident, model.inner, model.extra) == (
+        "n",
+        "ab",
+        Inner(file_name="f"),
+        {},
+    )
+
+
+def test_leniency_reaches_only_the_field_it_is_given_to() -> None:
+    # Inner's own field is strict: inside a lenient field, a nested model that breaks
+    # its own rules is kept whole, as sent.
+    model = structure({"inner": {"fileName": 7}}, Loose)
+    assert model.inner is None
+    assert model.extra == {"inner": {"fileName": 7}}
+
+
 def test_an_absent_key_takes_the_default_but_an_explicit_null_is_checked() -> None:
     assert structure({}, Sample) == Sample()
     assert structure({"count": None, "maybeId": None}, Sample) == Sample()

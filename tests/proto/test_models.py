@@ -450,3 +450,13 @@ def test_job_ids_normalise_however_rendered(
     raw = document["id"]
     document["id"] = prefix + (raw.upper() if upper else raw)
     assert structure(document, JobRecord).id == raw
+
+
+def test_a_job_record_repr_leaves_out_its_history() -> None:
+    # ``prev`` nests every earlier record: shown, it made one failed job's repr huge.
+    inner = JobRecord(id="0a", status=JobStatus.PENDING, input="x" * 500)
+    record = JobRecord(id="0a", status=JobStatus.FAILED, error="boom", prev=inner)
+    assert "prev" not in repr(record)
+    assert "x" * 500 not in repr(record)
+    assert "boom" in repr(record)
+    assert record.prev == inner

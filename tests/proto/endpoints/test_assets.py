@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covia_proto.converter import unstructure
 from covia_proto.endpoints import assets
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import (
@@ -229,14 +231,40 @@ def test_etag_mismatch_is_a_protocol_error() -> None:
         (b"[1]", "not a JSON object"),
         (b'"text"', "not a JSON object"),
         (b"{", "malformed"),
-        (b'{"name": 5}', "expected a string"),
-        (b'{"content": "x"}', "ContentInfo"),
     ],
 )
 def test_bad_metadata(body: bytes, fragment: str) -> None:
     with pytest.raises(VenueProtocolError, match=fragment) as info:
         assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, body))
     assert info.value.request == RequestInfo("GET", f"{BASE}/api/v1/assets/{ID}")
+
+
+@pytest.mark.parametrize(
+    ("body", "typed"),
+    [
+        # The venue's own agent templates: an ``operation`` that is a string.
+        (b'{"name":"Agent","operation":"v/ops/goaltree/chat"}', {"name": "Agent"}),
+        (b'{"name": 5, "description": ["d"]}', {}),
+        (b'{"content": "x", "operation": {"adapter": 3}}', {}),
+        (b'{"content": {"sha256": "not hex", "size": "1 MB", "contentType": "text/csv"}}', {}),
+    ],
+)
+def test_metadata_of_unexpected_shape_is_read_not_refused(
+    body: bytes, typed: dict[str, Any]
+) -> None:
+    doc = assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, body))
+    assert doc.data == json.loads(body)  # the whole document, as the venue stored it
+    assert doc.text == body.decode()
+    assert typed == {k: getattr(doc.metadata, k) for k in typed}
+    assert unstructure(doc.metadata) == json.loads(body)
+
+
+def test_an_agent_template_is_not_an_operation() -> None:
+    body = b'{"name":"Agent","operation":"v/ops/goaltree/chat"}'
+    doc = assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, body))
+    assert doc.metadata.operation is None
+    assert doc.metadata.extra == {"operation": "v/ops/goaltree/chat"}
+    assert not doc.metadata.is_operation
 
 
 def test_unknown_asset() -> None:

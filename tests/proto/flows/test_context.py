@@ -33,4 +33,4 @@ def test_policies_refuse_non_positive_times(field: str):
 
 
 def test_features_start_unknown():
-    assert VenueFeatures() == VenueFeatures(run=None, events=None)
+    assert VenueFeatures() == VenueFeatures(events=None)

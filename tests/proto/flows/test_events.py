@@ -184,7 +184,7 @@ def test_an_idle_stream_past_the_deadline_is_a_timeout():
             return super().perform(effect)  # type: ignore[arg-type]
 
     driver = IdleDriver([sse_stream()])
-    with pytest.raises(CoviaTimeoutError, match="did not settle"):
+    with pytest.raises(CoviaTimeoutError, match="did not finish"):
         driver.run(wait_for_job(context(), JOB, timeout=5))
     assert driver.calls == [("GET", SSE_URL)]
 
