@@ -125,7 +125,6 @@ def register(base: str, body: bytes) -> Any:
     suppress_health_check=[
         HealthCheck.data_too_large,
         HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,  # the URL is all it gives; nothing to reset
     ],
 )
 @given(document=DOCUMENTS, ascii_only=st.booleans())
