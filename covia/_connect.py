@@ -33,6 +33,7 @@ def connection_context(
     retry: RetryPolicy | None,
     poll: PollPolicy | None,
     limits: Limits | None = None,
+    verify_asset_ids: bool = True,
 ) -> tuple[VenueAddress, VenueContext]:
     """The parsed address and the context for flows on it (for a did:web, the context
     of the DID's host, until ``relocated`` to where its document says the API is)."""
@@ -57,6 +58,7 @@ def connection_context(
         poll=poll or PollPolicy(),
         rand=random.random,
         limits=limits or DEFAULT_LIMITS,
+        verify_asset_ids=bool(verify_asset_ids),
     )
     # The scheme by name only: a user's own Auth may show its secret in its repr.
     _log.debug(

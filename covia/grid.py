@@ -37,6 +37,7 @@ class Grid:
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
         limits: Limits | None = None,
+        verify_asset_ids: bool = True,
     ) -> Venue:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``).
 
@@ -47,6 +48,8 @@ class Grid:
         ``driver`` replaces the transport altogether (e.g. an in-memory venue).
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
         event line and event sizes, JSON depth; header sizes are fixed by requests).
+        ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
+        is read or registered (``AssetIdMismatchError``); turn it off to save the hashing.
         """
         where, context = connection_context(
             address,
@@ -56,6 +59,7 @@ class Grid:
             retry=retry,
             poll=poll,
             limits=limits,
+            verify_asset_ids=verify_asset_ids,
         )
         owns_driver = driver is None
         if driver is None:

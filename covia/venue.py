@@ -141,7 +141,8 @@ class Venue:
         return list(self._session.run(list_all_assets(self._session.context)))
 
     def get_asset(self, asset_id: str) -> Asset:
-        document = self._session.call(assets.get_asset(self._endpoint, asset_id))
+        verify = self._session.context.verify_asset_ids
+        document = self._session.call(assets.get_asset(self._endpoint, asset_id, verify=verify))
         return Asset(document, venue=self)
 
     def register(self, asset: Asset | Mapping[str, Any]) -> Asset:

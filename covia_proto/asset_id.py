@@ -12,9 +12,10 @@ from typing import Any
 
 from covia_proto import cad3
 from covia_proto.errors import AssetIdMismatchError, RequestInfo, VenueProtocolError
+from covia_proto.hexid import parse_hex
 from covia_proto.venue_json import MetadataJsonError, read_json
 
-__all__ = ["asset_id", "asset_id_of_json", "verify_asset_id"]
+__all__ = ["asset_id", "asset_id_of_json", "referenced_asset_id", "verify_asset_id"]
 
 
 def asset_id(metadata: Mapping[str, Any]) -> str:
@@ -54,7 +55,29 @@ def verify_asset_id(
             request=request,
         ) from None
     if actual != expected.lower():
-        raise AssetIdMismatchError(expected.lower(), actual, request=request)
+        raise AssetIdMismatchError(
+            expected.lower(),
+            actual,
+            what="the metadata served hashes to another id",
+            request=request,
+        )
+
+
+def referenced_asset_id(reference: str) -> str | None:
+    """The id a reference names by hash: a bare id (``0x`` optional, any case),
+    ``a/<id>``, ``/a/<id>`` or ``did:…/a/<id>``; None for anything else (catalog
+    names, lattice paths), whose id only the venue can tell."""
+    text = reference.strip()
+    for prefix in ("a/", "/a/"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    else:
+        did, separator, rest = text.partition("/a/")
+        if separator and did.startswith("did:") and "/" not in did:
+            text = rest
+    ident = parse_hex(text)
+    return ident if ident is not None and len(ident) == 64 else None
 
 
 def _kind(value: object) -> str:

@@ -157,25 +157,30 @@ class ContentHashError(VenueProtocolError):
 
 
 class AssetIdMismatchError(VenueProtocolError):
-    """Asset metadata whose CAD3 id is not the id the venue gave it: the venue served
-    (or stored) something else than what that id names."""
+    """Asset metadata and an id that do not match: metadata served under an id that is
+    not its own (``expected`` the id asked for, ``actual`` the metadata's), or a venue
+    that registered metadata under another id than its own (``expected`` the id of what
+    was sent, ``actual`` the venue's answer). Ids are the CAD3 ids of venue-api.md §5.1."""
 
-    def __init__(self, expected: str, actual: str, *, request: RequestInfo | None = None) -> None:
+    def __init__(
+        self, expected: str, actual: str, *, what: str = "", request: RequestInfo | None = None
+    ) -> None:
         self.expected = expected
         self.actual = actual
+        self.what = what
+        detail = f" ({what})" if what else ""
         super().__init__(
-            f"asset id mismatch: expected asset {expected}, but its metadata has id {actual}",
-            request=request,
+            f"asset id mismatch: expected {expected}, got {actual}{detail}", request=request
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_mismatch, (self.expected, self.actual, self.request))
+        return (_rebuild_mismatch, (self.expected, self.actual, self.what, self.request))
 
 
 def _rebuild_mismatch(
-    expected: str, actual: str, request: RequestInfo | None
+    expected: str, actual: str, what: str, request: RequestInfo | None
 ) -> AssetIdMismatchError:
-    return AssetIdMismatchError(expected, actual, request=request)
+    return AssetIdMismatchError(expected, actual, what=what, request=request)
 
 
 class CoviaConnectionError(CoviaError, ConnectionError):

@@ -131,6 +131,7 @@ class AsyncGrid:
         poll: PollPolicy | None = None,
         limit: int | None = None,
         limits: Limits | None = None,
+        verify_asset_ids: bool = True,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
@@ -144,7 +145,9 @@ class AsyncGrid:
         ``ssl.SSLContext``); ``limit`` caps the open connections of the SDK's own session
         (default 100). ``driver`` replaces the transport altogether (a trio driver, an
         in-memory venue); ``retry`` and ``poll`` tune retries and job polling;
-        ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``).
+        ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``);
+        ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
+        is read or registered (``AssetIdMismatchError``); turn it off to save the hashing.
 
         Arguments are checked at once (``CoviaUsageError``); nothing is sent until the
         result is awaited or entered.
@@ -157,6 +160,7 @@ class AsyncGrid:
             retry=retry,
             poll=poll,
             limits=limits,
+            verify_asset_ids=verify_asset_ids,
         )
         if driver is not None:
             if not isinstance(driver, AsyncDriver):

@@ -162,7 +162,10 @@ class AsyncVenue:
         return list(await self._session.run(list_all_assets(self._session.context)))
 
     async def get_asset(self, asset_id: str) -> AsyncAsset:
-        document = await self._session.call(assets.get_asset(self._endpoint, asset_id))
+        verify = self._session.context.verify_asset_ids
+        document = await self._session.call(
+            assets.get_asset(self._endpoint, asset_id, verify=verify)
+        )
         return AsyncAsset(document, venue=self)
 
     async def register(self, asset: AssetView | Mapping[str, Any]) -> AsyncAsset:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from covia_proto.asset_id import referenced_asset_id, verify_asset_id
 from covia_proto.converter import structure
 from covia_proto.endpoints.base import JSON, Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
@@ -115,16 +116,27 @@ def parse_registered_id(response: Response, request: RequestInfo | None = None) 
     return asset_id
 
 
-def get_asset(endpoint: Endpoint, asset_id: str) -> Call[AssetDocument]:
+def get_asset(endpoint: Endpoint, asset_id: str, *, verify: bool = True) -> Call[AssetDocument]:
+    """``GET /assets/{id}``. With ``verify``, metadata asked for by hash (an id, or a
+    reference ``a/<id>``, ``did:…/a/<id>``) or sent with an ETag must hash to that id."""
     request = endpoint.request("GET", endpoint.api_url("assets", hex_segment(asset_id, "asset id")))
     wanted = normalize_hex(asset_id.strip())
-    return Call(request, lambda response, info: parse_asset(response, info, asset_id=wanted))
+    return Call(
+        request,
+        lambda response, info: parse_asset(response, info, asset_id=wanted, verify=verify),
+    )
 
 
 def parse_asset(
-    response: Response, request: RequestInfo | None = None, *, asset_id: str = ""
+    response: Response,
+    request: RequestInfo | None = None,
+    *,
+    asset_id: str = "",
+    verify: bool = False,
 ) -> AssetDocument:
-    """Metadata comes back as ``text/plain`` text that must be parsed as a JSON object."""
+    """Metadata comes back as ``text/plain`` text that must be parsed as a JSON object.
+    With ``verify``, the text exactly as served is checked against the id it was asked
+    for (``AssetIdMismatchError``)."""
     check(response, request=request, context=ErrorContext.asset(asset_id))
     data = parse_json(response.body, request=request, what="asset metadata")
     if not isinstance(data, dict):
@@ -139,6 +151,9 @@ def parse_asset(
         raise VenueProtocolError(
             f"venue sent asset {etag} when asked for {asset_id}", request=request
         )
+    expected = etag or referenced_asset_id(asset_id)
+    if verify and expected is not None:
+        verify_asset_id(expected, response.body, request=request)
     return AssetDocument(
         id=etag or asset_id,
         text=response.body.decode("utf-8"),

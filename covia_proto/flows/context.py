@@ -88,6 +88,8 @@ class VenueContext:
     ``rand`` supplies uniform numbers in [0, 1) for jitter: the core owns no randomness,
     so drivers pass ``random.random`` and tests pass something predictable. ``limits``
     bounds what the venue may make the SDK hold (``covia_proto.limits``).
+    ``verify_asset_ids`` checks asset metadata against its id wherever it is read or
+    registered (``covia_proto.asset_id``).
     """
 
     endpoint: Endpoint
@@ -99,3 +101,4 @@ class VenueContext:
     limits: Limits = attrs.field(
         default=DEFAULT_LIMITS, validator=attrs.validators.instance_of(Limits)
     )
+    verify_asset_ids: bool = True

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covia_proto.asset_id import asset_id, asset_id_of_json, verify_asset_id
+from covia_proto.asset_id import asset_id, asset_id_of_json, referenced_asset_id, verify_asset_id
 from covia_proto.errors import AssetIdMismatchError, RequestInfo, VenueProtocolError
 from covia_proto.venue_json import MetadataJsonError
 
@@ -141,3 +141,25 @@ def test_the_real_venues_own_assets_hash_to_their_ids(external_venue_url):
     for ident in listing["items"]:
         with urllib.request.urlopen(f"{external_venue_url}/api/v1/assets/{ident}") as response:
             verify_asset_id(ident, response.read())
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        (EMPTY_ID, EMPTY_ID),
+        ("0x" + EMPTY_ID.upper(), EMPTY_ID),
+        (" a/" + EMPTY_ID, EMPTY_ID),
+        ("/a/" + EMPTY_ID, EMPTY_ID),
+        ("did:web:venue.example.com/a/" + EMPTY_ID, EMPTY_ID),
+        ("did:key:z6Mk/a/0x" + EMPTY_ID, EMPTY_ID),
+        ("v/ops/test/echo", None),
+        ("w/a/" + EMPTY_ID, None),  # a lattice path: only the venue knows what is there
+        ("did:web:x/w/a/" + EMPTY_ID, None),
+        ("v/" + EMPTY_ID, None),
+        ("a/" + EMPTY_ID[:-2], None),
+        ("ab", None),
+        ("", None),
+    ],
+)
+def test_references_by_hash_name_their_id(reference, expected):
+    assert referenced_asset_id(reference) == expected
