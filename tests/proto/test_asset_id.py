@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import pathlib
 import pickle
 import urllib.request
@@ -94,7 +95,11 @@ _LEAVES = (
     | st.integers()
     | _EDGE_INTEGERS
     | st.integers(min_value=-(2**300), max_value=2**300)
-    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: len(repr(f)) <= 18)
+    # Rounded to few digits, nearly every double is a literal of 18 characters or less.
+    | st.floats(allow_nan=False, allow_infinity=False)
+    .map(lambda f: float(f"{f:.8g}"))
+    .filter(lambda f: math.isfinite(f) and len(repr(f)) <= 18)
+    | st.sampled_from([-0.0, 0.0, 5e-324, -2.2e-308, 1.5e308, 0.1, 1e16, 123456.789])
     | st.text()
 )
 _LONG_STRINGS = st.builds(
