@@ -32,6 +32,7 @@ encoded as the infinity of its sign, which is what the venue stores for it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import struct
@@ -104,7 +105,7 @@ def _cell(value: Any) -> bytes:
     if value is False:
         return _FALSE
     if isinstance(value, str):
-        return _string(value)
+        return _short_string(value) if len(value) <= _CACHED_LENGTH else _string(value)
     if isinstance(value, int):
         return _integer(value)
     if isinstance(value, float):
@@ -193,8 +194,29 @@ _Hashed = tuple[bytes, bytes]
 
 
 def _entry(key: Any, value: Any) -> _Hashed:
-    key_cell = _cell(key)
-    return _sha3(key_cell), _child(key_cell) + _child(_cell(value))
+    if isinstance(key, str) and len(key) <= _CACHED_LENGTH:
+        digest, key_cell = _string_key(key)
+    else:
+        key_cell = _cell(key)
+        digest = _sha3(key_cell)
+    return digest, _child(key_cell) + _child(_cell(value))
+
+
+# Metadata repeats its short strings (every property of a JSON schema has a "type" and
+# a "description", often of the same few values), so their encodings are remembered.
+_CACHED_LENGTH: Final = 64  # characters
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_string(text: str) -> bytes:
+    return _string(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _string_key(key: str) -> tuple[bytes, bytes]:
+    """A short key's value id (which orders it in its map) and encoding."""
+    cell = _short_string(key)
+    return _sha3(cell), cell
 
 
 def _element(item: Any) -> _Hashed:
