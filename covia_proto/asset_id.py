@@ -46,7 +46,8 @@ def verify_asset_id(
     expected: str, text: str | bytes, *, request: RequestInfo | None = None
 ) -> None:
     """Raise ``AssetIdMismatchError`` unless ``text`` (metadata exactly as the venue
-    served it) has the id ``expected`` (bare hex, either case)."""
+    served it) has the id ``expected`` (hex, ``0x`` optional, either case)."""
+    expected = parse_hex(expected.strip()) or expected
     try:
         actual = asset_id_of_json(text)
     except MetadataJsonError as exc:
@@ -54,9 +55,9 @@ def verify_asset_id(
             f"asset {expected}: metadata that no venue could have registered: {exc.message}",
             request=request,
         ) from None
-    if actual != expected.lower():
+    if actual != expected:
         raise AssetIdMismatchError(
-            expected.lower(),
+            expected,
             actual,
             what="the metadata served hashes to another id",
             request=request,

@@ -53,8 +53,9 @@ def test_json_that_is_not_an_object_has_no_asset_id(text):
         asset_id_of_json(text)
 
 
-def test_verify_accepts_metadata_under_its_own_id_in_either_case():
+def test_verify_accepts_metadata_under_its_own_id_however_spelt():
     verify_asset_id(EMPTY_ID.upper(), b"{ }")
+    verify_asset_id("0x" + EMPTY_ID, b"{}")
 
 
 def test_verify_refuses_tampered_metadata_naming_both_ids():
