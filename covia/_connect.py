@@ -14,7 +14,12 @@ from covia_proto.address import VenueAddress, parse_venue_address
 from covia_proto.auth import Auth, NoAuth
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
-from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
+from covia_proto.flows.context import (
+    DEFAULT_CALL_TIMEOUT,
+    PollPolicy,
+    RetryPolicy,
+    VenueContext,
+)
 from covia_proto.http import make_headers
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 
@@ -34,6 +39,7 @@ def connection_context(
     poll: PollPolicy | None,
     limits: Limits | None = None,
     verify_asset_ids: bool = True,
+    call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
 ) -> tuple[VenueAddress, VenueContext]:
     """The parsed address and the context for flows on it (for a did:web, the context
     of the DID's host, until ``relocated`` to where its document says the API is)."""
@@ -59,6 +65,7 @@ def connection_context(
         rand=random.random,
         limits=limits or DEFAULT_LIMITS,
         verify_asset_ids=bool(verify_asset_ids),
+        call_timeout=call_timeout,
     )
     # The scheme by name only: a user's own Auth may show its secret in its repr.
     _log.debug(

@@ -20,7 +20,8 @@ __all__ = ["Asset"]
 
 class Asset(AssetView):
     """An asset. ``Asset({...})`` holds metadata to register with ``venue.register``;
-    assets from a venue (``get_asset``, ``register``) also reach their content."""
+    assets from a venue (``get_asset``, ``register``) also reach their content.
+    ``metadata_raw`` is the metadata's text as a venue sent it, if you have it."""
 
     def __init__(
         self,
@@ -28,10 +29,27 @@ class Asset(AssetView):
         *,
         id: str | None = None,
         venue: Venue | None = None,
+        metadata_raw: str | None = None,
     ) -> None:
+        if metadata_raw is not None and not isinstance(metadata_raw, str):
+            raise CoviaUsageError(f"metadata_raw must be text, not {type(metadata_raw).__name__}")
         self._metadata, self._model = asset_metadata(metadata if metadata is not None else {})
         self._id = metadata.id if isinstance(metadata, AssetDocument) else id
+        self._raw = metadata.text if isinstance(metadata, AssetDocument) else metadata_raw
         self._venue = venue
+
+    @property
+    def venue(self) -> Venue | None:
+        """The venue this asset was read from or registered with (None if neither)."""
+        return self._venue
+
+    @property
+    def did_url(self) -> str | None:
+        """``<venue DID>/a/<id>``, the asset's address on the grid (the venue's DID is
+        fetched once); None for an asset not on a venue."""
+        if self._venue is None or self._id is None:
+            return None
+        return f"{self._venue.did}/a/{self._id}"
 
     def _bound(self) -> tuple[Venue, str]:
         if self._venue is None or self._id is None:
@@ -46,12 +64,14 @@ class Asset(AssetView):
         )
 
     def iter_content(self, *, verify: bool = True) -> Generator[bytes, None, None]:
+        """The content in chunks as they arrive, checked after the last one."""
         venue, asset_id = self._bound()
         return venue.iter_asset_content(
             asset_id, verify=verify, expected_sha256=self._declared_hash()
         )
 
     def download(self, destination: Destination, *, verify: bool = True) -> ContentDownload:
+        """Stream the content to a path (written whole or not at all) or a binary file."""
         venue, asset_id = self._bound()
         return venue.download_asset_content(
             asset_id, destination, verify=verify, expected_sha256=self._declared_hash()
@@ -66,6 +86,11 @@ class Asset(AssetView):
         """Invoke this asset (an operation) by its id."""
         venue, asset_id = self._bound()
         return venue.invoke(asset_id, input)
+
+    def run(self, input: Any = None, *, timeout: float | None = None) -> Any:
+        """Invoke this asset (an operation) and return its output, as ``venue.run``."""
+        venue, asset_id = self._bound()
+        return venue.run(asset_id, input, timeout=timeout)
 
     def _declared_hash(self) -> str | None:
         return self.content.sha256 if self.content is not None else None

@@ -5,7 +5,8 @@ CoviaError
 │   ├── NotFoundError
 │   │   ├── AssetNotFoundError   (asset_id)
 │   │   └── JobNotFoundError     (job_id)
-│   └── RateLimitError           (retry_after)
+│   ├── RateLimitError           (retry_after)
+│   └── AuthenticationError      401: the venue did not accept the caller
 ├── VenueProtocolError        the venue broke the protocol
 │   ├── ContentHashError
 │   └── AssetIdMismatchError  metadata whose id is not its own (expected, actual)
@@ -15,14 +16,18 @@ CoviaError
 ├── JobFailedError            (job_id, job_data)
 ├── JobInteractionRequired    (job_id, job_data)
 ├── JsonRpcError              (code, data)
-└── CoviaUsageError           also a ValueError
+├── TokenError                a JWT or UCAN that fails verification
+├── CoviaUsageError           also a ValueError
+└── MissingDependencyError    also an ImportError: names the extra to install
 """
 
 from __future__ import annotations
 
+from covia._optional import MissingDependencyError
 from covia_proto.errors import (
     AssetIdMismatchError,
     AssetNotFoundError,
+    AuthenticationError,
     ContentHashError,
     CoviaConnectionError,
     CoviaError,
@@ -37,12 +42,14 @@ from covia_proto.errors import (
     NotFoundError,
     RateLimitError,
     RequestInfo,
+    TokenError,
     VenueProtocolError,
 )
 
 __all__ = [
     "AssetIdMismatchError",
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -54,8 +61,10 @@ __all__ = [
     "JobNotFoundError",
     "JobTimeoutError",
     "JsonRpcError",
+    "MissingDependencyError",
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 from covia._connect import connection_context, relocated
 from covia._driver import SyncDriver
+from covia._optional import require
 from covia._session import SyncSession
 from covia.venue import Venue
 from covia_proto.auth import Auth
-from covia_proto.flows.context import PollPolicy, RetryPolicy
+from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy
 from covia_proto.flows.discovery import locate_did_web
+from covia_proto.flows.identity import bind_auth
 from covia_proto.flows.runner import drive
 from covia_proto.limits import Limits
 
@@ -38,14 +40,22 @@ class Grid:
         poll: PollPolicy | None = None,
         limits: Limits | None = None,
         verify_asset_ids: bool = True,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> Venue:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``).
 
-        ``timeout`` bounds connecting and each wait for data (seconds); ``headers`` are
+        ``timeout`` bounds connecting and each wait for data (seconds); ``call_timeout``
+        bounds each call as a whole, retries included (seconds, default 300; None for no
+        bound; a job wait or ``run`` has its own ``timeout`` instead, and a content
+        transfer is bounded per wait only). Past either, ``CoviaTimeoutError``. With your
+        own ``session``, a venue that dribbles the head of an answer is bounded per wait
+        only (the SDK's session bounds it too). ``headers`` are
         sent with every request; ``auth`` adds credentials (default ``NoAuth``).
         ``session`` is your own ``requests.Session`` (left open on close); ``verify``
         sets TLS verification (on unless you say ``False``, or a CA bundle path).
-        ``driver`` replaces the transport altogether (e.g. an in-memory venue).
+        ``driver`` replaces the transport altogether (e.g. an in-memory venue); like a
+        ``session``, a driver passed in is yours: closing the venue leaves it open, and
+        closing it is up to you.
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
         event line and event sizes, JSON depth; header sizes are fixed by requests).
         ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
@@ -60,9 +70,11 @@ class Grid:
             poll=poll,
             limits=limits,
             verify_asset_ids=verify_asset_ids,
+            call_timeout=call_timeout,
         )
         owns_driver = driver is None
         if driver is None:
+            require("requests", extra="requests", needed_by="Grid.connect without driver=")
             from covia_requests import RequestsDriver  # imported only when it is used
 
             driver = RequestsDriver(session, timeout=timeout, verify=verify)
@@ -70,6 +82,7 @@ class Grid:
             if where.did is not None:
                 location = drive(locate_did_web(context, where.did), driver.perform)
                 context = relocated(context, location.base_url)
+            context = drive(bind_auth(context), driver.perform)
         except BaseException:
             if owns_driver:
                 driver.close()

@@ -46,16 +46,20 @@ class Job(JobView):
         complete, ``JobInteractionRequired`` if it waits for the caller."""
         return job_output(self.wait(timeout)._record)
 
-    def cancel(self) -> Job:
-        """Cancel the job (a job that already finished is left as it is)."""
-        self._record = self._session.run(cancel_job(self._session.context, self.id))
+    def cancel(self, *, reason: str | None = None) -> Job:
+        """Cancel the job (a job that already finished is left as it is). ``reason``
+        is sent along for venues that record one (the 0.1 venue ignores it)."""
+        flow = cancel_job(self._session.context, self.id, reason=reason)
+        self._record = self._session.run(flow)
         return self
 
     def pause(self) -> Job:
+        """Ask the venue to pause the job (``resume()`` continues it)."""
         self._record = self._session.call(jobs.pause_job(self._session.context.endpoint, self.id))
         return self
 
     def resume(self) -> Job:
+        """Resume a paused job."""
         self._record = self._session.call(jobs.resume_job(self._session.context.endpoint, self.id))
         return self
 

@@ -31,6 +31,10 @@ from covia_proto.status import JobStatus
 JobData = JobRecord
 """The name the SDK documentation uses for a job's record."""
 
+# The official SDK's spellings of the same documents.
+DIDDocument = DidDocument
+MCPDiscovery = McpDiscovery
+
 __all__ = [
     "AgentCard",
     "AssetDocument",
@@ -38,6 +42,7 @@ __all__ = [
     "AssetMetadata",
     "ContentDownload",
     "ContentInfo",
+    "DIDDocument",
     "DidDocument",
     "DidService",
     "InvokeResult",
@@ -45,6 +50,7 @@ __all__ = [
     "JobList",
     "JobRecord",
     "JobStatus",
+    "MCPDiscovery",
     "McpDiscovery",
     "MessageAck",
     "OperationInfo",

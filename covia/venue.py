@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncIterable, Generator, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Generator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import IO, Any
 
@@ -22,18 +22,25 @@ from covia_proto.flows.assets import (
     register_asset,
     upload_content,
 )
+from covia_proto.flows.control import cancel_job
 from covia_proto.flows.discovery import fetch_venue_did
+from covia_proto.flows.events import follow_job
+from covia_proto.flows.identity import CallerIdentity, whoami
 from covia_proto.flows.paging import list_all_assets, list_all_jobs
+from covia_proto.flows.readiness import wait_until_ready
 from covia_proto.flows.run import run
 from covia_proto.flows.runner import Outcome
 from covia_proto.models import (
     AgentCard,
     AssetList,
     DidDocument,
+    JobRecord,
     McpDiscovery,
+    MessageAck,
     OperationInfo,
     VenueStatus,
 )
+from covia_proto.sse import ServerSentEvent
 
 __all__ = ["Venue"]
 
@@ -54,13 +61,19 @@ class Venue:
         """The venue's base URL (its API lives under ``/api/v1``)."""
         return self._session.context.endpoint.base_url
 
+    @property
+    def url(self) -> str:
+        """The official SDK's name for ``base_url``."""
+        return self._session.context.endpoint.base_url
+
     def __repr__(self) -> str:
         return f"<Venue {self.base_url}>"
 
     # -- lifecycle ----------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection (a session passed to ``Grid.connect`` stays open)."""
+        """Close the connection. A ``session`` or ``driver`` passed to ``Grid.connect``
+        is the caller's: it stays open, and closing it is the caller's job."""
         self._session.close()
 
     def __enter__(self) -> Venue:
@@ -81,7 +94,17 @@ class Venue:
     # -- status and discovery -----------------------------------------------------------
 
     def status(self) -> VenueStatus:
+        """The venue's status (``GET /status``): its name, DID, version, counts."""
         return self._session.call(status.get_status(self._endpoint))
+
+    def wait_until_ready(
+        self, *, timeout: float | None = 60.0, poll_interval: float = 1.0
+    ) -> VenueStatus:
+        """Poll the venue's status until it is ready (it answers, with no status or
+        ``"OK"``): for a venue that is still starting. ``CoviaTimeoutError`` after
+        ``timeout`` seconds (None: no limit)."""
+        flow = wait_until_ready(self._session.context, timeout=timeout, poll_interval=poll_interval)
+        return self._session.run(flow)
 
     def did_document(self) -> DidDocument:
         """The venue's DID document (``/.well-known/did.json``)."""
@@ -93,14 +116,17 @@ class Venue:
         return self._session.run(fetch_venue_did(self._session.context))
 
     def mcp_discovery(self) -> McpDiscovery:
+        """The venue's MCP discovery document (``/.well-known/mcp``)."""
         return self._session.call(discovery.get_mcp_discovery(self._endpoint))
 
     def agent_card(self) -> AgentCard:
+        """The venue's A2A agent card (``/.well-known/agent-card.json``)."""
         return self._session.call(discovery.get_agent_card(self._endpoint))
 
     # -- operations and jobs ------------------------------------------------------------
 
     def list_operations(self) -> list[OperationInfo]:
+        """The operations the venue offers by catalog name (``v/test/ops/echo``, …)."""
         found: tuple[OperationInfo, ...] = self._session.call(
             operations.list_operations(self._endpoint)
         )
@@ -110,37 +136,84 @@ class Venue:
         """One operation by catalog name (``v/test/ops/echo``), asset id or DID URL."""
         return self._session.call(operations.get_operation(self._endpoint, name))
 
-    def invoke(self, operation: str, input: Any = None) -> Job:
-        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``."""
-        result = self._session.call(jobs.invoke(self._endpoint, operation, input))
+    def invoke(
+        self, operation: str, input: Any = None, *, ucans: Sequence[str] | None = None
+    ) -> Job:
+        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``;
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        call = jobs.invoke(self._endpoint, operation, input, ucans=ucans)
+        result = self._session.call(call)
         return Job(self._session, result.job)
 
-    def run(self, operation: str, input: Any = None, *, timeout: float | None = None) -> Any:
-        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails)."""
-        return self._session.run(run(self._session.context, operation, input, timeout=timeout))
+    def run(
+        self,
+        operation: str,
+        input: Any = None,
+        *,
+        timeout: float | None = None,
+        ucans: Sequence[str] | None = None,
+    ) -> Any:
+        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails);
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        flow = run(self._session.context, operation, input, timeout=timeout, ucans=ucans)
+        return self._session.run(flow)
+
+    def whoami(self) -> CallerIdentity:
+        """Who the venue takes this connection's caller to be (``v/ops/auth/whoami``)."""
+        return self._session.run(whoami(self._session.context))
 
     def list_jobs(self) -> list[str]:
         """The ids of every job this caller may see, oldest first (all pages)."""
         return list(self._session.run(list_all_jobs(self._session.context)))
 
     def get_job(self, job_id: str) -> Job:
+        """The job ``job_id`` as it is now (``JobNotFoundError`` if the venue has none)."""
         return Job(self._session, self._session.call(jobs.get_job(self._endpoint, job_id)))
 
     def delete_job(self, job_id: str) -> None:
         """Drop a job from the venue's live set (its record stays readable)."""
         self._session.call(jobs.delete_job(self._endpoint, job_id))
 
+    # The official SDK's job controls by id: each is the ``Job`` method of that name.
+
+    def cancel_job(self, job_id: str, reason: str | None = None) -> JobRecord:
+        """Cancel job ``job_id`` (as ``get_job(id).cancel(reason=…)``); its record."""
+        return self._session.run(cancel_job(self._session.context, job_id, reason=reason))
+
+    def pause_job(self, job_id: str) -> JobRecord:
+        """Pause job ``job_id``; its record."""
+        return self._session.call(jobs.pause_job(self._endpoint, job_id))
+
+    def resume_job(self, job_id: str) -> JobRecord:
+        """Resume job ``job_id``; its record."""
+        return self._session.call(jobs.resume_job(self._endpoint, job_id))
+
+    def send_job_message(self, job_id: str, message: Any) -> MessageAck:
+        """Send a message to job ``job_id`` (as ``Job.send_message``); never re-sent."""
+        return self._session.call(jobs.send_message(self._endpoint, job_id, message))
+
+    def stream_job_events(self, job_id: str) -> Generator[ServerSentEvent, None, None]:
+        """Job ``job_id``'s events until it finishes (as ``Job.stream``)."""
+        yield from self._session.iterate(follow_job(self._session.context, job_id))
+
     # -- assets -------------------------------------------------------------------------
 
-    def list_assets(self, offset: int | None = None, limit: int | None = None) -> AssetList:
-        """One page of asset ids, with ``total``."""
-        return self._session.call(assets.list_assets(self._endpoint, offset=offset, limit=limit))
+    def list_assets(
+        self, offset: int | None = None, limit: int | None = None, *, kind: str | None = None
+    ) -> AssetList:
+        """One page of asset ids, with ``total``. ``kind`` (``"operation"`` or
+        ``"data"``) is a filter newer venues apply; the 0.1 venue ignores it."""
+        call = assets.list_assets(self._endpoint, offset=offset, limit=limit, kind=kind)
+        return self._session.call(call)
 
     def list_all_assets(self) -> list[str]:
         """Every asset id the venue lists, across pages."""
         return list(self._session.run(list_all_assets(self._session.context)))
 
     def get_asset(self, asset_id: str) -> Asset:
+        """An asset's metadata by id, ``a/<id>`` or DID URL; the venue must answer the
+        asset asked for (``VenueProtocolError`` otherwise), and by default the metadata
+        must hash to that id (``AssetIdMismatchError``)."""
         verify = self._session.context.verify_asset_ids
         document = self._session.call(assets.get_asset(self._endpoint, asset_id, verify=verify))
         return Asset(document, venue=self)
@@ -186,10 +259,17 @@ class Venue:
         *,
         verify: bool = True,
         expected_sha256: str | None = None,
+        on_size: Callable[[int | None], None] | None = None,
     ) -> ContentDownload:
-        """Stream the content to a path (written whole or not at all) or a binary file."""
+        """Stream the content to a path (written whole or not at all) or a binary file.
+        ``on_size`` is told the length the venue declares before the first chunk (for a
+        progress bar; None when it declares none)."""
         flow = download_content(
-            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+            self._session.context,
+            asset_id,
+            expected_sha256=expected_sha256,
+            verify=verify,
+            on_size=on_size,
         )
         outcome = Outcome()
         if hasattr(destination, "write"):
@@ -235,7 +315,9 @@ class Venue:
         return list(self._session.call(secrets.list_secrets(self._endpoint)).items)
 
     def set_secret(self, name: str, value: str) -> None:
+        """Store a secret under ``name`` for the caller (the value is never logged)."""
         self._session.call(secrets.put_secret(self._endpoint, name, value))
 
     def delete_secret(self, name: str) -> None:
+        """Delete the caller's secret ``name``."""
         self._session.call(secrets.delete_secret(self._endpoint, name))

@@ -129,6 +129,7 @@ class AiohttpDriver:
         self._closed = False
         self._options: dict[str, dict[str, Any]] = {}
         self._whole_timeout: aiohttp.ClientTimeout | None = None
+        self._capped: tuple[float, aiohttp.ClientTimeout] | None = None
 
     # -- the session --------------------------------------------------------------------
 
@@ -207,12 +208,18 @@ class AiohttpDriver:
                     total=None, sock_connect=self.timeout, sock_read=self.timeout
                 )
             return self._whole_timeout
+        if whole and self._capped is not None and self._capped[0] == limit:
+            # The first exchange of every call carries the same bound (call_timeout).
+            return self._capped[1]
         each = self._limit(limit)
-        return aiohttp.ClientTimeout(
+        made = aiohttp.ClientTimeout(
             total=max(0.001, limit) if whole and limit is not None else None,
             sock_connect=each,
             sock_read=self.timeout if not whole else each,
         )
+        if whole and limit is not None:
+            self._capped = (limit, made)
+        return made
 
     def _options_for(self, url: str) -> dict[str, Any]:
         """The request options that are the same for every request to ``url``'s origin,
@@ -261,7 +268,9 @@ class AiohttpDriver:
                 async with _deadline(limit):
                     response = await sending
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            raise _translate(exc, request.info, self.max_header_size) from exc
+            raise _translate(
+                exc, request.info, self.max_header_size, wait=self._limit(limit)
+            ) from exc
         self._held.add(response)
         return response
 
@@ -269,17 +278,31 @@ class AiohttpDriver:
         self, request: Request, limit: float | None, body_stream: object, max_body: int | None
     ) -> Response:
         data: Any = _upload(body_stream) if body_stream is not None else (request.body or None)
-        response = await self._request(request, limit, data, whole=True)
+        started = time.monotonic()
         try:
-            body = await _read_whole(response, max_body, request.info)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise _translate(exc, request.info) from exc
-        finally:
-            self._close(response)
+            response = await self._request(request, limit, data, whole=True)
+            try:
+                body = await _read_whole(response, max_body, request.info)
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise _translate(exc, request.info, wait=self._limit(limit)) from exc
+            finally:
+                self._close(response)
+        except CoviaTimeoutError as exc:
+            whole = _which_bound(exc, limit, started)
+            if whole is exc:
+                raise
+            raise whole from exc
         return Response(response.status, tuple(response.headers.items()), body)
 
     async def _open(self, request: Request, limit: float | None) -> OpenedStream:
-        response = await self._request(request, limit, request.body or None, whole=False)
+        started = time.monotonic()
+        try:
+            response = await self._request(request, limit, request.body or None, whole=False)
+        except CoviaTimeoutError as exc:
+            whole = _which_bound(exc, limit, started)
+            if whole is exc:
+                raise
+            raise whole from exc
         head = ResponseHead(response.status, tuple(response.headers.items()))
         return OpenedStream(head, _Stream(response, request.info))
 
@@ -292,7 +315,7 @@ class AiohttpDriver:
                 return await response.content.readany()
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             self._close(response)
-            raise _translate(exc, handle.info) from exc
+            raise _translate(exc, handle.info, wait=self._limit(limit)) from exc
         except BaseException:
             self._close(response)  # cancelled mid-read: the body is half-read
             raise
@@ -367,10 +390,24 @@ def _chunk(chunk: object) -> bytes:
     return bytes(chunk)
 
 
+def _which_bound(exc: CoviaTimeoutError, limit: float | None, started: float) -> CoviaTimeoutError:
+    """``exc``, or the error naming the exchange's whole bound if that is what ran out
+    (asyncio's timers may fire a little early: within 5 ms it counts as reached)."""
+    if limit is None or time.monotonic() < started + limit - 0.005:
+        return exc
+    return CoviaTimeoutError(f"no whole answer within {limit:g} s", request=exc.request)
+
+
 def _translate(
-    exc: BaseException, info: RequestInfo, max_header_size: int | None = None
+    exc: BaseException,
+    info: RequestInfo,
+    max_header_size: int | None = None,
+    *,
+    wait: float | None = None,
 ) -> Exception:
-    """The core's exception for an aiohttp/asyncio failure."""
+    """The core's exception for an aiohttp/asyncio failure; ``wait`` is the bound of
+    each wait, named in a timeout's message."""
+    within = "" if wait is None else f" ({wait:g} s)"
     cause = exc.__cause__
     if isinstance(exc, aiohttp.ClientResponseError) and isinstance(
         cause, http_exceptions.HttpProcessingError
@@ -386,9 +423,9 @@ def _translate(
             )
         return VenueProtocolError(f"malformed response: {detail[:200]}", request=info)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return CoviaTimeoutError("timed out connecting", request=info)
+        return CoviaTimeoutError(f"timed out connecting{within}", request=info)
     if isinstance(exc, TimeoutError):  # SocketTimeoutError, total, effect caps
-        return CoviaTimeoutError("timed out waiting for the venue", request=info)
+        return CoviaTimeoutError(f"timed out waiting for the venue{within}", request=info)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
         return CoviaConnectionError(f"TLS failed: {_reason(exc)}", request=info, sent=False)
     if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError | ValueError):

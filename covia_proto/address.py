@@ -18,8 +18,10 @@ easier to rely on than a list of exceptions.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Final
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -106,7 +108,8 @@ def parse_venue_address(text: str) -> VenueAddress:
         if stripped.without_api_root() != stripped:
             raise CoviaUsageError(f"the address ends with {_API_ROOT} twice")
         address = VenueAddress(str(stripped))
-    if not address.secure:
+    if not address.secure and not _is_loopback(address.base_url):
+        # Loopback traffic never leaves the machine: nothing to warn about there.
         # The base URL cannot hold credentials (they are refused above), so it is safe to log.
         _log.warning(
             "venue %s is reached over plain http: the connection is not encrypted, so "
@@ -114,3 +117,14 @@ def parse_venue_address(text: str) -> VenueAddress:
             address.base_url,
         )
     return address
+
+
+def _is_loopback(base_url: str) -> bool:
+    """Whether ``base_url`` names this machine (127.0.0.0/8, ::1, localhost)."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

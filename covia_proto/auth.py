@@ -10,7 +10,7 @@ import base64
 
 from covia_proto.errors import CoviaUsageError
 
-__all__ = ["Auth", "BasicAuth", "BearerAuth", "NoAuth"]
+__all__ = ["Auth", "BasicAuth", "BearerAuth", "NoAuth", "VenueBoundAuth"]
 
 
 class Auth:
@@ -23,6 +23,22 @@ class Auth:
     def __repr__(self) -> str:
         # A subclass that forgets its own __repr__ must not leak its attributes.
         return f"{type(self).__name__}(***)"
+
+
+class VenueBoundAuth(Auth):
+    """A scheme whose credentials name the venue they are for (a signed token's ``aud``).
+
+    While ``audience`` is ``None``, connecting learns the venue's DID (from its DID
+    document, which needs no credentials) and uses ``for_venue(did)`` — a scheme bound
+    to that venue, sharing the same secret — for the connection. The scheme the caller
+    made is left as it was, so one may serve several venues.
+    """
+
+    audience: str | None = None
+
+    def for_venue(self, did: str) -> Auth:
+        """This scheme's credentials, addressed to the venue ``did``."""
+        raise NotImplementedError
 
 
 class NoAuth(Auth):
@@ -49,6 +65,13 @@ class BearerAuth(Auth):
     def __init__(self, token: str) -> None:
         if not isinstance(token, str) or not token.strip():
             raise CoviaUsageError("BearerAuth needs a non-empty token string")
+        if _is_ucan(token.strip()):
+            # A 0.1 venue takes a UCAN bearer's issuer as the caller: the holder of a
+            # venue-issued UCAN would act as the venue itself (an upstream bug).
+            raise CoviaUsageError(
+                "a UCAN is a capability proof, not a bearer token: pass it as "
+                "ucans=[token] to invoke or run, and authenticate with Ed25519Auth"
+            )
         self._token = token.strip()
 
     def apply(self, headers: dict[str, str]) -> None:
@@ -56,6 +79,19 @@ class BearerAuth(Auth):
 
     def __repr__(self) -> str:
         return "BearerAuth(token=***)"
+
+
+def _is_ucan(token: str) -> bool:
+    """Whether ``token`` is a JWT granting capabilities (claims ``att``)."""
+    if token.count(".") != 2:
+        return False
+    from covia_proto.errors import TokenError
+    from covia_proto.identity.jwt import decode_jwt
+
+    try:
+        return "att" in decode_jwt(token).claims
+    except TokenError:
+        return False
 
 
 class BasicAuth(Auth):

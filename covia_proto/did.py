@@ -35,6 +35,7 @@ import attrs
 
 from covia_proto.errors import CoviaUsageError
 from covia_proto.hexid import parse_hex
+from covia_proto.identity.base58 import b58decode, b58encode
 
 __all__ = [
     "BaseUrl",
@@ -370,34 +371,10 @@ def url_to_did_web(url: str) -> str:
 
 # -- did:key ----------------------------------------------------------------------------
 
-_B58_ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX: Final = {c: i for i, c in enumerate(_B58_ALPHABET)}
 # Multicodec prefix (unsigned varint) -> key type and public key length.
 _MULTICODECS: Final = {b"\xed\x01": ("Ed25519", 32)}
 # Long enough for any key in _MULTICODECS; bounds the quadratic big-int decode.
 _MAX_MULTIBASE: Final = 128
-
-
-def _b58decode(text: str) -> bytes:
-    number = 0
-    for char in text:
-        digit = _B58_INDEX.get(char)
-        if digit is None:
-            raise CoviaUsageError(f"{char!r} is not a base58btc character")
-        number = number * 58 + digit
-    # Each leading '1' (base58 zero) stands for one leading zero byte.
-    zeros = len(text) - len(text.lstrip("1"))
-    return bytes(zeros) + number.to_bytes((number.bit_length() + 7) // 8, "big")
-
-
-def _b58encode(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    digits = []
-    while number:
-        number, digit = divmod(number, 58)
-        digits.append(_B58_ALPHABET[digit])
-    zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * zeros + "".join(reversed(digits))
 
 
 def _decode_multikey(multibase: str) -> tuple[str, bytes]:
@@ -405,7 +382,7 @@ def _decode_multikey(multibase: str) -> tuple[str, bytes]:
         raise CoviaUsageError("a did:key must use base58btc multibase (a 'z' prefix)")
     if len(multibase) > _MAX_MULTIBASE:
         raise CoviaUsageError("the did:key is too long for any supported key type")
-    data = _b58decode(multibase[1:])
+    data = b58decode(multibase[1:])
     if len(data) < 2:
         raise CoviaUsageError("the did:key is too short to hold a key")
     for prefix, (key_type, length) in _MULTICODECS.items():
@@ -446,7 +423,7 @@ class DidKey:
         prefix = next((p for p, (t, _) in _MULTICODECS.items() if t == key_type), None)
         if prefix is None:
             raise CoviaUsageError(f"unsupported did:key key type {key_type!r}")
-        return cls("z" + _b58encode(prefix + bytes(public_key)), bytes(public_key), key_type)
+        return cls("z" + b58encode(prefix + bytes(public_key)), bytes(public_key), key_type)
 
     @property
     def did(self) -> Did:

@@ -11,7 +11,8 @@ Each class says whose fault a failure was:
   time (also the built-in ``ConnectionError`` / ``TimeoutError``);
 * ``JobFailedError`` – a job ended without completing; ``JobInteractionRequired`` – it
   waits for the caller; ``JobTimeoutError`` – it did not finish in the time given. All
-  three carry the job (``job_id``, ``job_data``), which goes on at the venue.
+  three carry the job (``job_id``, ``job_data``), which goes on at the venue;
+* ``TokenError`` – a JWT or UCAN that fails verification (signature, time, chain).
 
 Messages name the request that failed (method and URL) but never a header, so a secret
 cannot reach a log or a traceback through them.
@@ -19,6 +20,7 @@ cannot reach a log or a traceback through them.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AssetIdMismatchError",
     "AssetNotFoundError",
+    "AuthenticationError",
     "ContentHashError",
     "CoviaConnectionError",
     "CoviaError",
@@ -43,6 +46,7 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "RequestInfo",
+    "TokenError",
     "VenueProtocolError",
 ]
 
@@ -98,6 +102,22 @@ class GridError(CoviaError):
         # Keep str(e) readable: "GET https://v/api/v1/x: 404 Not found".
         self.args = (_prefixed(f"{status_code} {message}", request),)
 
+    @property
+    def response_body(self) -> Any:
+        """The official SDK's name: the body parsed as JSON, None if it is not JSON
+        (``body`` keeps the bytes)."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+            return None
+
+
+class AuthenticationError(GridError):
+    """The venue answered 401: it did not accept the caller's credentials (or got none).
+
+    ``message`` keeps the venue's words and adds how to supply an identity.
+    """
+
 
 class NotFoundError(GridError):
     """The venue answered 404."""
@@ -128,6 +148,11 @@ class RateLimitError(GridError):
         self.retry_after = retry_after
         super().__init__(status_code, message, **kwargs)
 
+    @property
+    def retry_after_seconds(self) -> float | None:
+        """The official SDK's name for ``retry_after``."""
+        return self.retry_after
+
 
 class JsonRpcError(CoviaError):
     """A JSON-RPC endpoint (``/mcp``, ``/a2a``) answered with an error object."""
@@ -138,6 +163,11 @@ class JsonRpcError(CoviaError):
         self.code = code
         self.data = data
         super().__init__(f"JSON-RPC error {code}: {message}", request=request)
+
+
+class TokenError(CoviaError):
+    """A signed token (JWT or UCAN) that cannot be trusted or used: malformed, badly
+    signed, expired, not yet valid, for someone else, or claiming more than it was given."""
 
 
 class VenueProtocolError(CoviaError):

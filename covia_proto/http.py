@@ -65,7 +65,7 @@ def header_value(headers: Headers, name: str) -> str | None:
 class Request:
     """An HTTP request as the core builds it.
 
-    ``target`` is an absolute URL; ``idempotent`` says whether re-sending the request
+    ``url`` is an absolute URL; ``idempotent`` says whether re-sending the request
     after a failure that may have reached the venue is safe (retry flows read it).
     """
 

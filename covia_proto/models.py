@@ -45,8 +45,14 @@ def _extra() -> Any:
 # --- GET /api/v1/status (§3.1) -------------------------------------------------------
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 @attrs.frozen
 class VenueStats:
+    """The counts in a venue's status: assets, users, operations, jobs."""
+
     assets: int | None = wire()
     users: int | None = wire()
     ops: int | None = wire()
@@ -57,6 +63,8 @@ class VenueStats:
 
 @attrs.frozen
 class VenueStatus:
+    """``GET /status``: the venue's name, DID, URL, version and counts."""
+
     status: str | None = wire()
     ts: int | None = wire()
     did: str | None = wire()
@@ -65,6 +73,22 @@ class VenueStatus:
     stats: VenueStats | None = wire()
     version: str | None = wire()
     extra: Mapping[str, Any] = _extra()
+
+    @property
+    def access(self) -> Mapping[str, Any] | None:
+        """Who may call the venue (newer venues; read from ``extra``)."""
+        value = self.extra.get("access")
+        return value if isinstance(value, Mapping) else None
+
+    @property
+    def ucan_profile(self) -> Any:
+        """The UCAN profile the venue accepts (``ucanProfile``, newer venues)."""
+        return self.extra.get("ucanProfile")
+
+    @property
+    def ucanProfile(self) -> Any:
+        """The official SDK's (wire) name for ``ucan_profile``."""
+        return self.ucan_profile
 
 
 # --- Assets (§3.2, §5) ---------------------------------------------------------------
@@ -144,6 +168,8 @@ class AssetMetadata:
 
 @attrs.frozen
 class OperationInfo:
+    """An operation a venue offers: its catalog name, asset id, description and schemas."""
+
     name: str = wire(default="")
     asset: str | None = wire(hex=True)
     description: str | None = wire(lenient=True)
@@ -153,6 +179,16 @@ class OperationInfo:
     read_only: bool | None = wire(lenient=True)
     internal: bool | None = wire(lenient=True)
     extra: Mapping[str, Any] = _extra()
+
+    @property
+    def activityLabel(self) -> Any:
+        """The official SDK's (wire) name for ``activity_label``."""
+        return self.activity_label
+
+    @property
+    def readOnly(self) -> Any:
+        """The official SDK's (wire) name for ``read_only``."""
+        return self.read_only
 
 
 # --- Jobs (§3.4, §3.5, §4) -----------------------------------------------------------
@@ -182,10 +218,12 @@ class JobRecord:
 
     @property
     def is_finished(self) -> bool:
+        """COMPLETE, FAILED, CANCELLED, REJECTED or TIMEOUT."""
         return self.status.is_terminal
 
     @property
     def is_complete(self) -> bool:
+        """COMPLETE: finished with an output."""
         return self.status == JobStatus.COMPLETE
 
     @property
@@ -193,6 +231,35 @@ class JobRecord:
         """The operation that ran: ``op``, or the legacy ``operation`` field."""
         legacy = self.extra.get("operation")
         return self.op or (legacy if isinstance(legacy, str) else None)
+
+    # Fields newer venues send, read from ``extra`` (where a 0.1 venue's records and
+    # any other shape stay): None when absent or not of the documented type.
+
+    @property
+    def adapter(self) -> str | None:
+        """The adapter that ran the job (newer venues)."""
+        return _text(self.extra.get("adapter"))
+
+    @property
+    def parent(self) -> str | None:
+        """The job that started this one (newer venues)."""
+        return _text(self.extra.get("parent"))
+
+    @property
+    def error_code(self) -> str | None:
+        """A machine-readable code for ``error`` (``errorCode``, newer venues)."""
+        return _text(self.extra.get("errorCode"))
+
+    @property
+    def errorCode(self) -> Any:
+        """The official SDK's (wire) name for ``error_code``."""
+        return self.error_code
+
+    @property
+    def cancellation(self) -> Mapping[str, Any] | None:
+        """Who cancelled the job and why (newer venues)."""
+        value = self.extra.get("cancellation")
+        return value if isinstance(value, Mapping) else None
 
 
 @attrs.frozen
@@ -231,6 +298,8 @@ class MessageAck:
 
 @attrs.frozen
 class SecretsList:
+    """The names of the caller's secrets (never their values)."""
+
     items: tuple[str, ...] = wire(default=())
     total: int | None = wire()
     extra: Mapping[str, Any] = _extra()
@@ -238,6 +307,8 @@ class SecretsList:
 
 @attrs.frozen
 class SecretStored:
+    """The venue's answer to storing a secret."""
+
     name: str | None = wire()
     stored: bool | None = wire()
     extra: Mapping[str, Any] = _extra()
@@ -248,6 +319,8 @@ class SecretStored:
 
 @attrs.frozen
 class VerificationMethod:
+    """A key of a DID document (``publicKeyMultibase``)."""
+
     id: str = wire(default="")
     type: str | None = wire()
     controller: str | None = wire()
@@ -272,6 +345,8 @@ class DidService:
 
 @attrs.frozen
 class DidDocument:
+    """A venue's DID document (``/.well-known/did.json``): its keys and services."""
+
     id: str = wire(default="")
     context: Any = wire("@context")
     controller: Any = wire()
@@ -327,6 +402,31 @@ class AgentCard:
     def agentProvider(self) -> Any:
         """The provider, under the name the SDK documentation uses."""
         return self.provider
+
+    @property
+    def defaultInputModes(self) -> Any:
+        """The official SDK's (wire) name for ``default_input_modes``."""
+        return self.default_input_modes
+
+    @property
+    def defaultOutputModes(self) -> Any:
+        """The official SDK's (wire) name for ``default_output_modes``."""
+        return self.default_output_modes
+
+    @property
+    def supportedInterfaces(self) -> Any:
+        """The official SDK's (wire) name for ``supported_interfaces``."""
+        return self.supported_interfaces
+
+    @property
+    def preferredTransport(self) -> Any:
+        """The official SDK's (wire) name for ``preferred_transport``."""
+        return self.preferred_transport
+
+    @property
+    def preferred_transport(self) -> str | None:
+        """``preferredTransport`` (read from ``extra``)."""
+        return _text(self.extra.get("preferredTransport"))
 
 
 @attrs.frozen

@@ -49,6 +49,7 @@ class JobStatus(enum.StrEnum):
 
     @property
     def is_known(self) -> bool:
+        """Whether this SDK knows the status (a newer venue may send others)."""
         return self._name_ in type(self).__members__
 
     @property
@@ -59,6 +60,17 @@ class JobStatus(enum.StrEnum):
     @property
     def is_interactive(self) -> bool:
         """Waiting for the caller: PAUSED, INPUT_REQUIRED or AUTH_REQUIRED."""
+        return self in INTERACTIVE
+
+    @property
+    def is_finished(self) -> bool:
+        """The official SDK's name for ``is_terminal``."""
+        return self in TERMINAL
+
+    @property
+    def is_paused(self) -> bool:
+        """The official SDK's name for ``is_interactive``: PAUSED, INPUT_REQUIRED or
+        AUTH_REQUIRED."""
         return self in INTERACTIVE
 
     @property

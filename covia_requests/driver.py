@@ -27,9 +27,11 @@ from typing import Any, Final
 
 import requests
 import urllib3.exceptions
+import urllib3.response
 from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 
+from covia_proto.endpoints.base import DEFAULT_USER_AGENT
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaTimeoutError,
@@ -49,6 +51,7 @@ from covia_proto.flows.effects import (
 )
 from covia_proto.http import Request, Response, ResponseHead
 from covia_proto.limits import BoundedBody
+from covia_requests.deadline import DeadlineAdapter, exchange_deadline
 
 __all__ = ["CHUNK_SIZE", "RequestsDriver"]
 
@@ -90,7 +93,19 @@ class RequestsDriver:
         if not timeout > 0:
             raise CoviaUsageError(f"timeout must be positive, not {timeout!r}")
         self._owns_session = session is None
-        self.session = session if session is not None else requests.Session()
+        if session is None:
+            session = requests.Session()
+            # Heads and bodies held to each exchange's deadline (see .deadline).
+            session.mount("https://", DeadlineAdapter())
+            session.mount("http://", DeadlineAdapter())
+        self.session = session
+        # A User-Agent the caller set on their own session is theirs to choose: it
+        # replaces the SDK's default (a connect(headers=...) one still wins).
+        agent = self.session.headers.get("User-Agent")
+        if isinstance(agent, bytes):
+            agent = agent.decode("latin-1")
+        chosen = agent and agent != requests.utils.default_user_agent()
+        self._user_agent: str | None = agent if chosen else None
         # Given per request, so that a caller's session is left as it was.
         self.verify = verify
         self.timeout = timeout
@@ -128,7 +143,7 @@ class RequestsDriver:
             return self.session.request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=self._headers(request),
                 data=body,
                 timeout=self._timeout(limit),
                 verify=self.verify,
@@ -136,7 +151,13 @@ class RequestsDriver:
                 stream=stream,
             )
         except requests.RequestException as exc:
-            raise _translate(exc, request.info) from exc
+            raise _translate(exc, request.info, self._timeout(limit)) from exc
+
+    def _headers(self, request: Request) -> dict[str, str]:
+        headers = dict(request.headers)
+        if self._user_agent is not None and headers.get("User-Agent") == DEFAULT_USER_AGENT:
+            headers["User-Agent"] = self._user_agent
+        return headers
 
     def _plain_session(self) -> bool:
         """Whether the session adds nothing of its own that only the full path honours."""
@@ -159,7 +180,7 @@ class RequestsDriver:
         headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
         for name, value in session.headers.items():
             headers[name] = value if isinstance(value, str) else value.decode("latin-1")
-        headers.update(request.headers)
+        headers.update(self._headers(request))
         if body is not None:
             headers["Content-Length"] = str(len(body))
         elif request.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
@@ -202,17 +223,60 @@ class RequestsDriver:
         self, request: Request, limit: float | None, body_stream: object, max_body: int | None
     ) -> Response:
         body = body_stream if body_stream is not None else (request.body or None)
-        response = self._exchange(request, limit, body, stream=True)
+        deadline = None if limit is None else time.monotonic() + limit
         try:
-            content = _read_whole(response, max_body, request.info)
-        except requests.RequestException as exc:
-            raise _translate(exc, request.info) from exc
-        finally:
-            response.close()
+            with exchange_deadline(self.timeout, deadline):
+                response = self._exchange(request, limit, body, stream=True)
+                try:
+                    content = self._read_whole(response, max_body, request.info, deadline)
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                    raise _translate(exc, request.info, self._timeout(limit)) from exc
+                finally:
+                    response.close()
+        except CoviaTimeoutError as exc:
+            whole = _which_bound(exc, limit, deadline)
+            if whole is exc:
+                raise
+            raise whole from exc
         return Response(response.status_code, tuple(response.headers.items()), content)
 
+    def _read_whole(
+        self,
+        response: requests.Response,
+        max_body: int | None,
+        info: RequestInfo,
+        deadline: float | None,
+    ) -> bytes:
+        """The whole body (decoded, as ``response.content`` would be), at most
+        ``max_body`` bytes of it, read by the piece as it arrives so that each read is
+        held to the time left (a caller's session has no ``DeadlineAdapter``)."""
+        body = BoundedBody(max_body, info, response.headers.items())
+        raw = response.raw
+        if not isinstance(raw, urllib3.response.BaseHTTPResponse):  # an adapter of its own
+            for chunk in response.iter_content(CHUNK_SIZE):
+                body.add(chunk)
+            return body.bytes()
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise CoviaTimeoutError("the answer did not end in time", request=info)
+                _limit_read(response, min(self.timeout, left))
+            chunk = raw.read1(CHUNK_SIZE, decode_content=True)
+            if not chunk:
+                return body.bytes()
+            body.add(chunk)
+
     def _open(self, request: Request, limit: float | None) -> OpenedStream:
-        response = self._exchange(request, limit, request.body or None, stream=True)
+        deadline = None if limit is None else time.monotonic() + limit
+        try:
+            with exchange_deadline(self.timeout, deadline):
+                response = self._exchange(request, limit, request.body or None, stream=True)
+        except CoviaTimeoutError as exc:
+            whole = _which_bound(exc, limit, deadline)
+            if whole is exc:
+                raise
+            raise whole from exc
         head = ResponseHead(response.status_code, tuple(response.headers.items()))
         return OpenedStream(head, _Stream(response, request.info))
 
@@ -223,20 +287,11 @@ class RequestsDriver:
             return bytes(handle.response.raw.read1(CHUNK_SIZE, decode_content=True))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.response.close()
-            raise _translate(exc, handle.info) from exc
+            raise _translate(exc, handle.info, self._timeout(limit)) from exc
 
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
-
-
-def _read_whole(response: requests.Response, max_body: int | None, info: RequestInfo) -> bytes:
-    """The whole body (decoded, as ``response.content`` would be), at most ``max_body``
-    bytes of it."""
-    body = BoundedBody(max_body, info, response.headers.items())
-    for chunk in response.iter_content(CHUNK_SIZE):
-        body.add(chunk)
-    return body.bytes()
 
 
 def _limit_read(response: requests.Response, seconds: float) -> None:
@@ -252,12 +307,27 @@ def _limit_read(response: requests.Response, seconds: float) -> None:
         sock.settimeout(seconds)
 
 
-def _translate(exc: BaseException, info: RequestInfo) -> Exception:
-    """The core's exception for a ``requests``/``urllib3`` failure."""
+def _which_bound(
+    exc: CoviaTimeoutError, limit: float | None, deadline: float | None
+) -> CoviaTimeoutError:
+    """``exc``, or the error naming the exchange's whole bound if that is what ran out."""
+    if limit is None or deadline is None or time.monotonic() < deadline - _SLACK:
+        return exc
+    return CoviaTimeoutError(f"no whole answer within {limit:g} s", request=exc.request)
+
+
+# Socket timeouts are rounded to the millisecond: within this the deadline is reached.
+_SLACK: Final = 0.005
+
+
+def _translate(exc: BaseException, info: RequestInfo, wait: float | None = None) -> Exception:
+    """The core's exception for a ``requests``/``urllib3`` failure; ``wait`` is the
+    bound of each wait, named in a timeout's message."""
+    within = "" if wait is None else f" ({wait:g} s)"
     if isinstance(exc, requests.ConnectTimeout):
-        return CoviaTimeoutError("timed out connecting", request=info)
+        return CoviaTimeoutError(f"timed out connecting{within}", request=info)
     if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError):
-        return CoviaTimeoutError("timed out waiting for the venue", request=info)
+        return CoviaTimeoutError(f"timed out waiting for the venue{within}", request=info)
     if isinstance(exc, requests.exceptions.SSLError):
         return CoviaConnectionError(f"TLS failed: {_reason(exc)}", request=info, sent=False)
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):

@@ -31,8 +31,12 @@ pooled.
 Importing this package loads neither asyncio nor aiohttp.
 """
 
-from covia.async_api import AsyncAsset, AsyncJob, AsyncVenue
-from covia_trio.driver import TrioDriver
-from covia_trio.grid import TrioGrid, TrioVenueConnection
+from covia._optional import require
+
+require("trio", extra="trio", needed_by="covia_trio")
+
+from covia.async_api import AsyncAsset, AsyncJob, AsyncVenue  # noqa: E402
+from covia_trio.driver import TrioDriver  # noqa: E402
+from covia_trio.grid import TrioGrid, TrioVenueConnection  # noqa: E402
 
 __all__ = ["AsyncAsset", "AsyncJob", "AsyncVenue", "TrioDriver", "TrioGrid", "TrioVenueConnection"]

@@ -152,6 +152,7 @@ class TrioDriver:
     # -- effects ------------------------------------------------------------------------
 
     async def perform(self, effect: Effect) -> Any:
+        """Carry out one effect of a flow and return its result (see the effects table)."""
         if isinstance(effect, Send):
             return await self._send(effect)
         if isinstance(effect, ReadChunk):
@@ -193,14 +194,14 @@ class TrioDriver:
                 raise
             await self.pool.release(connection)
             return Response(head.status, head.headers, body)
-        raise _timed_out(waits, request.info)
+        raise _timed_out(waits, request.info, effect.timeout)
 
     async def _open(self, effect: OpenStream) -> OpenedStream:
         request = effect.request
         with self._waits(effect.timeout) as waits:
             connection, head = await self._exchange(request, None, waits)
             return OpenedStream(head, _Body(connection, request))
-        raise _timed_out(waits, request.info)
+        raise _timed_out(waits, request.info, effect.timeout)
 
     def _waits(self, cap: float | None) -> Waits:
         """The bounds of one exchange: ``timeout`` for each wait, and the effect's own
@@ -245,7 +246,9 @@ class TrioDriver:
                     info=info,
                 )
         except trio.TooSlowError:
-            raise CoviaTimeoutError("timed out connecting", request=info) from None
+            raise CoviaTimeoutError(
+                f"timed out connecting ({self.timeout:g} s)", request=info
+            ) from None
 
     def _context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -278,7 +281,7 @@ class TrioDriver:
             with Waits(math.inf, trio.current_time() + max(0.0, limit)) as waits:
                 event = await connection.next_event(info, waits)
             if waits.timed_out:
-                raise CoviaTimeoutError("timed out waiting for data", request=info)
+                raise CoviaTimeoutError(f"timed out waiting for data ({limit:g} s)", request=info)
         except BaseException:
             body.connection = None
             await self.pool.discard(connection)
@@ -329,8 +332,11 @@ def _handle(handle: object) -> _Body:
     return handle
 
 
-def _timed_out(waits: Waits, info: RequestInfo) -> CoviaTimeoutError:
-    return CoviaTimeoutError(f"timed out {waits.what}", request=info)
+def _timed_out(waits: Waits, info: RequestInfo, limit: float | None) -> CoviaTimeoutError:
+    """Which bound ran out: the exchange's whole ``limit``, or one wait."""
+    if limit is not None and trio.current_time() >= waits.cap:
+        return CoviaTimeoutError(f"no whole answer within {limit:g} s", request=info)
+    return CoviaTimeoutError(f"timed out {waits.what} ({waits.timeout:g} s)", request=info)
 
 
 def _positive(value: object) -> bool:

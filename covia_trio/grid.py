@@ -16,7 +16,7 @@ from covia._connect import connection_context
 from covia.async_api.grid import AsyncVenueConnection
 from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
-from covia_proto.flows.context import PollPolicy, RetryPolicy
+from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy
 from covia_proto.limits import Limits
 from covia_trio.connection import StreamFactory
 from covia_trio.driver import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IDLE, TrioDriver
@@ -48,6 +48,7 @@ class TrioGrid:
         max_idle: float = DEFAULT_MAX_IDLE,
         limits: Limits | None = None,
         verify_asset_ids: bool = True,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
@@ -55,7 +56,8 @@ class TrioGrid:
                 result = await venue.run("v/test/ops/echo", {"x": 1})
 
         As ``AsyncGrid.connect``: ``timeout`` bounds connecting and each wait for data
-        (seconds), ``headers`` go with every request, ``auth`` adds credentials,
+        (seconds), ``call_timeout`` each call as a whole (default 300 s), ``headers``
+        go with every request, ``auth`` adds credentials,
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
         ``ssl.SSLContext``), ``retry`` and ``poll`` tune retries and job polling,
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``; its
@@ -80,6 +82,7 @@ class TrioGrid:
             poll=poll,
             limits=limits,
             verify_asset_ids=verify_asset_ids,
+            call_timeout=call_timeout,
         )
         if driver is not None:
             if not isinstance(driver, TrioDriver):

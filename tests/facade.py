@@ -27,7 +27,7 @@ class SyncFacade:
         return _ready(value) if callable(value) else value
 
 
-ITERATORS = frozenset({"stream", "iter_asset_content", "iter_content"})
+ITERATORS = frozenset({"stream", "iter_asset_content", "iter_content", "stream_job_events"})
 
 
 def _ready(method: Callable[..., Any]) -> Callable[..., Any]:

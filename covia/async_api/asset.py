@@ -22,7 +22,8 @@ __all__ = ["AsyncAsset"]
 class AsyncAsset(AssetView):
     """An asset: the async twin of ``covia.Asset``. ``AsyncAsset({...})`` holds metadata
     to register with ``await venue.register(...)``; assets from a venue (``get_asset``,
-    ``register``) also reach their content, with awaitable methods."""
+    ``register``) also reach their content, with awaitable methods. ``metadata_raw`` is
+    the metadata's text as a venue sent it, if you have it."""
 
     def __init__(
         self,
@@ -30,10 +31,26 @@ class AsyncAsset(AssetView):
         *,
         id: str | None = None,
         venue: AsyncVenue | None = None,
+        metadata_raw: str | None = None,
     ) -> None:
+        if metadata_raw is not None and not isinstance(metadata_raw, str):
+            raise CoviaUsageError(f"metadata_raw must be text, not {type(metadata_raw).__name__}")
         self._metadata, self._model = asset_metadata(metadata if metadata is not None else {})
         self._id = metadata.id if isinstance(metadata, AssetDocument) else id
+        self._raw = metadata.text if isinstance(metadata, AssetDocument) else metadata_raw
         self._venue = venue
+
+    @property
+    def venue(self) -> AsyncVenue | None:
+        """The venue this asset was read from or registered with (None if neither)."""
+        return self._venue
+
+    async def did_url(self) -> str | None:
+        """``<venue DID>/a/<id>``, the asset's address on the grid (awaited: the venue's
+        DID may need a request); None for an asset not on a venue."""
+        if self._venue is None or self._id is None:
+            return None
+        return f"{await self._venue.get_did()}/a/{self._id}"
 
     def _bound(self) -> tuple[AsyncVenue, str]:
         if self._venue is None or self._id is None:
@@ -55,6 +72,7 @@ class AsyncAsset(AssetView):
         )
 
     async def download(self, destination: Destination, *, verify: bool = True) -> ContentDownload:
+        """Stream the content to a path (written whole or not at all) or a binary file."""
         venue, asset_id = self._bound()
         return await venue.download_asset_content(
             asset_id, destination, verify=verify, expected_sha256=self._declared_hash()
@@ -71,6 +89,11 @@ class AsyncAsset(AssetView):
         """Invoke this asset (an operation) by its id."""
         venue, asset_id = self._bound()
         return await venue.invoke(asset_id, input)
+
+    async def run(self, input: Any = None, *, timeout: float | None = None) -> Any:
+        """Invoke this asset (an operation) and return its output, as ``venue.run``."""
+        venue, asset_id = self._bound()
+        return await venue.run(asset_id, input, timeout=timeout)
 
     def _declared_hash(self) -> str | None:
         return self.content.sha256 if self.content is not None else None

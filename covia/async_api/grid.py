@@ -7,19 +7,24 @@ its own driver never imports aiohttp or asyncio.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from contextlib import aclosing
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from covia._connect import connection_context, relocated
 from covia._driver import AsyncDriver
+from covia._optional import require
 from covia.async_api._session import AsyncSession
 from covia.async_api.venue import AsyncVenue
 from covia_proto.address import VenueAddress
 from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
-from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
+from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy, VenueContext
 from covia_proto.flows.discovery import locate_did_web
+from covia_proto.flows.identity import bind_auth
 from covia_proto.flows.runner import drive_async
 from covia_proto.limits import Limits
 
@@ -36,7 +41,13 @@ class AsyncVenueConnection:
     ``await`` it for an ``AsyncVenue`` (close it yourself), or use it as ``async with
     AsyncGrid.connect(...) as venue:`` (closed on exit). Connecting — making the driver,
     and resolving a did:web, which needs a request — happens then, not when ``connect``
-    is called. Use it once.
+    is called. Await or enter it once.
+
+    Code written for the official SDK, whose ``AsyncGrid.connect`` returns the venue
+    itself, works too: ``venue = AsyncGrid.connect(url)`` then ``await venue.status()``
+    connects on the first awaited call, and every ``AsyncVenue`` method is there
+    (``base_url``/``url`` without I/O for a URL; other properties once connected). Close
+    it with ``await venue.close()``.
 
     ``make_driver`` makes the transport; the venue owns (and closes) what it makes
     when ``owns_driver``, and leaves a driver the caller handed in open.
@@ -57,6 +68,7 @@ class AsyncVenueConnection:
         self._make_driver = make_driver
         self._owns_driver = owns_driver
         self._used = False
+        self._closed = False
         self._venue: AsyncVenue | None = None
 
     @classmethod
@@ -82,6 +94,21 @@ class AsyncVenueConnection:
         if self._used:
             raise CoviaUsageError("this connection was used already: call connect(...) again")
         self._used = True
+        return await self._connected()
+
+    async def _connected(self) -> AsyncVenue:
+        """The venue, connected on first use; the same one after that."""
+        if self._closed:
+            raise CoviaUsageError("this venue connection is closed: call connect(...) again")
+        if self._venue is None:
+            venue = await self._connect()
+            if self._venue is None:
+                self._venue = venue
+            else:  # another task connected while this one resolved the DID
+                await venue.aclose()
+        return self._venue
+
+    async def _connect(self) -> AsyncVenue:
         driver = self._make_driver()
         context = self._context
         try:
@@ -90,6 +117,7 @@ class AsyncVenueConnection:
                     locate_did_web(context, self._where.did), driver.perform
                 )
                 context = relocated(context, located.base_url)
+            context = await drive_async(bind_auth(context), driver.perform)
         except BaseException:
             if self._owns_driver:
                 await driver.aclose()
@@ -101,8 +129,7 @@ class AsyncVenueConnection:
         return self._open().__await__()
 
     async def __aenter__(self) -> AsyncVenue:
-        self._venue = await self._open()
-        return self._venue
+        return await self._open()
 
     async def __aexit__(
         self,
@@ -110,8 +137,70 @@ class AsyncVenueConnection:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the venue if it was connected (a driver or session passed to
+        ``connect`` stays open: it is the caller's to close)."""
+        self._closed = True
         if self._venue is not None:
             await self._venue.aclose()
+
+    async def aclose(self) -> None:
+        """The same as ``close`` (for ``contextlib.aclosing``)."""
+        await self.close()
+
+    @property
+    def base_url(self) -> str:
+        """The venue's base URL; for a DID, known once connected."""
+        if self._venue is not None:
+            return self._venue.base_url
+        if self._where.did is not None:
+            raise _needs_connecting("base_url")
+        return self._context.endpoint.base_url
+
+    @property
+    def url(self) -> str:
+        """The official SDK's name for ``base_url``."""
+        return self.base_url
+
+    @property
+    def address(self) -> str:
+        """The URL or DID given to ``connect``."""
+        return self._address
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names the class lacks: the venue's methods, connected on first use.
+        member = None if name.startswith("_") else getattr(AsyncVenue, name, None)
+        if member is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        if inspect.iscoroutinefunction(member):
+
+            async def call_when_connected(*args: Any, **kwargs: Any) -> Any:
+                venue = await self._connected()
+                return await getattr(venue, name)(*args, **kwargs)
+
+            return functools.update_wrapper(call_when_connected, member)
+        if inspect.isasyncgenfunction(member):
+
+            async def iterate_when_connected(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                venue = await self._connected()
+                async with aclosing(getattr(venue, name)(*args, **kwargs)) as items:
+                    async for item in items:
+                        yield item
+
+            return functools.update_wrapper(iterate_when_connected, member)
+        if self._venue is not None:
+            return getattr(self._venue, name)
+        raise _needs_connecting(name)
+
+
+def _needs_connecting(name: str) -> AttributeError:
+    return AttributeError(
+        f"{name!r} needs a connected venue: await a call first (await venue.status()), "
+        "or write `venue = await AsyncGrid.connect(...)` / "
+        "`async with AsyncGrid.connect(...) as venue:`"
+    )
 
 
 class AsyncGrid:
@@ -132,19 +221,24 @@ class AsyncGrid:
         limit: int | None = None,
         limits: Limits | None = None,
         verify_asset_ids: bool = True,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
 
             async with AsyncGrid.connect(url) as venue: ...
             venue = await AsyncGrid.connect(url)  # then: await venue.close()
 
-        ``timeout`` bounds connecting and each wait for data (seconds); ``headers`` are
+        ``timeout`` bounds connecting and each wait for data (seconds); ``call_timeout``
+        bounds each call as a whole, retries included (seconds, default 300; None for no
+        bound; a job wait or ``run`` has its own ``timeout`` instead, and a content
+        transfer is bounded per wait only). Past either, ``CoviaTimeoutError``. ``headers`` are
         sent with every request; ``auth`` adds credentials (default ``NoAuth``).
         ``session`` is your own ``aiohttp.ClientSession`` (left open on close);
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
         ``ssl.SSLContext``); ``limit`` caps the open connections of the SDK's own session
         (default 100). ``driver`` replaces the transport altogether (a trio driver, an
-        in-memory venue); ``retry`` and ``poll`` tune retries and job polling;
+        in-memory venue) and, like a ``session``, stays yours: closing the venue leaves
+        it open, and closing it is up to you; ``retry`` and ``poll`` tune retries and job polling;
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``);
         ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
         is read or registered (``AssetIdMismatchError``); turn it off to save the hashing.
@@ -161,6 +255,7 @@ class AsyncGrid:
             poll=poll,
             limits=limits,
             verify_asset_ids=verify_asset_ids,
+            call_timeout=call_timeout,
         )
         if driver is not None:
             if not isinstance(driver, AsyncDriver):
@@ -172,6 +267,7 @@ class AsyncGrid:
             raise CoviaUsageError("limit applies to the SDK's own session: set it on yours")
 
         def make_aiohttp_driver() -> AsyncDriver:
+            require("aiohttp", extra="aiohttp", needed_by="AsyncGrid.connect without driver=")
             from covia_aiohttp import AiohttpDriver  # imported only when it is used
 
             return AiohttpDriver(

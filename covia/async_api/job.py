@@ -50,17 +50,21 @@ class AsyncJob(JobView):
         complete, ``JobInteractionRequired`` if it waits for the caller."""
         return job_output((await self.wait(timeout))._record)
 
-    async def cancel(self) -> AsyncJob:
-        """Cancel the job (a job that already finished is left as it is)."""
-        self._record = await self._session.run(cancel_job(self._session.context, self.id))
+    async def cancel(self, *, reason: str | None = None) -> AsyncJob:
+        """Cancel the job (a job that already finished is left as it is). ``reason``
+        is sent along for venues that record one (the 0.1 venue ignores it)."""
+        flow = cancel_job(self._session.context, self.id, reason=reason)
+        self._record = await self._session.run(flow)
         return self
 
     async def pause(self) -> AsyncJob:
+        """Ask the venue to pause the job (``resume()`` continues it)."""
         endpoint = self._session.context.endpoint
         self._record = await self._session.call(jobs.pause_job(endpoint, self.id))
         return self
 
     async def resume(self) -> AsyncJob:
+        """Resume a paused job."""
         endpoint = self._session.context.endpoint
         self._record = await self._session.call(jobs.resume_job(endpoint, self.id))
         return self

@@ -4,7 +4,7 @@ one, with the same arguments, results and exceptions, and are awaited."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from types import TracebackType
 from typing import IO, Any
@@ -23,18 +23,25 @@ from covia_proto.flows.assets import (
     register_asset,
     upload_content,
 )
+from covia_proto.flows.control import cancel_job
 from covia_proto.flows.discovery import fetch_venue_did
+from covia_proto.flows.events import follow_job
+from covia_proto.flows.identity import CallerIdentity, whoami
 from covia_proto.flows.paging import list_all_assets, list_all_jobs
+from covia_proto.flows.readiness import wait_until_ready
 from covia_proto.flows.run import run
 from covia_proto.flows.runner import Outcome
 from covia_proto.models import (
     AgentCard,
     AssetList,
     DidDocument,
+    JobRecord,
     McpDiscovery,
+    MessageAck,
     OperationInfo,
     VenueStatus,
 )
+from covia_proto.sse import ServerSentEvent
 
 __all__ = ["AsyncVenue"]
 
@@ -59,13 +66,19 @@ class AsyncVenue:
         """The venue's base URL (its API lives under ``/api/v1``)."""
         return self._session.context.endpoint.base_url
 
+    @property
+    def url(self) -> str:
+        """The official SDK's name for ``base_url``."""
+        return self._session.context.endpoint.base_url
+
     def __repr__(self) -> str:
         return f"<AsyncVenue {self.base_url}>"
 
     # -- lifecycle ----------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Close the connection (a session or driver passed to ``connect`` stays open)."""
+        """Close the connection. A ``session`` or ``driver`` passed to ``connect`` is the
+        caller's: it stays open, and closing it is the caller's job."""
         await self._session.aclose()
 
     async def aclose(self) -> None:
@@ -90,7 +103,17 @@ class AsyncVenue:
     # -- status and discovery -----------------------------------------------------------
 
     async def status(self) -> VenueStatus:
+        """The venue's status (``GET /status``): its name, DID, version, counts."""
         return await self._session.call(status.get_status(self._endpoint))
+
+    async def wait_until_ready(
+        self, *, timeout: float | None = 60.0, poll_interval: float = 1.0
+    ) -> VenueStatus:
+        """Poll the venue's status until it is ready (it answers, with no status or
+        ``"OK"``): for a venue that is still starting. ``CoviaTimeoutError`` after
+        ``timeout`` seconds (None: no limit)."""
+        flow = wait_until_ready(self._session.context, timeout=timeout, poll_interval=poll_interval)
+        return await self._session.run(flow)
 
     async def did_document(self) -> DidDocument:
         """The venue's DID document (``/.well-known/did.json``)."""
@@ -111,14 +134,17 @@ class AsyncVenue:
         return self._did
 
     async def mcp_discovery(self) -> McpDiscovery:
+        """The venue's MCP discovery document (``/.well-known/mcp``)."""
         return await self._session.call(discovery.get_mcp_discovery(self._endpoint))
 
     async def agent_card(self) -> AgentCard:
+        """The venue's A2A agent card (``/.well-known/agent-card.json``)."""
         return await self._session.call(discovery.get_agent_card(self._endpoint))
 
     # -- operations and jobs ------------------------------------------------------------
 
     async def list_operations(self) -> list[OperationInfo]:
+        """The operations the venue offers by catalog name (``v/test/ops/echo``, …)."""
         found: tuple[OperationInfo, ...] = await self._session.call(
             operations.list_operations(self._endpoint)
         )
@@ -128,21 +154,38 @@ class AsyncVenue:
         """One operation by catalog name (``v/test/ops/echo``), asset id or DID URL."""
         return await self._session.call(operations.get_operation(self._endpoint, name))
 
-    async def invoke(self, operation: str, input: Any = None) -> AsyncJob:
-        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``."""
-        result = await self._session.call(jobs.invoke(self._endpoint, operation, input))
+    async def invoke(
+        self, operation: str, input: Any = None, *, ucans: Sequence[str] | None = None
+    ) -> AsyncJob:
+        """Start ``operation`` (a catalog name, asset id or DID URL) with ``input``;
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        call = jobs.invoke(self._endpoint, operation, input, ucans=ucans)
+        result = await self._session.call(call)
         return AsyncJob(self._session, result.job)
 
-    async def run(self, operation: str, input: Any = None, *, timeout: float | None = None) -> Any:
-        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails)."""
-        flow = run(self._session.context, operation, input, timeout=timeout)
+    async def run(
+        self,
+        operation: str,
+        input: Any = None,
+        *,
+        timeout: float | None = None,
+        ucans: Sequence[str] | None = None,
+    ) -> Any:
+        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails);
+        ``ucans`` are UCAN tokens presented as capability proofs."""
+        flow = run(self._session.context, operation, input, timeout=timeout, ucans=ucans)
         return await self._session.run(flow)
+
+    async def whoami(self) -> CallerIdentity:
+        """Who the venue takes this connection's caller to be (``v/ops/auth/whoami``)."""
+        return await self._session.run(whoami(self._session.context))
 
     async def list_jobs(self) -> list[str]:
         """The ids of every job this caller may see, oldest first (all pages)."""
         return list(await self._session.run(list_all_jobs(self._session.context)))
 
     async def get_job(self, job_id: str) -> AsyncJob:
+        """The job ``job_id`` as it is now (``JobNotFoundError`` if the venue has none)."""
         record = await self._session.call(jobs.get_job(self._endpoint, job_id))
         return AsyncJob(self._session, record)
 
@@ -150,11 +193,39 @@ class AsyncVenue:
         """Drop a job from the venue's live set (its record stays readable)."""
         await self._session.call(jobs.delete_job(self._endpoint, job_id))
 
+    # The official SDK's job controls by id: each is the ``AsyncJob`` method of that name.
+
+    async def cancel_job(self, job_id: str, reason: str | None = None) -> JobRecord:
+        """Cancel job ``job_id`` (as ``(await get_job(id)).cancel(reason=…)``)."""
+        return await self._session.run(cancel_job(self._session.context, job_id, reason=reason))
+
+    async def pause_job(self, job_id: str) -> JobRecord:
+        """Pause job ``job_id``; its record."""
+        return await self._session.call(jobs.pause_job(self._endpoint, job_id))
+
+    async def resume_job(self, job_id: str) -> JobRecord:
+        """Resume job ``job_id``; its record."""
+        return await self._session.call(jobs.resume_job(self._endpoint, job_id))
+
+    async def send_job_message(self, job_id: str, message: Any) -> MessageAck:
+        """Send a message to job ``job_id`` (as ``AsyncJob.send_message``); never re-sent."""
+        return await self._session.call(jobs.send_message(self._endpoint, job_id, message))
+
+    async def stream_job_events(self, job_id: str) -> AsyncGenerator[ServerSentEvent, None]:
+        """Job ``job_id``'s events until it finishes (as ``AsyncJob.stream``)."""
+        flow = follow_job(self._session.context, job_id)
+        async with aclosing(self._session.iterate(flow)) as events:
+            async for event in events:
+                yield event
+
     # -- assets -------------------------------------------------------------------------
 
-    async def list_assets(self, offset: int | None = None, limit: int | None = None) -> AssetList:
-        """One page of asset ids, with ``total``."""
-        call = assets.list_assets(self._endpoint, offset=offset, limit=limit)
+    async def list_assets(
+        self, offset: int | None = None, limit: int | None = None, *, kind: str | None = None
+    ) -> AssetList:
+        """One page of asset ids, with ``total``. ``kind`` (``"operation"`` or
+        ``"data"``) is a filter newer venues apply; the 0.1 venue ignores it."""
+        call = assets.list_assets(self._endpoint, offset=offset, limit=limit, kind=kind)
         return await self._session.call(call)
 
     async def list_all_assets(self) -> list[str]:
@@ -162,6 +233,9 @@ class AsyncVenue:
         return list(await self._session.run(list_all_assets(self._session.context)))
 
     async def get_asset(self, asset_id: str) -> AsyncAsset:
+        """An asset's metadata by id, ``a/<id>`` or DID URL; the venue must answer the
+        asset asked for (``VenueProtocolError`` otherwise), and by default the metadata
+        must hash to that id (``AssetIdMismatchError``)."""
         verify = self._session.context.verify_asset_ids
         document = await self._session.call(
             assets.get_asset(self._endpoint, asset_id, verify=verify)
@@ -211,13 +285,20 @@ class AsyncVenue:
         *,
         verify: bool = True,
         expected_sha256: str | None = None,
+        on_size: Callable[[int | None], None] | None = None,
     ) -> ContentDownload:
         """Stream the content to a path (written whole or not at all) or a binary file.
+        ``on_size`` is told the length the venue declares before the first chunk (for a
+        progress bar; None when it declares none).
         Writes are plain file writes, one chunk at a time."""
         if hasattr(destination, "write"):
             check_writable(destination)  # before any request
         flow = download_content(
-            self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
+            self._session.context,
+            asset_id,
+            expected_sha256=expected_sha256,
+            verify=verify,
+            on_size=on_size,
         )
         outcome = Outcome()
         async with aclosing(self._session.iterate(flow, outcome)) as chunks:
@@ -259,7 +340,9 @@ class AsyncVenue:
         return list((await self._session.call(secrets.list_secrets(self._endpoint))).items)
 
     async def set_secret(self, name: str, value: str) -> None:
+        """Store a secret under ``name`` for the caller (the value is never logged)."""
         await self._session.call(secrets.put_secret(self._endpoint, name, value))
 
     async def delete_secret(self, name: str) -> None:
+        """Delete the caller's secret ``name``."""
         await self._session.call(secrets.delete_secret(self._endpoint, name))

@@ -8,6 +8,7 @@ other failure, print one line and exit 2 (see ``covia.cli.errors`` for the codes
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -15,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from covia.cli import asset_id, browse, demo, running, serve, transfer
+from covia.cli import asset_id, browse, demo, identity, running, serve, transfer
 from covia.cli.errors import CliError, ExitCode, describe
 from covia.cli.render import Output
 from covia.cli.running import Interrupted
@@ -28,8 +29,10 @@ DESCRIPTION = """\
 Look at a Covia venue, run its operations and move content, from a shell.
 
 The venue is --venue URL|DID, else $COVIA_VENUE, else a fresh local venue started
-for the command. --token or $COVIA_TOKEN authenticates (bearer). --json makes any
-command print JSON for scripts. `covia demo` walks through the SDK."""
+for the command. --key FILE or $COVIA_KEY signs requests as an Ed25519 identity
+(`covia key new` makes one); --token or $COVIA_TOKEN sends a bearer token. --json makes any
+command print JSON for scripts (listings as {total, offset, items}; a failure as
+{"error", "exit_code"} on stderr). `covia demo` walks through the SDK."""
 
 EPILOG = """\
 exit codes:
@@ -80,6 +83,12 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         help="bearer token (default: $COVIA_TOKEN); never printed",
     )
     group.add_argument(
+        "--key",
+        metavar="FILE",
+        default=default(None),
+        help="Ed25519 key file to sign requests with (default: $COVIA_KEY)",
+    )
+    group.add_argument(
         "--json", action="store_true", default=default(False), help="print JSON, for scripts"
     )
     group.add_argument(
@@ -109,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     _add_common(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (serve, browse, running, transfer, asset_id, demo):
+    for module in (serve, browse, running, transfer, asset_id, demo, identity):
         module.register(commands, common)
     return parser
 
@@ -139,7 +148,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except CliError as exc:
-        Output().error(exc.message)
+        given = sys.argv[1:] if argv is None else argv
+        if "--json" in given:
+            _json_error(Output(), exc.message, int(exc.code))
+        else:
+            Output().error(exc.message)
         return int(exc.code)
     except SystemExit as done:  # --help, --version
         return done.code if isinstance(done.code, int) else 0
@@ -158,5 +171,16 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         code, line = describe(exc, secrets)
-        out.error(line)
+        if args.json:
+            _json_error(out, line, code)
+        else:
+            out.error(line)
     return code
+
+
+def _json_error(out: Output, message: str, code: int) -> None:
+    """Under --json a failure is one JSON line on stderr, for scripts; stdout holds
+    only results, so `covia … --json | jq` never parses an error as one."""
+    record = {"error": message, "exit_code": code}
+    out.stderr.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.stderr.flush()

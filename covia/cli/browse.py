@@ -13,6 +13,7 @@ from covia.cli.formats import (
     model_json,
     timestamp,
 )
+from covia.cli.inputs import check_asset_reference
 from covia.cli.render import Output
 from covia.cli.venue import VenueOptions, connect
 from covia_proto.models import JobRecord
@@ -113,6 +114,7 @@ def assets(args: argparse.Namespace, out: Output) -> int:
 
 
 def asset(args: argparse.Namespace, out: Output) -> int:
+    check_asset_reference(args.id)
     with connect(VenueOptions.from_args(args), out) as venue:
         found = venue.get_asset(args.id)
     if out.json_mode:
@@ -144,8 +146,9 @@ def jobs(args: argparse.Namespace, out: Output) -> int:
         ids = venue.list_jobs()
         shown = ids[-args.limit :] if args.limit > 0 else ids
         found = [venue.get_job(job_id) for job_id in shown]
-    if out.json_mode:
-        out.json([job_json(job.data) for job in found])
+    if out.json_mode:  # the envelope of `assets --json`
+        items = [job_json(job.data) for job in found]
+        out.json({"total": len(ids), "offset": len(ids) - len(shown), "items": items})
         return 0
     caption = f"{len(ids)} jobs"
     if len(shown) < len(ids):

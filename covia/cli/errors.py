@@ -33,6 +33,7 @@ from covia.exceptions import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    MissingDependencyError,
 )
 
 __all__ = ["CliError", "ExitCode", "describe"]
@@ -62,6 +63,15 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_UNRESOLVED = "Cannot resolve operation:"
+
+
+def _unknown_operation(message: str) -> str | None:
+    """The operation a venue could not resolve, from its error text, if that is it."""
+    _, found, rest = message.partition(_UNRESOLVED)
+    return rest.strip() or None if found else None
+
+
 def _classify(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, CliError):
         return exc.code, exc.message
@@ -70,6 +80,9 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, JobNotFoundError):
         return ExitCode.VENUE, f"job not found: {exc.job_id}"
     if isinstance(exc, GridError):
+        unknown = _unknown_operation(exc.message)
+        if unknown is not None:  # the 0.1 venue's Java text; GridError.message keeps it
+            return ExitCode.VENUE, f"operation not found: {unknown} ({exc.status_code})"
         return ExitCode.VENUE, f"the venue answered {exc.status_code}: {exc.message}"
     if isinstance(exc, JobFailedError | JobInteractionRequired):
         return ExitCode.JOB, str(exc)
@@ -78,6 +91,8 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, CoviaTimeoutError):
         return ExitCode.TIMEOUT, f"timed out: {exc}"
     if isinstance(exc, CoviaUsageError):
+        return ExitCode.USAGE, str(exc)
+    if isinstance(exc, MissingDependencyError):  # it names the extra to install
         return ExitCode.USAGE, str(exc)
     if isinstance(exc, CoviaError):
         return ExitCode.VENUE, str(exc)

@@ -1,5 +1,5 @@
-"""A job's input from the command line: ``JSON``, ``@FILE`` (JSON in a file) or ``-``
-(JSON on stdin); none at all means no input."""
+"""What the user types: a job's input (``JSON``, ``@FILE`` (JSON in a file) or ``-``
+(JSON on stdin); none at all means no input), and asset references."""
 
 from __future__ import annotations
 
@@ -8,8 +8,20 @@ import sys
 from typing import Any, TextIO
 
 from covia.cli.errors import CliError
+from covia_proto.hexid import is_hex_id
 
-__all__ = ["read_input"]
+__all__ = ["check_asset_reference", "read_input"]
+
+
+def check_asset_reference(reference: str) -> None:
+    """Refuse locally what cannot name an asset: an id is hex (``0x`` optional); a
+    reference (``a/<hash>``, ``did:…/a/<hash>``, ``w/path``) has a ``/`` in it."""
+    if is_hex_id(reference.strip()) or "/" in reference:
+        return
+    raise CliError(
+        f"not an asset id: {reference!r} (an id is hex, such as the ids `covia assets` "
+        "lists; a reference is a/<id>, a DID URL or a path)"
+    )
 
 
 def _parse(text: str, where: str) -> Any:

@@ -85,6 +85,8 @@ class JobDisplay:
         if status == self._status:
             return
         self._status = status
+        if self._out.json_mode:  # scripts read the JSON; stderr carries errors only
+            return
         line = f"job {self._job_id} {status} ({self.elapsed:.1f}s)"
         detail = record.error or record.message
         if detail:

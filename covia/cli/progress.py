@@ -9,18 +9,31 @@ from collections.abc import Callable, Iterator
 
 from covia.cli.render import Output
 
-__all__ = ["transfer_progress"]
+__all__ = ["Meter", "transfer_progress"]
+
+
+class Meter:
+    """``meter(n)`` as each ``n`` bytes move; ``meter.set_total(n)`` once the size is
+    known (a download learns it from the venue's ``Content-Length``)."""
+
+    def __init__(
+        self,
+        advance: Callable[[int], None] = lambda n: None,
+        set_total: Callable[[int | None], None] = lambda n: None,
+    ) -> None:
+        self._advance = advance
+        self.set_total = set_total
+
+    def __call__(self, n: int) -> None:
+        self._advance(n)
 
 
 @contextlib.contextmanager
-def transfer_progress(
-    out: Output, description: str, total: int | None
-) -> Iterator[Callable[[int], None]]:
-    """Yields ``advance(n)``, to call as each ``n`` bytes move; ``total`` may be
-    unknown (None)."""
+def transfer_progress(out: Output, description: str, total: int | None) -> Iterator[Meter]:
+    """Yields a ``Meter``; ``total`` may be unknown (None) until ``set_total``."""
     console = out.err_console
     if console is None or not out.err_terminal:
-        yield lambda n: None
+        yield Meter()
         return
     from rich.progress import (
         BarColumn,
@@ -46,4 +59,8 @@ def transfer_progress(
         def advance(n: int) -> None:
             progress.advance(task, n)
 
-        yield advance
+        def set_total(size: int | None) -> None:
+            if size is not None:
+                progress.update(task, total=size)
+
+        yield Meter(advance, set_total)

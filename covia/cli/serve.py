@@ -3,14 +3,17 @@
 The venue is the SDK's simulator (``covia_proto.testing``): the test operations
 (``v/test/ops/echo``, ``never``, ``delay``, …), assets, content and jobs, kept in
 memory. Its URL is printed alone on stdout once it accepts connections (``--json``:
-``{"url": …}``), so scripts can read it; Ctrl-C (or SIGTERM) stops it and the command
-exits 0.
+``{"url": …}``), so scripts can read it; each request it answers is logged on stderr
+(``--quiet`` for none); Ctrl-C (or SIGTERM) stops it and the command exits 0. Content
+is capped at 100 MiB as on the real venue; ``--max-content-size`` raises the cap.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
+import sys
 import threading
 from types import FrameType
 
@@ -41,8 +44,47 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Stop
 
 
+ACCESS_LOGGER = "covia_proto.testing.access"  # the simulator's server logs requests there
+_SIZE_UNITS = {
+    "": 1,
+    "k": 1000,
+    "m": 1000**2,
+    "g": 1000**3,
+    "ki": 1024,
+    "mi": 1024**2,
+    "gi": 1024**3,
+}
+
+
+def _size(text: str) -> int:
+    """Bytes: ``1000000``, ``500MB``, ``2GiB``, ``300M``."""
+    number = text.strip().rstrip("bB").rstrip()
+    unit = number.lstrip("0123456789").lower()
+    try:
+        size = int(number[: len(number) - len(unit)]) * _SIZE_UNITS[unit]
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(f"not a size in bytes (e.g. 500MB): {text!r}") from None
+    if size <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 bytes, not {text}")
+    return size
+
+
+def _log_requests() -> None:
+    """The simulator logs each request it answers; show them on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger(ACCESS_LOGGER)
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
+
+
 def serve(args: argparse.Namespace, out: Output) -> int:
-    options = {"profile": args.profile, "sse": args.sse}
+    options: dict[str, object] = {"profile": args.profile, "sse": args.sse}
+    if args.max_content_size is not None:
+        options["max_content_size"] = args.max_content_size
+    if not args.quiet:
+        _log_requests()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with local_venue(port=args.port, **options) as url:
@@ -67,12 +109,20 @@ def serve(args: argparse.Namespace, out: Output) -> int:
 def register(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
+    # Not the common options: --venue, --token and --timeout mean nothing to a server.
     parser = commands.add_parser(
         "serve",
-        parents=[common],
         help="run a local venue on loopback (Ctrl-C stops it)",
         description="Run a simulated venue on 127.0.0.1, to try everything offline.",
     )
+    options = parser.add_argument_group("output")
+    options.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print the URL as JSON"
+    )
+    options.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    options.add_argument("--quiet", action="store_true", help="do not log requests")
     parser.add_argument(
         "--port",
         type=_port,
@@ -86,4 +136,10 @@ def register(
         help="venue version to simulate (default 0.1)",
     )
     parser.add_argument("--sse", action="store_true", help="serve job event streams")
+    parser.add_argument(
+        "--max-content-size",
+        type=_size,
+        metavar="BYTES",
+        help="largest content upload, e.g. 500MB or 2GiB (default 100 MiB, as the real venue)",
+    )
     parser.set_defaults(handler=serve)

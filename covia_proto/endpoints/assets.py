@@ -19,7 +19,7 @@ from covia_proto.endpoints.responses import (
     unexpected_status,
 )
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
-from covia_proto.hexid import normalize_hex, parse_hex
+from covia_proto.hexid import is_hex_id, normalize_hex, parse_hex
 from covia_proto.http import Request, Response, ResponseHead
 from covia_proto.models import AssetDocument, AssetList, AssetMetadata
 
@@ -35,6 +35,7 @@ __all__ = [
     "parse_registered_id",
     "put_content",
     "put_content_request",
+    "referenced_hash",
     "register_asset",
 ]
 
@@ -117,14 +118,31 @@ def parse_registered_id(response: Response, request: RequestInfo | None = None) 
 
 
 def get_asset(endpoint: Endpoint, asset_id: str, *, verify: bool = True) -> Call[AssetDocument]:
-    """``GET /assets/{id}``. With ``verify``, metadata asked for by hash (an id, or a
-    reference ``a/<id>``, ``did:…/a/<id>``) or sent with an ETag must hash to that id."""
-    request = endpoint.request("GET", endpoint.api_url("assets", hex_segment(asset_id, "asset id")))
-    wanted = normalize_hex(asset_id.strip())
+    """``GET /assets/{id}``. A content-addressed reference (``a/<hash>``,
+    ``did:…/a/<hash>``) is asked for by its hash: the hash names the same metadata on
+    every venue, and the 0.1 venue reads bare ids only (a reference is a 400 there).
+    With ``verify``, metadata asked for by hash, or sent with an ETag, must hash to
+    that id (``AssetIdMismatchError``)."""
+    segment = hex_segment(asset_id, "asset id")  # checks the type first
+    wanted = referenced_hash(asset_id.strip()) or normalize_hex(asset_id.strip())
+    if is_hex_id(wanted):
+        segment = wanted
+    request = endpoint.request("GET", endpoint.api_url("assets", segment))
     return Call(
         request,
         lambda response, info: parse_asset(response, info, asset_id=wanted, verify=verify),
     )
+
+
+def referenced_hash(reference: str) -> str | None:
+    """The hash a content-addressed reference names, as lower-case bare hex: a bare id,
+    ``a/<hash>`` or ``did:…/a/<hash>``; None for other references (``w/data``)."""
+    if (bare := parse_hex(reference)) is not None:
+        return bare
+    head, slash, tail = reference.rpartition("/")
+    if slash and (head == "a" or head.endswith("/a")):
+        return parse_hex(tail)
+    return None
 
 
 def parse_asset(
@@ -139,12 +157,13 @@ def parse_asset(
     for (``AssetIdMismatchError``)."""
     check(response, request=request, context=ErrorContext.asset(asset_id))
     data = parse_json(response.body, request=request, what="asset metadata")
+    if data is None:
+        # A venue registers a body of ``null`` as the empty asset ``{}`` and from then on
+        # serves that asset's text as ``null`` (observed on the real venue): one document.
+        data = {}
     if not isinstance(data, dict):
         raise VenueProtocolError("asset metadata is not a JSON object", request=request)
-    try:
-        metadata = structure(data, AssetMetadata)
-    except VenueProtocolError as exc:
-        raise VenueProtocolError(exc.message, request=request) from None
+    metadata = structure(data, AssetMetadata)  # every field lenient: never refused
     etag_header = response.header("etag")
     etag = parse_hex(etag_header.strip().removeprefix("W/").strip('"')) if etag_header else None
     if etag and parse_hex(asset_id) and etag != asset_id:

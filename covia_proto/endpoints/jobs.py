@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import Any, Final
 
+import attrs
+
 from covia_proto.converter import structure
 from covia_proto.endpoints.base import Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
@@ -37,6 +39,7 @@ __all__ = [
     "parse_job_list",
     "parse_message_ack",
     "pause_job",
+    "proof_list",
     "resume_job",
     "send_message",
 ]
@@ -51,6 +54,19 @@ def _operation_ref(operation: str) -> str:
     operation = operation.strip()
     # Bare hex ids are sent in their canonical form; names and DID URLs as given.
     return parse_hex(operation) or operation
+
+
+def proof_list(ucans: Sequence[str] | None) -> list[str]:
+    """UCAN tokens as the ``ucans`` field of an invoke or run body.
+
+    They travel as proofs in the body, never as the bearer: a 0.1 venue makes the holder
+    of a venue-issued UCAN sent as the bearer act as the venue itself (an upstream bug).
+    """
+    if ucans is None:
+        return []
+    if isinstance(ucans, str | bytes) or not all(isinstance(u, str) and u for u in ucans):
+        raise CoviaUsageError("ucans must be a list of UCAN tokens (non-empty strings)")
+    return list(ucans)
 
 
 def invoke(
@@ -77,8 +93,8 @@ def invoke(
         ):
             raise CoviaUsageError(f"wait must be a bool or seconds >= 0, not {wait!r}")
         body["wait"] = round(wait * 1000)
-    if ucans:
-        body["ucans"] = list(ucans)
+    if ucans := proof_list(ucans):
+        body["ucans"] = ucans
     if private is not None:
         body["private"] = private
     request = endpoint.request("POST", endpoint.api_url("invoke"), json_body=body)
@@ -116,9 +132,11 @@ def _job_url(endpoint: Endpoint, job_id: str, *action: str) -> str:
     return endpoint.api_url("jobs", hex_segment(job_id, "job id"), *action)
 
 
-def _job_call(endpoint: Endpoint, method: str, job_id: str, *action: str) -> Call[JobRecord]:
+def _job_call(
+    endpoint: Endpoint, method: str, job_id: str, *action: str, json_body: Any = attrs.NOTHING
+) -> Call[JobRecord]:
     wanted = normalize_hex(job_id.strip()) if isinstance(job_id, str) else job_id
-    request = endpoint.request(method, _job_url(endpoint, job_id, *action))
+    request = endpoint.request(method, _job_url(endpoint, job_id, *action), json_body=json_body)
     return Call(request, lambda response, info: parse_job(response, info, job_id=wanted))
 
 
@@ -137,9 +155,14 @@ def get_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:
     return _job_call(endpoint, "GET", job_id)
 
 
-def cancel_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:
-    """``PUT …/cancel``: a job that already finished answers 404 with an empty body."""
-    return _job_call(endpoint, "PUT", job_id, "cancel")
+def cancel_job(endpoint: Endpoint, job_id: str, *, reason: str | None = None) -> Call[JobRecord]:
+    """``PUT …/cancel``: a job that already finished answers 404 with an empty body.
+    A ``reason`` is sent as ``{"reason": …}``; the 0.1 venue ignores it (§3.5.4)."""
+    if reason is None:
+        return _job_call(endpoint, "PUT", job_id, "cancel")
+    if not isinstance(reason, str):
+        raise CoviaUsageError(f"a cancel reason must be a string, not {type(reason).__name__}")
+    return _job_call(endpoint, "PUT", job_id, "cancel", json_body={"reason": reason})
 
 
 def pause_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:

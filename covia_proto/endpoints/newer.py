@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from covia_proto.endpoints.base import Endpoint, segment
 from covia_proto.endpoints.call import Call
-from covia_proto.endpoints.jobs import _operation_ref
+from covia_proto.endpoints.jobs import _operation_ref, proof_list
 from covia_proto.endpoints.responses import check, parse_json
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.http import Response
@@ -43,8 +43,8 @@ def run(
 ) -> Call[Any]:
     """``POST /run``: invoke and answer the bare output. Not idempotent."""
     body: dict[str, Any] = {"operation": _operation_ref(operation), "input": input}
-    if ucans:
-        body["ucans"] = list(ucans)
+    if ucans := proof_list(ucans):
+        body["ucans"] = ucans
     if private is not None:
         body["private"] = private
     return Call(endpoint.request("POST", endpoint.api_url("run"), json_body=body), parse_any)

@@ -12,6 +12,7 @@ from typing import Any, Final, TypeVar
 from covia_proto.converter import structure
 from covia_proto.errors import (
     AssetNotFoundError,
+    AuthenticationError,
     GridError,
     JobNotFoundError,
     NotFoundError,
@@ -24,6 +25,7 @@ from covia_proto.httpdate import parse_http_date
 from covia_proto.limits import json_depth_exceeds, limits_in_force
 
 __all__ = [
+    "AUTHENTICATION_HELP",
     "ErrorContext",
     "check",
     "error_for",
@@ -37,6 +39,13 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+# Said with every 401: only an Ed25519 identity authenticates to a venue (§2A).
+AUTHENTICATION_HELP: Final = (
+    "authentication failed. Supply an Ed25519 identity: "
+    "Grid.connect(..., auth=Ed25519Auth.load(path)) (or Ed25519Auth.generate()); "
+    "on the command line --key FILE or COVIA_KEY=FILE (make one with 'covia key new')"
+)
 
 # How much of a non-JSON error body (plain text, an HTML page) goes into a message.
 _MESSAGE_LIMIT: Final = 300
@@ -160,6 +169,8 @@ def error_for(
     if status == 429:
         retry = parse_retry_after(ResponseHead(status, headers))
         return RateLimitError(status, message, retry_after=retry, **common)
+    if status == 401:
+        return AuthenticationError(status, f"{message}: {AUTHENTICATION_HELP}", **common)
     return GridError(status, message, **common)
 
 

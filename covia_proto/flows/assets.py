@@ -4,7 +4,7 @@ with its SHA-256 checked on the way (venue-api.md §3.2, §5.2)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -19,7 +19,7 @@ from covia_proto.errors import (
 )
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, ReadChunk
-from covia_proto.flows.send import open_stream, read_body, send, send_request
+from covia_proto.flows.send import open_stream, read_error_body, send, send_request
 from covia_proto.hexid import normalize_hex, parse_hex
 from covia_proto.limits import body_too_large
 from covia_proto.models import AssetDocument
@@ -70,6 +70,7 @@ def download_content(
     expected_sha256: str | None = None,
     verify: bool = True,
     max_size: int | None = None,
+    on_size: Callable[[int | None], None] | None = None,
 ) -> Flow[ContentDownload]:
     """Emit the content's bytes chunk by chunk and check their SHA-256 at the end.
 
@@ -77,7 +78,9 @@ def download_content(
     extra request). A mismatch raises ``ContentHashError`` after the last chunk: a
     consumer writing a file must discard it then. ``max_size`` is for a consumer that
     keeps the whole content in memory: past it (or a larger declared length) the
-    download stops with ``VenueProtocolError`` naming ``max_body_size``.
+    download stops with ``VenueProtocolError`` naming ``max_body_size``. ``on_size`` is
+    told the length the venue declares (``Content-Length``; None if it declares none)
+    before the first chunk, for a progress bar.
     """
     expected = _expected_hash(expected_sha256)
     if verify and expected is None:
@@ -91,7 +94,7 @@ def download_content(
     opened = yield from open_stream(context, request)
     head = opened.head
     if not 200 <= head.status < 300:
-        body = yield from read_body(opened.handle, context.max_error_body)
+        body = yield from read_error_body(context, opened.handle, request.info)
         yield CloseStream(opened.handle)
         assets.check_content_head(head, body, request.info, normalize_hex(asset_id.strip()))
     # With a Content-Encoding the length is that of the encoded body, while drivers
@@ -101,6 +104,8 @@ def download_content(
     if max_size is not None and declared is not None and declared > max_size:
         yield CloseStream(opened.handle)
         raise body_too_large(max_size, request.info)
+    if on_size is not None:
+        on_size(declared)
     hasher = hashlib.sha256()
     size = 0
     while True:
@@ -159,7 +164,7 @@ def upload_content(
     request = assets.put_content_request(
         context.endpoint, asset_id, data, content_type=content_type
     )
-    response = yield from send_request(context, request, body_stream=stream)
+    response = yield from send_request(context, request, body_stream=stream, content=True)
     digest = assets.parse_content_hash(response, request.info, asset_id=wanted)
     if stream is None:
         sent = hashlib.sha256(data).hexdigest()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -11,12 +11,34 @@ from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["PollPolicy", "RetryPolicy", "VenueContext", "VenueFeatures"]
+__all__ = [
+    "DEFAULT_CALL_TIMEOUT",
+    "PollPolicy",
+    "RetryPolicy",
+    "VenueContext",
+    "VenueFeatures",
+]
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not value > 0:
         raise CoviaUsageError(f"{attribute.name} must be positive, not {value!r}")
+
+
+def _seconds_or_none(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise CoviaUsageError(
+            f"{attribute.name} must be a positive number of seconds or None, not {value!r}"
+        )
+
+
+DEFAULT_CALL_TIMEOUT: Final = 300.0
+"""Seconds one call may take as a whole. An honest venue answers a plain call in
+milliseconds; the bound is for one that dribbles or stalls, and leaves room for the
+retries (``RetryPolicy.budget``, 30 s) and a body as large as ``max_body_size`` on a
+slow link."""
 
 
 @attrs.frozen
@@ -90,6 +112,12 @@ class VenueContext:
     bounds what the venue may make the SDK hold (``covia_proto.limits``).
     ``verify_asset_ids`` checks asset metadata against its id wherever it is read or
     registered (``covia_proto.asset_id``).
+
+    ``call_timeout`` (seconds, or None for no bound) is the deadline of one call as a
+    whole: connecting, sending, the answer's head and its whole body, and the retries.
+    A job wait or ``run`` is bounded by its own ``timeout`` instead, each request inside
+    it by both. Content transfers (downloads, uploads) are bounded only per wait (the
+    driver's ``timeout``) once their head has arrived: their size decides their length.
     """
 
     endpoint: Endpoint
@@ -102,3 +130,6 @@ class VenueContext:
         default=DEFAULT_LIMITS, validator=attrs.validators.instance_of(Limits)
     )
     verify_asset_ids: bool = True
+    call_timeout: float | None = attrs.field(
+        default=DEFAULT_CALL_TIMEOUT, validator=_seconds_or_none
+    )

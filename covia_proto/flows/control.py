@@ -12,7 +12,7 @@ from covia_proto.models import JobRecord
 __all__ = ["cancel_job"]
 
 
-def cancel_job(context: VenueContext, job_id: str) -> Flow[JobRecord]:
+def cancel_job(context: VenueContext, job_id: str, *, reason: str | None = None) -> Flow[JobRecord]:
     """Cancel a job; cancelling one that has already finished changes nothing.
 
     A 0.1 venue answers 404 (empty body) both for an unknown job and for one that
@@ -20,7 +20,8 @@ def cancel_job(context: VenueContext, job_id: str) -> Flow[JobRecord]:
     a finished job's record is returned, an unknown job stays ``JobNotFoundError``.
     """
     try:
-        return (yield from send(context, jobs.cancel_job(context.endpoint, job_id)))
+        call = jobs.cancel_job(context.endpoint, job_id, reason=reason)
+        return (yield from send(context, call))
     except JobNotFoundError as missing:
         try:
             record = yield from send(context, jobs.get_job(context.endpoint, job_id))

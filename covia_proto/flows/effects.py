@@ -5,8 +5,15 @@ A flow is a plain generator. It yields one of these values and is sent the resul
 =====================  ===============================================================
 effect                 the driver sends back
 =====================  ===============================================================
-``Send(request)``      the complete ``Response``
-``OpenStream(req)``    an ``OpenedStream``: the response head and an opaque handle
+``Send(request,        the complete ``Response``. ``body_stream``, when set, is the
+timeout, body_stream,  upload body (chunks; async ones for async drivers) and replaces
+max_body)``            ``request.body``, which is then empty: a driver that ignores it
+                       uploads nothing. ``timeout`` caps this exchange (seconds) below
+                       the driver's own; ``max_body`` bounds the response body (bytes:
+                       refuse a larger ``Content-Length``, stop reading past it,
+                       ``VenueProtocolError`` naming ``max_body_size``)
+``OpenStream(request,  an ``OpenedStream``: the response head and an opaque handle;
+timeout)``             ``timeout`` as for ``Send``
 ``ReadChunk(handle)``  the next ``bytes`` of that body; ``b""`` at its end
 ``CloseStream(h)``     None; closing twice is harmless
 ``Sleep(seconds)``     None, after sleeping that long
@@ -17,6 +24,15 @@ effect                 the driver sends back
 Transport failures are thrown into the flow as ``CoviaConnectionError`` or
 ``CoviaTimeoutError`` at the ``yield`` that caused them, so flows decide about retries.
 A driver closes every stream a flow opened when the flow ends, however it ends.
+
+Time: every driver has its own ``timeout``, which bounds connecting and each wait for
+data (each read, each write). An effect's ``timeout`` is a second, overall bound, in
+seconds from when the driver starts the effect: for ``Send`` and ``OpenStream`` the
+whole exchange (waiting for a pooled connection, connecting, sending, the response head
+with any interim ``100 Continue`` answers, and for ``Send`` the whole body), for
+``ReadChunk`` the wait for that chunk. None means only the driver's ``timeout`` holds.
+Past either bound the driver raises ``CoviaTimeoutError``; the flow, which knows which
+deadline it set, says which one was hit.
 """
 
 from __future__ import annotations
@@ -48,8 +64,11 @@ T = TypeVar("T")
 class Send:
     """Send ``request`` and read the whole response.
 
-    ``timeout`` (seconds) caps this exchange below the driver's own timeout, so a flow
-    with a deadline never overshoots it. ``body_stream`` is a streaming upload (an
+    ``timeout`` (seconds, or None) bounds the whole exchange, body included, each wait
+    inside it also bounded by the driver's ``timeout``: the flow sets it to the time its
+    call has left, so a venue that dribbles cannot hold it past its deadline. An upload
+    from ``body_stream`` is sent within it too, so flows leave it None for content.
+    ``body_stream`` is a streaming upload (an
     iterable of bytes, or an async one for async drivers) that replaces ``request.body``.
     ``max_body`` (bytes) bounds the response body: a driver stops reading past it (and
     refuses a larger declared ``Content-Length`` at once) and raises
@@ -64,7 +83,10 @@ class Send:
 
 @attrs.frozen
 class OpenStream:
-    """Send ``request`` and return once the response head has arrived."""
+    """Send ``request`` and return once the response head has arrived.
+
+    ``timeout`` (seconds, or None) bounds the exchange up to and including the head;
+    the body is then read with ``ReadChunk``, each read under its own bound."""
 
     request: Request
     timeout: float | None = None
@@ -78,7 +100,9 @@ class OpenedStream:
 
 @attrs.frozen
 class ReadChunk:
-    """Read the next piece of an open body; ``timeout`` caps the wait for it."""
+    """Read the next piece of an open body (whatever has arrived, at least one byte, or
+    ``b""`` at the end); ``timeout`` (seconds, or None) caps the wait for it below the
+    driver's own ``timeout``."""
 
     handle: object = attrs.field(repr=False)
     timeout: float | None = None

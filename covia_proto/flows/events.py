@@ -26,7 +26,7 @@ from covia_proto.errors import (
 )
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, GetTime, ReadChunk, Sleep
-from covia_proto.flows.send import open_stream, read_body, remaining, send
+from covia_proto.flows.send import open_stream, read_error_body, remaining, send
 from covia_proto.http import ResponseHead
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 from covia_proto.models import JobRecord
@@ -90,9 +90,7 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     request = jobs.events_request(endpoint, watch.job_id, last_event_id=watch.last_event_id)
     opened = yield from open_stream(context, request, deadline=watch.deadline)
     if not 200 <= opened.head.status < 300 or not _is_event_stream(opened.head):
-        body = yield from read_body(
-            opened.handle, context.max_error_body, deadline=watch.deadline, request=request.info
-        )
+        body = yield from read_error_body(context, opened.handle, request.info, watch.deadline)
         yield CloseStream(opened.handle)
         jobs.check_events_head(opened.head, body, request.info, watch.job_id)
         logger.debug("venue serves no event stream for jobs; polling")

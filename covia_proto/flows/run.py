@@ -14,14 +14,15 @@ and ``JobTimeoutError`` all carry it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from covia_proto.endpoints import jobs
-from covia_proto.errors import JobFailedError, JobInteractionRequired
+from covia_proto.errors import CoviaTimeoutError, JobFailedError, JobInteractionRequired
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow, GetTime
 from covia_proto.flows.events import wait_for_job
-from covia_proto.flows.send import send
+from covia_proto.flows.send import reached, send
 from covia_proto.models import JobRecord
 from covia_proto.status import JobStatus
 
@@ -39,15 +40,29 @@ def job_output(job: JobRecord) -> Any:
 
 
 def run(
-    context: VenueContext, operation: str, input: Any = None, *, timeout: float | None = None
+    context: VenueContext,
+    operation: str,
+    input: Any = None,
+    *,
+    timeout: float | None = None,
+    ucans: Sequence[str] | None = None,
 ) -> Flow[Any]:
     """Invoke ``operation`` and return its output; see the module's docs for why it
-    waits the way it does."""
+    waits the way it does. ``ucans`` are UCAN tokens presented as capability proofs."""
     start: float = yield GetTime()
     deadline = None if timeout is None else start + timeout
-    invoked = yield from send(
-        context, jobs.invoke(context.endpoint, operation, input), deadline=deadline
-    )
+    invoke = jobs.invoke(context.endpoint, operation, input, ucans=ucans)
+    try:
+        invoked = yield from send(context, invoke, deadline=deadline)
+    except CoviaTimeoutError as exc:
+        if timeout is None:
+            raise
+        now: float = yield GetTime()
+        if not reached(start, timeout, now):
+            raise  # a wait of the driver ran out, not the caller's timeout
+        # No job id yet: the operation may or may not have started at the venue.
+        message = f"operation {operation} was not invoked within {timeout:g} s"
+        raise CoviaTimeoutError(message, request=exc.request) from exc
     job = invoked.job
     if not (job.status.is_terminal or job.status.is_interactive):
         # The caller's timeout runs from the start of the call, the invoke included.

@@ -18,18 +18,26 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any, Final, TypeVar
 
 from covia_proto.endpoints.call import Call
-from covia_proto.errors import CoviaConnectionError, CoviaError
+from covia_proto.errors import CoviaConnectionError, CoviaError, CoviaTimeoutError
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
     Emit,
     Flow,
+    GetTime,
     OpenedStream,
     OpenStream,
     Send,
 )
-from covia_proto.flows.send import AttemptResult, after_first, judge_failure, judge_response
+from covia_proto.flows.send import (
+    AttemptResult,
+    after_first,
+    call_timed_out,
+    judge_failure,
+    judge_response,
+    reached,
+)
 from covia_proto.http import Response
 
 __all__ = [
@@ -188,18 +196,27 @@ async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]]
 # attempt, so the call that succeeds at once (nearly every one) makes no generators.
 
 
+# The clock is read once per call, for ``call_timeout``: the first Send carries the whole
+# of it, and only a failure needs to know how much is left.
+_CLOCK: Final = GetTime()
+
+
 def drive_call(context: VenueContext, call: Call[T], perform: Callable[[Effect], Any]) -> T:
-    """Send ``call`` with the context's retries and parse its answer."""
-    effect = Send(call.request, max_body=context.limits.max_body_size)
+    """Send ``call`` with the context's retries and parse its answer, all within the
+    context's ``call_timeout``."""
+    limit = context.call_timeout
+    started = perform(_CLOCK) if limit is not None else None
+    effect = Send(call.request, timeout=limit, max_body=context.limits.max_body_size)
     try:
         response = perform(effect)
     except CoviaError as exc:
-        first = _first_failed(call, effect, exc)
+        now = perform(_CLOCK) if isinstance(exc, CoviaTimeoutError) and limit else None
+        first = _first_failed(call, effect, exc, limit, started, now)
     else:
         first = _first_answered(context, call, effect, response)
         if first.failure is None:
             return call.parse(response, context.limits)
-    response = drive(after_first(context, call.request, first), perform)
+    response = drive(after_first(context, call.request, first, started), perform)
     return call.parse(response, context.limits)
 
 
@@ -207,16 +224,19 @@ async def drive_call_async(
     context: VenueContext, call: Call[T], perform: Callable[[Effect], Awaitable[Any]]
 ) -> T:
     """The async twin of ``drive_call``."""
-    effect = Send(call.request, max_body=context.limits.max_body_size)
+    limit = context.call_timeout
+    started = (await perform(_CLOCK)) if limit is not None else None
+    effect = Send(call.request, timeout=limit, max_body=context.limits.max_body_size)
     try:
         response = await perform(effect)
     except CoviaError as exc:
-        first = _first_failed(call, effect, exc)
+        now = (await perform(_CLOCK)) if isinstance(exc, CoviaTimeoutError) and limit else None
+        first = _first_failed(call, effect, exc, limit, started, now)
     else:
         first = _first_answered(context, call, effect, response)
         if first.failure is None:
             return call.parse(response, context.limits)
-    response = await drive_async(after_first(context, call.request, first), perform)
+    response = await drive_async(after_first(context, call.request, first, started), perform)
     return call.parse(response, context.limits)
 
 
@@ -227,10 +247,25 @@ def _first_answered(
     return judge_response(context, call.request, response)
 
 
-def _first_failed(call: Call[Any], effect: Send, error: CoviaError) -> AttemptResult[Response]:
+def _first_failed(
+    call: Call[Any],
+    effect: Send,
+    error: CoviaError,
+    limit: float | None,
+    started: float | None,
+    now: float | None,
+) -> AttemptResult[Response]:
     """How a first attempt that raised went; only a failed connection may be retried
-    (as in the send flow): any other error is raised as it is."""
+    (as in the send flow): any other error is raised as it is, a timeout that used the
+    whole ``call_timeout`` as the error that names it."""
     _log_failure(effect, error)
+    if (
+        limit is not None
+        and started is not None
+        and now is not None
+        and reached(started, limit, now)
+    ):
+        raise call_timed_out(call.request, limit) from error
     if not isinstance(error, CoviaConnectionError):
         raise error
     return judge_failure(call.request, error)

@@ -39,10 +39,13 @@ from covia_proto.http import Request, Response
 __all__ = [
     "AttemptResult",
     "after_first",
+    "call_timed_out",
     "judge_failure",
     "judge_response",
     "open_stream",
+    "reached",
     "read_body",
+    "read_error_body",
     "remaining",
     "send",
     "send_request",
@@ -95,29 +98,53 @@ def _retrying(
     deadline: float | None,
     attempt: Attempt[T],
     first: AttemptResult[T] | None = None,
+    *,
+    started: float | None = None,
+    limit: float | None = None,
 ) -> Flow[T]:
     """Run ``attempt`` (given the seconds left) until it succeeds or may not go again.
-    ``first`` is how a first attempt made outside the flow went (see ``after_first``).
+    ``first`` is how a first attempt made outside the flow went (see ``after_first``),
+    ``started`` when the call began if that was before this flow (a ``GetTime``
+    reading).
 
-    The clock is read only when it matters — with a deadline, or once an attempt has
-    failed — so the common call (one attempt, no deadline) costs one effect. Without a
-    deadline the retry budget runs from the first failure.
+    Two bounds may hold the call: the caller's ``deadline`` (absolute) and ``limit``,
+    the call's own ``call_timeout`` (seconds from its start). The earlier one ends it;
+    an attempt that runs out of the call's own time is raised as a ``CoviaTimeoutError``
+    naming that bound. Without either, the clock is read only once an attempt has
+    failed, and the retry budget runs from that failure.
     """
     policy = context.retry
-    started: float | None = None
     now: float | None = None
-    if deadline is not None:
-        started = now = yield GetTime()
+    end = deadline
+    own_end: float | None = None
+    if deadline is not None or limit is not None:
+        if first is None or started is None:
+            # (After a runner's first attempt the failure reads the clock below.)
+            now = yield GetTime()
+        if limit is not None:
+            began = started if started is not None else now
+            assert began is not None
+            own_end = began + limit
+            end = own_end if end is None else min(end, own_end)
+    budget_from = now
     count = 0
     while True:
         count += 1
-        left = None if now is None else remaining(deadline, now)
+        left = None if now is None else remaining(end, now)
         if left == 0.0:
-            raise CoviaTimeoutError("deadline passed", request=request.info)
+            raise _out_of_time(request, limit, own_end, end)
         if first is not None:
             outcome, first = first, None
         else:
-            outcome = yield from attempt(context, request, None, left)
+            try:
+                outcome = yield from attempt(context, request, None, left)
+            except CoviaTimeoutError as exc:
+                if own_end is None:
+                    raise
+                now = yield GetTime()
+                if now < own_end - _CLOCK_SLACK:
+                    raise  # a wait ran out, or the caller's deadline: not the call's own
+                raise _out_of_time(request, limit, own_end, own_end) from exc
         if outcome.failure is None:
             return outcome.give_up()
         if not outcome.retryable or count >= policy.max_attempts:
@@ -126,14 +153,40 @@ def _retrying(
         retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
         delay = policy.delay(count, retry_after, context.rand())
         now = yield GetTime()
-        if started is None:
-            started = now
-        out_of_budget = now + delay > started + policy.budget
-        if out_of_budget or (deadline is not None and now + delay >= deadline):
+        if budget_from is None:
+            budget_from = now
+        out_of_budget = now + delay > budget_from + policy.budget
+        if out_of_budget or (end is not None and now + delay >= end):
             return outcome.give_up()
         logger.debug("retrying %s in %.3fs after: %s", request.info, delay, failure)
         yield Sleep(delay)
-        now = (yield GetTime()) if deadline is not None else None
+        now = (yield GetTime()) if end is not None else None
+
+
+# Drivers may end a wait a little before its deadline (trio moves its cancel scope's
+# deadline only every 1 % of the timeout; timers round): within this, the bound is
+# taken as reached.
+_CLOCK_SLACK: Final = 0.005
+
+
+def _out_of_time(
+    request: Request, limit: float | None, own_end: float | None, end: float | None
+) -> CoviaTimeoutError:
+    if limit is not None and own_end is not None and end == own_end:
+        return call_timed_out(request, limit)
+    return CoviaTimeoutError("the caller's deadline passed", request=request.info)
+
+
+def call_timed_out(request: Request, limit: float) -> CoviaTimeoutError:
+    """The error of a call that ran past its ``call_timeout``."""
+    return CoviaTimeoutError(
+        f"no whole answer within {limit:g} s (call_timeout)", request=request.info
+    )
+
+
+def reached(started: float, limit: float, now: float) -> bool:
+    """Whether a call that began at ``started`` has used its ``limit`` seconds."""
+    return now >= started + limit - _CLOCK_SLACK
 
 
 def _is_transient(context: VenueContext, status: int) -> bool:
@@ -146,17 +199,21 @@ def send_request(
     *,
     deadline: float | None = None,
     body_stream: object = None,
+    content: bool = False,
 ) -> Flow[Response]:
     """Send ``request`` until it gets an answer that is not worth retrying.
 
     Returns the final response, an error response included: callers parse it. Raises
     the last transport failure when retries run out. A streamed body can be consumed
-    only once, so a request with ``body_stream`` is sent once.
+    only once, so a request with ``body_stream`` is sent once. The call is held to the
+    context's ``call_timeout`` unless it moves ``content`` (an upload: bounded per wait,
+    as its size decides its length) or streams its body.
     """
     # Returns the flow rather than delegating to it: one generator less per call.
     if body_stream is not None:
         return _once(context, request, body_stream, deadline)
-    return _retrying(context, request, deadline, _send_attempt)
+    limit = None if content else context.call_timeout
+    return _retrying(context, request, deadline, _send_attempt, limit=limit)
 
 
 def _send_attempt(
@@ -190,12 +247,18 @@ def judge_failure(request: Request, failure: CoviaConnectionError) -> AttemptRes
 
 
 def after_first(
-    context: VenueContext, request: Request, first: AttemptResult[Response]
+    context: VenueContext,
+    request: Request,
+    first: AttemptResult[Response],
+    started: float | None = None,
 ) -> Flow[Response]:
     """The rest of ``send_request`` (no deadline, no streamed body) once a first
     attempt, made directly by a runner, has failed or met a transient status: the same
-    retries, counted from that attempt."""
-    return _retrying(context, request, None, _send_attempt, first)
+    retries, counted from that attempt, and the same ``call_timeout`` counted from
+    ``started`` (when the runner began the call)."""
+    return _retrying(
+        context, request, None, _send_attempt, first, started=started, limit=context.call_timeout
+    )
 
 
 def _once(
@@ -246,16 +309,36 @@ def read_body(
             return b"".join(parts)
 
 
+def read_error_body(
+    context: VenueContext,
+    handle: object,
+    request: RequestInfo,
+    deadline: float | None = None,
+) -> Flow[bytes]:
+    """Read an error answer's body (at most ``max_error_body`` bytes) within
+    ``deadline`` and ``call_timeout`` from now: a venue that dribbles an error cannot
+    hold a download or a stream that has no deadline of its own."""
+    limit = context.call_timeout
+    if limit is not None:
+        now: float = yield GetTime()
+        deadline = now + limit if deadline is None else min(deadline, now + limit)
+    return (
+        yield from read_body(handle, context.max_error_body, deadline=deadline, request=request)
+    )
+
+
 def open_stream(
     context: VenueContext, request: Request, *, deadline: float | None = None
 ) -> Flow[OpenedStream]:
-    """Open ``request`` as a stream, retrying like ``send`` until a head arrives.
+    """Open ``request`` as a stream, retrying like ``send`` until a head arrives: the
+    head within ``deadline`` and the context's ``call_timeout``; the body is the
+    caller's to read, within its own bounds.
 
     An answer with an error status is returned opened, like a success: the caller
     reads its (bounded) body with ``read_body`` and raises the right error.
     """
 
-    return _retrying(context, request, deadline, _open_attempt)
+    return _retrying(context, request, deadline, _open_attempt, limit=context.call_timeout)
 
 
 def _open_attempt(

@@ -76,3 +76,16 @@ class AssetStore:
 
     def __iter__(self) -> Iterator[Asset]:
         return (self._assets[ident] for ident in self.ids())
+
+    def keep_text(self, ident: str, text: str) -> None:
+        """Serve ``text`` for an asset already registered under ``ident`` (the venue
+        registers a body of ``null`` as ``{}`` and then serves ``null``)."""
+        asset = self._assets[ident]
+        self._assets[ident] = Asset(ident, text, asset.metadata)
+
+    def copy(self) -> AssetStore:
+        """An independent store holding the same assets (they are immutable), so a
+        venue can start from the installed catalogue without parsing it again."""
+        twin = AssetStore()
+        twin._assets = dict(self._assets)
+        return twin

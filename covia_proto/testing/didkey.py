@@ -1,14 +1,17 @@
 """The simulated venue's identity: a ``did:key`` made from a seeded key, and the DID
 documents the venue serves (venue-api.md §3.8, §6.1).
 
-The key is 32 seeded random bytes that merely look like an Ed25519 public key: the
-simulator signs nothing, so no real key pair is needed.
+The key pair is made from 32 seeded random bytes, so a simulator's DID is stable for
+its seed and the venue can sign what the real one signs (the UCANs of
+``v/ops/ucan/issue``).
 """
 
 from __future__ import annotations
 
 import random
 from typing import Any, Final
+
+from covia_proto.identity.keys import Ed25519Key
 
 __all__ = [
     "asset_did_document",
@@ -17,6 +20,7 @@ __all__ = [
     "multikey",
     "user_did_document",
     "venue_did_document",
+    "venue_key",
 ]
 
 _ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -41,11 +45,15 @@ def multikey(public_key: bytes) -> str:
     return "z" + b58encode(_ED25519_PUB + public_key)
 
 
-def did_key(seed: int) -> str:
-    """A stable ``did:key`` for a simulator seed."""
+def venue_key(seed: int) -> Ed25519Key:
+    """The venue's key pair for a simulator seed."""
     # A separate generator keeps the venue identity independent of job ids.
-    key = random.Random(f"venue-key:{seed}").randbytes(32)
-    return "did:key:" + multikey(key)
+    return Ed25519Key.from_seed(random.Random(f"venue-key:{seed}").randbytes(32))
+
+
+def did_key(seed: int) -> str:
+    """A stable ``did:key`` for a simulator seed: that of ``venue_key(seed)``."""
+    return venue_key(seed).did
 
 
 def _key_of(did: str) -> str:

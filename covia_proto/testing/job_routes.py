@@ -5,17 +5,19 @@ parameters, and returns a reply."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing import ops as _ops
 from covia_proto.testing.jobs import INTERACTIVE, MISSING, Job
+from covia_proto.testing.lattice_ops import verified_proofs
 from covia_proto.testing.paging import PageError, page
 from covia_proto.testing.replies import Deferred, Reply, Streamed
 from covia_proto.testing.sse_source import SSE_HEADERS, JobEventSource
 from covia_proto.testing.venue import Call, Venue
 from covia_proto.testing.wire import (
     BadJson,
+    TooLongNumber,
     empty_response,
     json_error,
     json_response,
@@ -40,6 +42,29 @@ __all__ = [
 ]
 
 
+PARSE_EXCEPTION: Final = "convex.core.exceptions.ParseException"
+
+
+def _unreadable(exc: BadJson) -> Response:
+    """A body the venue's JSON5 reader throws on: its plain-text 500."""
+    if isinstance(exc, TooLongNumber):
+        return unexpected("java.lang.NumberFormatException", exc)
+    return unexpected(PARSE_EXCEPTION, exc)
+
+
+def _cvm_class(value: Any) -> str:
+    """The Convex class a JSON value parses to, for the venue's cast errors."""
+    if isinstance(value, bool):
+        return "convex.core.data.prim.CVMBool"
+    if isinstance(value, int):
+        return "convex.core.data.prim.CVMLong"
+    if isinstance(value, float):
+        return "convex.core.data.prim.CVMDouble"
+    if isinstance(value, str):
+        return "convex.core.data.impl.StringShort"
+    return "convex.core.data.MapLeaf"
+
+
 def _invoke_error(detail: str) -> Response:
     return json_error(400, f"Error invoking operation: {detail}")
 
@@ -51,18 +76,18 @@ def _prepare(venue: Venue, call: Call) -> tuple[dict[str, Any], Job] | Response:
     try:
         body = call.json()
     except BadJson as exc:
-        return unexpected("ParseException", exc)
-    if not isinstance(body, dict):
-        return unexpected("ClassCastException", "request body is not a JSON object")
+        return _unreadable(exc)
+    if not isinstance(body, dict):  # the venue looks up "operation" in any value
+        body = {}
     ref = body.get("operation")
     if not isinstance(ref, str):
         return json_error(400, "Invoke request requires an 'operation' parameter as a String")
     resolved = venue.resolve_operation(ref)
-    operation = resolved[1].get("operation") if resolved else None
-    if resolved is None or not isinstance(operation, dict):
+    if resolved is None or "operation" not in resolved[1]:  # by path too, here (measured)
         return _invoke_error(f"IllegalArgumentException:Cannot resolve operation: {ref}")
-    adapter = operation.get("adapter")
-    if not isinstance(adapter, str):
+    operation = resolved[1].get("operation")
+    adapter = operation.get("adapter") if isinstance(operation, dict) else None
+    if not isinstance(adapter, str):  # agent templates too: their operation is a string
         return _invoke_error(
             "IllegalArgumentException:Metadata must contain operation.adapter field"
         )
@@ -71,10 +96,17 @@ def _prepare(venue: Venue, call: Call) -> tuple[dict[str, Any], Job] | Response:
         return _invoke_error(f"IllegalStateException:Adapter not available: {adapter_name}")
     ucans = body.get("ucans")
     if ucans is not None and not isinstance(ucans, list):
-        return unexpected("ClassCastException", "'ucans' is not an array")
+        return unexpected(
+            "java.lang.ClassCastException",
+            f"class {_cvm_class(ucans)} cannot be cast to class convex.core.data.AVector",
+        )
     private = venue.latest and body.get("private") is True
     ident, metadata = resolved
-    return body, venue.start_job(call.caller, ident, metadata, body.get("input"), private=private)
+    proofs = verified_proofs(ucans or [], venue.now(), venue.key.did)
+    job = venue.start_job(
+        call.caller, ident, metadata, body.get("input"), private=private, proofs=proofs
+    )
+    return body, job
 
 
 def _wait_for(venue: Venue, call: Call, body: dict[str, Any]) -> tuple[float, bool] | None:
@@ -169,8 +201,9 @@ def get_job(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     if job is not None and job.live and job.caller != call.caller:
         return json_error(403, f"Access denied to job: {ident}")
     if job is None or job.caller != call.caller:
-        return json_error(404, f"Job not found: {ident}")
-    return json_response(200, job.record())
+        return json_error(404, f"Job not found: 0x{ident}")  # this route prints 0x (measured)
+    # A live job answers from memory, a finished one from its persisted record (§4).
+    return json_response(200, job.record() if job.live else job.stored)
 
 
 def _live_job(venue: Venue, call: Call, raw: str, bad_id: str) -> Job | Response:
@@ -219,7 +252,7 @@ def resume(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
 def delete(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     ident = parse_hex(params[0])
     if ident is None:
-        return json_error(400, "Delete request requires a job ID")
+        return json_error(400, "Job deletion request requires a job ID as a valid hex string")
     job = venue.jobs.get(ident)
     if job is not None and job.live and job.caller != call.caller:
         return json_error(403, f"Access denied to job: {ident}")
@@ -233,13 +266,17 @@ def delete(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
 def message(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     ident = parse_hex(params[0])
     if ident is None:
-        return unexpected("IllegalArgumentException", f"Invalid hex: {params[0]}")
+        # Blob.parse gives null and the job lookup trips over it (measured).
+        return unexpected(
+            "java.lang.NullPointerException",
+            'Cannot invoke "Object.hashCode()" because "key" is null',
+        )
     if (refusal := call.too_large()) is not None:
         return refusal
     try:
         value = call.json()
     except BadJson as exc:
-        return unexpected("ParseException", exc)
+        return _unreadable(exc)
     job = venue.jobs.get(ident)
     if job is None or not job.live:
         return json_error(404, f"Job not found: {ident}")
@@ -283,7 +320,7 @@ def put_secret(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     try:
         body = call.json()
     except BadJson as exc:
-        return unexpected("ParseException", exc)
+        return _unreadable(exc)
     value = body.get("value") if isinstance(body, dict) else None
     if not isinstance(value, str):
         return json_error(400, "Request body must contain a 'value' string field")
@@ -294,8 +331,9 @@ def put_secret(venue: Venue, call: Call, params: tuple[str, ...]) -> Reply:
     job = venue.start_job(
         call.caller, setter.id, setter.metadata, {"name": name, "value": value}, private=False
     )
+    venue.advance()  # the set runs off the request; this route waits for it
     if job.status != "COMPLETE":
-        return unexpected("RuntimeException", job.error)
+        return unexpected("java.lang.RuntimeException", job.error)
     return json_response(200, {"name": name, "stored": True})
 
 

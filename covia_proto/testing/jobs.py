@@ -20,7 +20,9 @@ __all__ = ["INTERACTIVE", "MAX_PREV", "MISSING", "TERMINAL", "Job", "JobTable"]
 TERMINAL: Final = frozenset({"COMPLETE", "FAILED", "CANCELLED", "REJECTED"})
 INTERACTIVE: Final = frozenset({"PAUSED", "INPUT_REQUIRED", "AUTH_REQUIRED"})
 
-# The venue nests every previous record in ``prev``, without end. The simulator keeps
+# The venue nests every previous record in ``prev``, without end, in the record it keeps
+# in memory for a live job; the record it persists (what a finished job is read back
+# from) has the chain minus its first link. The simulator keeps
 # the newest links only, so a long conversation cannot nest deeper than JSON encoders
 # and decoders recurse (clients are told to ignore ``prev`` anyway, §4.1).
 MAX_PREV: Final = 100
@@ -58,6 +60,8 @@ class Job:
     live: bool = True
     # Per-job scratch of the operation; "timers" holds cancellable pending work.
     scratch: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    # The record as persisted, which a finished job is read back from (see set_status).
+    stored: Record = attrs.field(factory=dict, repr=False)
 
     @property
     def terminal(self) -> bool:
@@ -135,6 +139,7 @@ class JobTable:
             updated=now,
             private=private,
         )
+        job.stored = job.record()
         self._jobs[job.id] = job
         self._on_change()
         return job
@@ -151,6 +156,7 @@ class JobTable:
         """Move ``job`` to ``status``; a terminal record never changes again (§4.2)."""
         if job.terminal:
             return False
+        earlier = job.prev
         job.prev = job.record()
         job.links += 1
         if job.links > MAX_PREV:
@@ -162,6 +168,12 @@ class JobTable:
             job.output = output
         if error is not None:
             job.error = error
+        # The venue persists each new state before linking it to the one it replaces,
+        # so a persisted record's prev skips one state: it is the prev the replaced
+        # state had (Job.updateData, VenueJob.processUpdate; measured).
+        job.stored = {key: value for key, value in job.record().items() if key != "prev"}
+        if earlier is not None:
+            job.stored["prev"] = earlier
         if job.terminal:
             job.live = False
             # Pending work of a finished job (a delay's timer) is void; dropped before

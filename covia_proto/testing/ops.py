@@ -1,6 +1,7 @@
 """The operations the simulated venue runs: the ``test`` adapter's ops of venue-api.md §8
-with their exact status sequences, plus ``v/ops/auth/whoami`` and ``v/ops/secret/set``
-(which ``PUT /secrets/{name}`` runs as a job, §3.7).
+with their exact status sequences, plus ``v/ops/auth/whoami``, ``v/ops/secret/set``
+(which ``PUT /secrets/{name}`` runs as a job, §3.7) and the per-user data and UCAN
+grants of ``lattice_ops``.
 
 An operation acts on a job only through a ``Runtime`` (the simulator), so it never
 touches a clock or a socket: the delay op schedules a timer instead of sleeping.
@@ -16,12 +17,11 @@ from typing import Any, Final, Protocol
 import attrs
 
 from covia_proto.testing.jobs import MISSING, Job
+from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
 
 __all__ = [
     "ADAPTERS",
-    "CATALOG",
-    "TEST_ORCHESTRATION",
     "Completed",
     "Failed",
     "Operation",
@@ -70,8 +70,7 @@ class Operation:
         raise NotImplementedError
 
     def start(self, rt: Runtime, job: Job) -> None:
-        if job.status != "STARTED":
-            rt.set_status(job, "STARTED")
+        rt.set_status(job, "STARTED")  # again on resume: the venue re-runs the op (§3.5.6)
         outcome = self.compute(rt, job.run_input, job.caller)
         if isinstance(outcome, Completed):
             rt.set_status(job, "COMPLETE", output=outcome.output)
@@ -85,12 +84,33 @@ class Operation:
         """The cancel hook; the venue has already marked the job CANCELLED."""
 
 
-class Echo(Operation):
+CHAT_PROMPT: Final = "Send more messages or 'done' to finish"
+
+
+class TestOperation(Operation):
+    """An op of the ``test`` adapter. That adapter is multi-turn, so a message to any of
+    its live jobs is handled alike (``TestAdapter.handleMessage``): a paused job
+    completes with its input; content ``"done"`` completes it; any other message leaves
+    it waiting for input, echoing the content — even a ``never`` or ``delay`` job."""
+
+    def message(self, rt: Runtime, job: Job, message: dict[str, Any]) -> None:
+        if job.status == "PAUSED":
+            rt.set_status(job, "COMPLETE", output=job.run_input)
+            return
+        body = message["message"]
+        content = body.get("content") if isinstance(body, dict) else None
+        if content == "done":
+            rt.set_status(job, "COMPLETE", output={"status": "conversation complete"})
+        else:
+            rt.set_status(job, "INPUT_REQUIRED", output={"echo": content, "message": CHAT_PROMPT})
+
+
+class Echo(TestOperation):
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         return Completed(value)
 
 
-class RandomBytes(Operation):
+class RandomBytes(TestOperation):
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         length = value.get("length") if isinstance(value, dict) else None
         if length is None:
@@ -107,7 +127,7 @@ class RandomBytes(Operation):
         return Completed({"bytes": rt.rng.randbytes(int(length)).hex()})
 
 
-class Error(Operation):
+class Error(TestOperation):
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         message = value.get("message") if isinstance(value, dict) else None
         if message is None:
@@ -122,16 +142,33 @@ class WhoAmI(Operation):
 
 
 class SecretSet(Operation):
+    """Runs off the request, as on the venue: the invoke answers STARTED and the job
+    ends at the next turn of the clock (a timer due at once; measured)."""
+
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         name = value.get("name") if isinstance(value, dict) else None
+        if not isinstance(name, str):
+            return Failed("name is required")
         secret = value.get("value") if isinstance(value, dict) else None
-        if not isinstance(name, str) or not isinstance(secret, str):
-            return Failed("Secret set requires 'name' and 'value' strings")
+        if not isinstance(secret, str):
+            return Failed("value is required")
         rt.store_secret(caller, name, secret)
         return Completed({"name": name, "stored": True})
 
+    def start(self, rt: Runtime, job: Job) -> None:
+        rt.set_status(job, "STARTED")
+        timer = rt.schedule(rt.now(), lambda: self._finish(rt, job))
+        job.scratch.setdefault("timers", []).append(timer)
 
-class FakeLlm(Operation):
+    def _finish(self, rt: Runtime, job: Job) -> None:
+        outcome = self.compute(rt, job.run_input, job.caller)
+        if isinstance(outcome, Completed):
+            rt.set_status(job, "COMPLETE", output=outcome.output)
+        else:
+            rt.set_status(job, "FAILED", error=outcome.error)
+
+
+class FakeLlm(TestOperation):
     """Answers with the last user message, as the venue's fake LLM does (§8)."""
 
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
@@ -143,17 +180,16 @@ class FakeLlm(Operation):
         return Completed({"role": "assistant", "content": content})
 
 
-class Never(Operation):
+class Never(TestOperation):
     """Described as staying PENDING; the server actually reports STARTED (§8)."""
 
     one_shot = False
 
     def start(self, rt: Runtime, job: Job) -> None:
-        if job.status != "STARTED":
-            rt.set_status(job, "STARTED")
+        rt.set_status(job, "STARTED")
 
 
-class Delay(Operation):
+class Delay(TestOperation):
     """Stays PENDING, then after ``delay`` ms runs ``operation`` inline (no sub-job).
     Its timers are kept in ``job.scratch["timers"]``, which the job table cancels when
     the job ends some other way."""
@@ -178,7 +214,8 @@ class Delay(Operation):
         resolved = rt.resolve_operation(ref)
         op = adapter_of(resolved[1]) if resolved else None
         if op is None:
-            rt.set_status(job, "FAILED", error=f"Cannot resolve operation: {ref}")
+            error = f"java.lang.IllegalArgumentException: Cannot resolve operation: {ref}"
+            rt.set_status(job, "FAILED", error=error)
             return
         if not op.one_shot:
             rt.set_status(job, "FAILED", error=f"Operation cannot run inside delay: {ref}")
@@ -194,22 +231,19 @@ class Delay(Operation):
             timer.cancel()
 
 
-class Pause(Operation):
-    """Pauses; any message completes it with the original input; resume pauses again."""
+class Pause(TestOperation):
+    """Pauses; any message completes it with the original input; resume pauses again.
+    It first re-records its input (an update that leaves the status as it is), so its
+    records hold one state more than the status sequence shows (measured)."""
 
     one_shot = False
 
     def start(self, rt: Runtime, job: Job) -> None:
+        rt.set_status(job, job.status)
         rt.set_status(job, "PAUSED")
 
-    def message(self, rt: Runtime, job: Job, message: dict[str, Any]) -> None:
-        rt.set_status(job, "COMPLETE", output=job.run_input)
 
-
-CHAT_PROMPT: Final = "Send more messages or 'done' to finish"
-
-
-class Chat(Operation):
+class Chat(TestOperation):
     """Multi-turn echo: INPUT_REQUIRED after each turn until the content ``"done"``."""
 
     one_shot = False
@@ -217,21 +251,13 @@ class Chat(Operation):
     def start(self, rt: Runtime, job: Job) -> None:
         rt.set_status(job, "INPUT_REQUIRED")
 
-    def message(self, rt: Runtime, job: Job, message: dict[str, Any]) -> None:
-        body = message["message"]
-        content = body.get("content", body) if isinstance(body, dict) else body
-        if content == "done":
-            rt.set_status(job, "COMPLETE", output={"status": "conversation complete"})
-        else:
-            rt.set_status(job, "INPUT_REQUIRED", output={"echo": content, "message": CHAT_PROMPT})
-
 
 class Orchestrate(Operation):
     """A minimal orchestrator for the seeded "Test orchestration" asset (§8): runs the
     one-shot ``steps`` in order, then builds ``result``. In the templates a list that
     starts with ``"input"`` or a step number is a reference into the job input or that
     step's output (``[0, "bytes"]``); anything else is literal. The real orchestrator
-    is richer; this covers what a multi-step test needs."""
+    is richer; this covers what a multi-step test needs. ``["const", x]`` is ``x``."""
 
     def compute(self, rt: Runtime, value: Any, caller: str) -> Outcome:
         raise NotImplementedError  # needs its own metadata: see start()
@@ -253,9 +279,10 @@ class Orchestrate(Operation):
                 rt, _fill(step.get("input"), job.run_input, outputs), caller=job.caller
             )
             if isinstance(outcome, Failed):
-                rt.set_status(job, "FAILED", error=f"Step {number} failed: {outcome.error}")
+                rt.set_status(job, "FAILED", error=f"Failed due to subtask {number} (FAILED)")
                 return
             outputs.append(outcome.output)
+            rt.set_status(job, "STARTED")  # the venue records each finished step
         result = _fill(operation.get("result"), job.run_input, outputs)
         rt.set_status(job, "COMPLETE", output=result)
 
@@ -267,6 +294,8 @@ def _fill(template: Any, value: Any, outputs: list[Any]) -> Any:
     if not isinstance(template, list) or not template:
         return template
     head, *path = template
+    if head == "const" and len(template) == 2:
+        return template[1]
     if head == "input":
         node = value
     elif isinstance(head, int) and not isinstance(head, bool) and 0 <= head < len(outputs):
@@ -290,6 +319,10 @@ ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
         "llm": FakeLlm(),
     },
     "auth": {"whoami": WhoAmI()},
+    # Operations that need the whole job (its proofs), not only its input: the same
+    # start / message / cancel interface, without the one-shot compute.
+    "covia": {"read": Read(), "write": Write()},  # type: ignore[dict-item]
+    "ucan": {"issue": UcanIssue()},  # type: ignore[dict-item]
     "secret": {"set": SecretSet()},
     "orchestrator": {"": Orchestrate()},
 }
@@ -303,132 +336,3 @@ def adapter_of(metadata: Mapping[str, Any]) -> Operation | None:
         return None
     name, _, op = adapter.partition(":")
     return ADAPTERS.get(name, {}).get(op)
-
-
-def _op(name: str, description: str, adapter: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "description": description, "operation": {"adapter": adapter, **extra}}
-
-
-_ANY: Final = {"type": "any"}
-
-# Catalog path → operation metadata, in install order.
-CATALOG: Final[tuple[tuple[str, dict[str, Any]], ...]] = (
-    (
-        "v/test/ops/echo",
-        _op("Echo Operation", "Returns the input unchanged", "test:echo", input=_ANY, output=_ANY),
-    ),
-    (
-        "v/test/ops/random",
-        _op(
-            "Random Bytes",
-            "Generates 'length' random bytes as lowercase hex",
-            "test:random",
-            input={
-                "type": "object",
-                "properties": {"length": {"type": "integer"}},
-                "required": ["length"],
-            },
-            output={"type": "object", "properties": {"bytes": {"type": "string"}}},
-        ),
-    ),
-    (
-        "v/test/ops/error",
-        _op(
-            "Error Operation",
-            "Always fails with the given message",
-            "test:error",
-            input={"type": "object", "properties": {"message": {"type": "string"}}},
-        ),
-    ),
-    (
-        "v/test/ops/never",
-        _op(
-            "Never Operation",
-            "An operation that never completes (stays PENDING)",
-            "test:never",
-            input=_ANY,
-        ),
-    ),
-    (
-        "v/test/ops/delay",
-        _op(
-            "Delay Operation",
-            "Waits 'delay' ms, then runs 'operation' on 'input'",
-            "test:delay",
-            input={
-                "type": "object",
-                "properties": {
-                    "delay": {"type": "integer"},
-                    "operation": {"type": "string"},
-                    "input": _ANY,
-                },
-            },
-        ),
-    ),
-    (
-        "v/test/ops/pause",
-        _op(
-            "Pause Operation",
-            "Pauses; any message completes it with the original input",
-            "test:pause",
-            input={"type": "object"},
-        ),
-    ),
-    (
-        "v/test/ops/chat",
-        _op("Chat Operation", "Multi-turn echo until 'done'", "test:chat", input=_ANY),
-    ),
-    (
-        "v/test/ops/llm",
-        _op(
-            "Test LLM",
-            "A fake LLM that answers with the last user message",
-            "test:llm",
-            input={"type": "object", "properties": {"messages": {"type": "array"}}},
-        ),
-    ),
-    (
-        "v/ops/auth/whoami",
-        _op(
-            "Who Am I",
-            "Reports the caller's identity",
-            "auth:whoami",
-            input=_ANY,
-            output={"type": "object"},
-        ),
-    ),
-    (
-        "v/ops/secret/set",
-        _op(
-            "Set Secret",
-            "Stores a secret for the caller",
-            "secret:set",
-            secretFields=["value"],
-            input={
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
-            },
-        ),
-    ),
-)
-
-# Installed in the asset store only: callable by id, not listed by /operations (§8).
-TEST_ORCHESTRATION: Final[dict[str, Any]] = {
-    "name": "Test orchestration",
-    "description": "random -> echo -> echo, as the venue's orch.json example",
-    "operation": {
-        "adapter": "orchestrator",
-        "input": {"type": "object", "properties": {"length": {"type": "integer"}}},
-        "steps": [
-            {"op": "v/test/ops/random", "input": {"length": ["input", "length"]}},
-            {"op": "v/test/ops/echo", "input": {"bytes": [0, "bytes"]}},
-            {"op": "v/test/ops/echo", "input": [1]},
-        ],
-        "result": {
-            "final-output": [2],
-            "bytes-output": [1, "bytes"],
-            "original-input": ["input"],
-            "original-length": ["input", "length"],
-        },
-    },
-}

@@ -74,6 +74,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
+# One INFO record per answered request (``covia serve`` shows them).
+ACCESS_LOGGER: Final = "covia_proto.testing.access"
+access_logger = logging.getLogger(ACCESS_LOGGER)
 
 LOOPBACK: Final = "127.0.0.1"
 SPOOL_MAX: Final = 1024 * 1024  # request bytes kept in memory before spooling to disk
@@ -379,7 +382,9 @@ class LoopbackVenue(Generic[S]):
                 if body is not None:
                     body.close()  # the simulator reads the body within handle()
                 self._settle()
-            return await self._answer(request, reply)
+            response = await self._answer(request, reply)
+            access_logger.info("%s %s %d", request.method, request.path_qs, response.status)
+            return response
         finally:
             self._handlers.discard(task)
 

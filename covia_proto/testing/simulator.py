@@ -12,20 +12,27 @@ independent implementation.
 This module is the request plumbing (routing, authentication, rate limit, faults);
 ``venue`` holds the state, ``asset_routes``, ``job_routes`` and ``latest`` the handlers.
 
-Where the simulator knowingly differs from the venue:
+The default profile is held to the real venue (covia develop ``87d1b66``) by the
+parity tests (``tests/parity``): the same raw requests, the same status codes, content
+types, error texts, JSON shapes and job records. Its installed catalogue is the real
+venue's, captured (``catalog``). Where it knowingly differs from the venue:
 
-* request bodies must be strict JSON (the venue reads invoke, message and secret
-  bodies as JSON5);
-* no JWTs: ``tokens`` maps bearer tokens to caller DIDs; any other bearer token is
-  "invalid" (downgraded to the public identity on a public venue);
+* EdDSA JWTs are verified as the venue does (``testing.identity``); ``tokens`` also
+  maps opaque bearer tokens to caller DIDs, for tests that need no key. Any other bearer
+  token is "invalid" (downgraded to the public identity on a public venue);
 * operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>`` and
   this venue's DID URLs; pins, workspace paths and other venues' DIDs do not;
-* only the test adapter (plus ``v/ops/auth/whoami`` and ``v/ops/secret/set``) is
-  installed; ``operation.strict`` input schemas are not checked;
-* ``/mcp``, ``/a2a``, OAuth, WebDAV, ``/openapi`` and the HTML pages are not simulated
-  (they answer the unknown-route 404); the venue's OAuth users are the callers in
-  ``tokens`` whose DID is ``<venueDID>:u:<id>`` (for ``/u/{id}/did.json`` and
-  ``stats.users``).
+* only the ``test`` adapter's echo, random, error, never, delay, pause, chat and llm,
+  ``v/ops/auth/whoami``, ``v/ops/secret/set``, ``v/ops/covia/read|write``,
+  ``v/ops/ucan/issue`` (see ``lattice_ops``) and a minimal orchestrator run; the other
+  catalogued operations are listed but answer ``Adapter not available``;
+  ``operation.strict`` input schemas are not checked;
+* JSON5 bodies may not hold ``NaN`` or ``Infinity`` (no answer could carry them);
+* ``/mcp`` runs tool calls only for the operations above and keeps no event streams;
+  ``/a2a`` answers tasks, cancels and messages but no streaming and no task history;
+* OAuth, WebDAV, ``/openapi`` and the HTML pages are not simulated (they answer the
+  unknown-route 404); the venue's OAuth users are the callers in ``tokens`` whose DID
+  is ``<venueDID>:u:<id>`` (for ``/u/{id}/did.json`` and ``stats.users``).
 """
 
 from __future__ import annotations
@@ -33,21 +40,30 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Mapping
-from typing import IO, Any, Literal
+from typing import IO, Any, Final, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
 from covia_proto.http import Request, Response
+from covia_proto.testing import a2a_routes as a2a
 from covia_proto.testing import asset_routes as assets
 from covia_proto.testing import job_routes as jobs
 from covia_proto.testing import latest
+from covia_proto.testing import mcp_routes as mcp
 from covia_proto.testing.didkey import did_key
 from covia_proto.testing.faults import FaultPlan, apply_fault
+from covia_proto.testing.identity import venue_caller
 from covia_proto.testing.ratelimit import RateLimit, RateLimiter
 from covia_proto.testing.replies import Reply
 from covia_proto.testing.venue import Call, Venue
-from covia_proto.testing.wire import empty_response, json_error, parse_hex, text_response
+from covia_proto.testing.wire import (
+    BARE_JSON_TYPE,
+    empty_response,
+    json_error,
+    parse_hex,
+    text_response,
+)
 
 __all__ = ["Profile", "VenueSimulator"]
 
@@ -92,18 +108,27 @@ _OTHER_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", r"/u/([^/]+)/did\.json", assets.user_did),
     ("GET", r"/\.well-known/mcp", assets.mcp_discovery),
     ("GET", r"/\.well-known/agent-card\.json", assets.agent_card),
+    ("POST", r"/mcp", mcp.mcp_post),
+    ("GET", r"/mcp", mcp.mcp_get),
+    ("DELETE", r"/mcp", mcp.mcp_delete),
+    ("POST", r"/a2a", a2a.a2a_post),
 ]
+# Authentication covers these exact paths besides /api/* (§2A).
+_GUARDED: Final = frozenset({"/mcp", "/a2a"})
 
 _PREFLIGHT = (
     ("access-control-allow-headers", "content-type, authorization, x-covia-user"),
     ("access-control-allow-methods", "GET,HEAD,PUT,PATCH,POST,DELETE"),
+    ("Access-Control-Expose-Headers", "X-Covia-User"),
+    ("Vary", "Origin, Access-Control-Request-Headers"),
 )
 
 
 class VenueSimulator:
     """A simulated venue. See the module docs; venue-api.md is the contract.
 
-    ``tokens`` maps bearer tokens to caller DIDs in place of JWT verification;
+    EdDSA JWTs identify their callers as on the real venue; ``tokens`` maps opaque
+    bearer tokens to caller DIDs besides;
     ``rate_limit`` (``latest`` profile only) refuses excess API requests with 429.
     """
 
@@ -265,17 +290,20 @@ class VenueSimulator:
 
     def _serve(self, call: Call) -> Reply:
         is_api = call.path.startswith("/api/")
-        if is_api and call.method == "OPTIONS":
-            return empty_response(204, _PREFLIGHT)
-        if is_api:
+        if is_api or call.path in _GUARDED:
+            # Preflights included: a private venue refuses them too (measured).
             caller = self._authenticate(call.request)
             if isinstance(caller, Response):
                 return caller
             call = attrs.evolve(call, caller=caller)
-            if self._limiter is not None:
-                retry = self._limiter.admit(self._clock())
-                if retry is not None:
-                    return json_error(429, "Rate limit exceeded", [("Retry-After", str(retry))])
+        if call.method == "OPTIONS":  # answered on any path, untyped under /api (measured)
+            if is_api:
+                return empty_response(204, _PREFLIGHT, content_type=None)
+            return empty_response(200, content_type=BARE_JSON_TYPE)
+        if is_api and self._limiter is not None:
+            retry = self._limiter.admit(self._clock())
+            if retry is not None:
+                return json_error(429, "Rate limit exceeded", [("Retry-After", str(retry))])
         if call.method == "HEAD" and self._match("GET", call.path):
             return empty_response(200)  # Javalin answers HEAD without the handler (§2.3)
         found = self._match(call.method, call.path)
@@ -285,11 +313,14 @@ class VenueSimulator:
         return handler(self.venue, call, params)
 
     def _authenticate(self, request: Request) -> str | Response:
-        """The caller DID (§2A); bearer tokens stand in for verified JWTs."""
+        """The caller DID (§2A): a verified EdDSA JWT, or a token of ``tokens``."""
         header = request.header("Authorization") or ""
         token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
         if token and token in self.tokens:
             return self.tokens[token]
+        caller = venue_caller(token, self._clock()) if token else None
+        if caller is not None:
+            return caller
         if self.public:
             return self.public_caller  # a bad token is silently downgraded
         return text_response(

@@ -7,6 +7,7 @@ faults) lives in ``simulator``; the handlers in ``asset_routes`` and ``job_route
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Callable, Mapping
@@ -15,22 +16,19 @@ from typing import IO, Any, Final
 import attrs
 
 from covia_proto.http import Request, Response
+from covia_proto.testing import catalog as _catalog
 from covia_proto.testing import ops as _ops
 from covia_proto.testing.assets import AssetStore, content_sha256
 from covia_proto.testing.content import ContentStore
+from covia_proto.testing.didkey import venue_key
 from covia_proto.testing.jobs import MISSING, Job, JobTable
+from covia_proto.testing.json5 import parse_json5
 from covia_proto.testing.timers import Timer, Timers
-from covia_proto.testing.wire import json_error, parse_hex, parse_json, read_all
+from covia_proto.testing.wire import json_error, parse_hex, read_all
 
 __all__ = ["Call", "Venue"]
 
 JSON_BODY_LIMIT: Final = 10_000_000  # invoke, job messages, secrets (§7)
-
-IRIS_CSV: Final = (
-    b"sepal_length,sepal_width,petal_length,petal_width,species\n"
-    b"5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,0.2,setosa\n7.0,3.2,4.7,1.4,versicolor\n"
-    b"6.4,3.2,4.5,1.5,versicolor\n6.3,3.3,6.0,2.5,virginica\n5.8,2.7,5.1,1.9,virginica\n"
-)
 
 
 @attrs.frozen
@@ -57,8 +55,9 @@ class Call:
         return None
 
     def json(self) -> Any:
-        """The body as strict JSON; raises ``BadJson``."""
-        return parse_json(read_all(self.body))
+        """The body as JSON5, as the venue reads invoke, message and secret bodies
+        (§0); raises ``BadJson``."""
+        return parse_json5(read_all(self.body))
 
 
 class _UnknownOp(_ops.Operation):
@@ -101,7 +100,13 @@ class Venue:
         self.content = ContentStore(storage_dir)
         self.catalog: dict[str, str] = {}  # catalog path → asset id, in install order
         self.secrets: dict[str, dict[str, str]] = {}
+        self.mcp_sessions: set[str] = set()  # ids handed out by MCP initialize
+        self.real_ids: dict[str, str] = {}  # our id → the real venue's, for installed assets
         self.users: set[str] = set()  # callers with a user record: they invoked (§3.7)
+        # The venue's key pair (it signs the UCANs of v/ops/ucan/issue) and its DID as
+        # an issuer; each caller's namespace of values (v/ops/covia/read, write).
+        self.key = venue_key(seed)
+        self.namespaces: dict[str, dict[str, Any]] = {}
         # Bearer token → caller DID, standing in for JWT checks; the simulator's own map.
         self.tokens: dict[str, str] = {}
         self._seed()
@@ -141,18 +146,27 @@ class Venue:
 
     def resolve_operation(self, ref: str) -> tuple[str, Mapping[str, Any]] | None:
         """An operation reference (§3.4) → asset id and metadata, if it resolves
-        locally: catalog path, hex id, ``/a/<hex>``, or this venue's DID URLs. Pins
-        (``o/…``), workspace paths and other venues' DIDs do not resolve here."""
+        locally: catalog path (``/v/…`` too), hex id, ``/a/<hex>``, or this venue's DID
+        URLs. Pins (``o/…``), workspace paths and other venues' DIDs do not resolve here.
+
+        As on the venue (measured), a catalog path resolves whatever its metadata, an
+        id only metadata that has an ``operation`` (of any type): data assets do not."""
         if ref.startswith(self.did + "/"):
             ref = ref[len(self.did) :]
-            if ref.startswith("/v/"):
-                ref = ref[1:]
+        if ref.startswith("/v/"):
+            ref = ref[1:]
         if ref in self.catalog:
-            ident: str | None = self.catalog[ref]
-        else:
-            ident = parse_hex(ref.removeprefix("/a/") if ref.startswith("/a/") else ref)
+            found = self.assets.get(self.catalog[ref])
+            return (found.id, found.metadata) if found else None
+        ident = parse_hex(ref.removeprefix("/a/") if ref.startswith("/a/") else ref)
         asset = self.assets.get(ident) if ident and len(ident) == 64 else None
-        return (asset.id, asset.metadata) if asset else None
+        return (asset.id, asset.metadata) if asset and "operation" in asset.metadata else None
+
+    def namespace(self, owner: str) -> dict[str, Any]:
+        return self.namespaces.setdefault(owner, {})
+
+    def nonce(self) -> str:
+        return self.rng.randbytes(12).hex()
 
     def store_secret(self, caller: str, name: str, value: str) -> None:
         self.secrets.setdefault(caller, {})[name] = value
@@ -170,10 +184,21 @@ class Venue:
     # -- jobs ---------------------------------------------------------------------
 
     def operation(self, job: Job) -> _ops.Operation:
-        return _ops.adapter_of({"operation": {"adapter": job.adapter}}) or _UnknownOp(job.adapter)
+        return self.operation_for(job.adapter) or _UnknownOp(job.adapter)
+
+    def operation_for(self, adapter: str) -> _ops.Operation | None:
+        """The installed operation for ``adapter`` (``"test:echo"``), if any."""
+        return _ops.adapter_of({"operation": {"adapter": adapter}})
 
     def start_job(
-        self, caller: str, ident: str, metadata: Mapping[str, Any], value: Any, *, private: bool
+        self,
+        caller: str,
+        ident: str,
+        metadata: Mapping[str, Any],
+        value: Any,
+        *,
+        private: bool,
+        proofs: tuple[str, ...] = (),
     ) -> Job:
         """Create the job (PENDING) and run its operation's start on this request, as
         the venue does: quick operations are finished when this returns (§3.4)."""
@@ -189,6 +214,7 @@ class Venue:
             run_input=value,
             private=private,
         )
+        job.scratch["proofs"] = proofs
         self.operation(job).start(self, job)
         return job
 
@@ -216,19 +242,36 @@ class Venue:
         return ident
 
     def _seed(self) -> None:
-        """The venue's installed assets: the catalog ops, and the §8 extras."""
-        for path, metadata in _ops.CATALOG:
-            self.catalog[path] = self.assets.register(json.dumps(metadata))
-        self.assets.register(json.dumps(_ops.TEST_ORCHESTRATION))
-        self.assets.register("{}")
-        self.add_asset(
-            {
-                "name": "Iris Dataset",
-                "description": "A sample of Fisher's iris measurements",
-                "content": {"contentType": "text/csv", "fileName": "iris.csv"},
-            },
-            IRIS_CSV,
-        )
+        """The venue's installed assets, as captured from the real venue (``catalog``):
+        the catalogued operations and agent templates, the orchestration examples, the
+        empty asset and the data assets with their content (§8)."""
+        installed = _installed()
+        self.assets = installed.assets.copy()
+        self.catalog.update(installed.catalog)
+        self.real_ids.update(installed.real_ids)
+        for data in _catalog.load().content:
+            self.content.put_bytes(data)
+
+
+@attrs.frozen
+class _Installed:
+    assets: AssetStore
+    catalog: dict[str, str]  # catalog path → asset id
+    real_ids: dict[str, str]  # asset id → the real venue's id
+
+
+@functools.cache
+def _installed() -> _Installed:
+    """The installed catalogue registered once per process: every venue starts from a
+    copy of it rather than parsing 126 metadata texts again."""
+    installed = _catalog.load()
+    assets = AssetStore()
+    ids = {asset.real_id: assets.register(asset.text) for asset in installed.assets}
+    return _Installed(
+        assets,
+        {path: ids[real_id] for path, real_id in installed.operations},
+        {ident: real_id for real_id, ident in ids.items()},
+    )
 
 
 def _hidden(value: Any, secret_fields: Any) -> Any:

@@ -17,13 +17,18 @@ from urllib.parse import urlsplit
 from covia_proto.http import Headers, Request, Response
 
 __all__ = [
+    "A2A_TYPE",
+    "BARE_JSON_TYPE",
     "CORS_HEADERS",
+    "ERROR_TYPE",
     "JSON_TYPE",
     "TEXT_TYPE",
     "BadJson",
+    "TooLongNumber",
     "dumps",
     "empty_response",
     "external_base",
+    "fix_surrogates",
     "json_error",
     "json_response",
     "parse_hex",
@@ -34,7 +39,12 @@ __all__ = [
     "unexpected",
 ]
 
-JSON_TYPE: Final = "application/json; charset=utf-8"
+# Exactly as the venue spells them (measured): Javalin's ``ctx.json`` on success; the
+# bare type on errors, and on what the MCP library writes.
+JSON_TYPE: Final = "application/json;charset=utf-8"
+BARE_JSON_TYPE: Final = "application/json"
+ERROR_TYPE: Final = BARE_JSON_TYPE
+A2A_TYPE: Final = "application/a2a+json; charset=utf-8"
 # Javalin's default content type for anything a handler does not type explicitly (§2.2).
 TEXT_TYPE: Final = "text/plain"
 
@@ -70,7 +80,7 @@ def json_response(
 
 
 def json_error(status: int, message: str, extra: Iterable[tuple[str, str]] = ()) -> Response:
-    return json_response(status, {"error": message}, extra)
+    return json_response(status, {"error": message}, extra, content_type=ERROR_TYPE)
 
 
 def text_response(status: int, text: str, extra: Iterable[tuple[str, str]] = ()) -> Response:
@@ -82,8 +92,10 @@ def unexpected(kind: str, detail: object) -> Response:
     return text_response(500, f"Unexpected error: {kind}: {detail}")
 
 
-def empty_response(status: int, extra: Iterable[tuple[str, str]] = ()) -> Response:
-    return Response(status, _head(TEXT_TYPE, extra), b"")
+def empty_response(
+    status: int, extra: Iterable[tuple[str, str]] = (), *, content_type: str | None = TEXT_TYPE
+) -> Response:
+    return Response(status, _head(content_type, extra), b"")
 
 
 class BadJson(ValueError):
@@ -91,27 +103,67 @@ class BadJson(ValueError):
     plain-text 500 or JSON 400, as each route does."""
 
 
+class TooLongNumber(BadJson):
+    """A fractional number literal of 19 characters or more, which the venue's JSON
+    readers fail on with a ``NumberFormatException`` (a 500), e.g. Python's repr of
+    ``0.1 + 0.2`` (measured)."""
+
+    def __init__(self, literal: str) -> None:
+        super().__init__(f'For input string: "{literal}"')
+        self.literal = literal
+
+
+LONGEST_NUMBER: Final = 18  # characters of a fractional literal the venue still reads
+
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_PAIR: Final = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def fix_surrogates(text: str) -> str:
+    """Pairs of surrogate escapes joined into their character, lone ones read as
+    ``?``, as the venue's readers do (measured)."""
+    joined = _SURROGATE_PAIR.sub(
+        lambda m: m.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le"), text
+    )
+    return _LONE_SURROGATE.sub("?", joined)
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return fix_surrogates(value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {fix_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def _reject_constant(name: str) -> Any:
     raise BadJson(f"invalid JSON literal {name}")
 
 
 def parse_json(data: bytes) -> Any:
-    """Strict JSON only. The real venue accepts JSON5 on invoke, job messages and
-    secrets; the simulator deliberately does not, so clients are held to plain JSON."""
+    """Strict JSON, as the venue reads asset metadata (invoke, job message and secret
+    bodies are JSON5: ``json5.parse_json5``)."""
     try:
         text = data.decode("utf-8")
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except BadJson:
         raise
     # ValueError covers decode errors and integers too long to convert; RecursionError
     # very deep nesting. Both are the client's malformed JSON, not a simulator failure.
     except (ValueError, RecursionError) as exc:
         raise BadJson(str(exc)) from exc
+    # json.loads leaves lone surrogates from escapes in place; no answer could encode them.
+    return _without_surrogates(value) if _SURROGATE_ESCAPE.search(text) else value
 
 
 def _finite(text: str) -> float:
     """A JSON number that overflows a double (``1e999``) is refused, so no answer can
     carry a non-JSON ``Infinity``."""
+    if len(text) > LONGEST_NUMBER:
+        raise TooLongNumber(text)
     value = float(text)
     if math.isinf(value):
         raise BadJson(f"number out of range: {text}")

@@ -99,6 +99,15 @@ class RawServer:
         await answer.write_eof()
         return answer
 
+    async def trickle(self, request: web.Request) -> web.StreamResponse:
+        """A byte every 0.2 s, never the end: each wait short, the whole endless."""
+        answer = web.StreamResponse(headers={"Content-Type": "application/json"})
+        answer.content_length = 100_000
+        await answer.prepare(request)
+        while True:
+            await answer.write(b" ")
+            await asyncio.sleep(0.2)
+
     async def stall(self, request: web.Request) -> web.Response:
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
@@ -127,6 +136,7 @@ async def raw() -> AsyncIterator[RawServer]:
     app.router.add_get("/redirect", server.redirect)
     app.router.add_get("/dribble", server.dribble)
     app.router.add_get("/stall", server.stall)
+    app.router.add_get("/trickle", server.trickle)
     app.router.add_route("*", "/echo/{tail:.*}", server.echo)
     app.router.add_get("/large", server.large)
     runner = web.AppRunner(app, handler_cancellation=True)
@@ -809,3 +819,13 @@ async def test_a_callers_session_gets_no_proxy_from_the_environment(
         options = driver._options_for("http://venue.test/api/v1/status")
     assert "proxy" not in options  # the caller's session decides that itself
     assert options["ssl"] is False
+
+
+async def test_an_effects_timeout_bounds_the_whole_exchange_and_is_named(
+    raw: RawServer, driver: AiohttpDriver
+) -> None:
+    # Each byte comes well within the driver's 5 s per wait: only the whole bound ends it.
+    with pytest.raises(CoviaTimeoutError, match=r"no whole answer within 1 s"):
+        await driver.perform(Send(Request("GET", f"{raw.url}/trickle"), timeout=1.0))
+    with pytest.raises(CoviaTimeoutError, match=r"no whole answer within 0.5 s"):
+        await driver.perform(OpenStream(Request("GET", f"{raw.url}/stall"), timeout=0.5))

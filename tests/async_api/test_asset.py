@@ -101,3 +101,21 @@ async def test_assets_from_the_venue_know_their_venue() -> None:
     fetched = await mem.venue.get_asset(registered.id)
     assert fetched.metadata == {"name": "n"}
     assert repr(fetched) == f"<AsyncAsset {fetched.id} 'n'>"
+
+
+async def test_official_sdk_names_on_an_async_asset() -> None:
+    mem = await memory_venue()
+    registered = await mem.venue.register({"name": "raw"})
+    fetched = await mem.venue.get_asset(f"a/{registered.id}")
+    assert fetched == registered
+    assert len({fetched, registered}) == 1
+    assert fetched.venue is mem.venue
+    assert fetched.metadata_raw is not None
+    assert '"raw"' in fetched.metadata_raw
+    did_url = await fetched.did_url()
+    assert did_url == f"{await mem.venue.get_did()}/a/{fetched.id}"
+    assert await AsyncAsset({"name": "local"}).did_url() is None
+    echo = await mem.venue.get_operation(ECHO)
+    assert echo.asset is not None
+    operation = await mem.venue.get_asset(echo.asset)
+    assert await operation.run({"via": "run"}, timeout=10) == {"via": "run"}

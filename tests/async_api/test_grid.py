@@ -125,6 +125,8 @@ async def test_a_limit_caps_the_sdks_own_connections(plain_served: Served) -> No
         ("ftp://venue.example", {}, "ftp"),
         ("https://venue.example", {"timeout": 0}, "timeout"),
         ("https://venue.example", {"timeout": True}, "timeout"),
+        ("https://venue.example", {"call_timeout": 0}, "call_timeout"),
+        ("https://venue.example", {"call_timeout": True}, "call_timeout"),
         ("https://venue.example", {"auth": "token"}, "auth"),
         ("https://venue.example", {"headers": {"X": 1}}, "headers"),
         ("https://venue.example", {"limit": 0}, "limit"),
@@ -211,3 +213,47 @@ async def test_limits_reach_the_flows_and_the_aiohttp_driver(plain_served: Serve
 async def test_the_aiohttp_driver_refuses_a_bad_header_limit(size: object) -> None:
     with pytest.raises(CoviaUsageError, match="max_header_size"):
         AiohttpDriver(max_header_size=size)  # type: ignore[arg-type]
+
+
+async def test_an_unawaited_connection_works_as_the_official_sdks_venue(served: Served) -> None:
+    # The official SDK's AsyncGrid.connect returns the venue itself: ported code
+    # writes `venue = AsyncGrid.connect(url)` and awaits its methods.
+    venue = AsyncGrid.connect(served.url)
+    assert venue.url == venue.base_url == served.url  # known without connecting
+    assert venue.address == served.url
+    with pytest.raises(AttributeError, match="await a call first"):
+        _ = venue.did
+    assert (await venue.status()).name == "Covia Test Venue"
+    job = await venue.invoke(ECHO, {"lazy": True})
+    assert await job.result(timeout=10) == {"lazy": True}
+    events = [event async for event in venue.stream_job_events(job.id)]
+    assert events
+    await venue.get_did()
+    assert venue.did == served.simulator.did  # a property, once connected
+    connected = await venue  # the same venue, awaited later
+    driver = _driver(connected)
+    await venue.aclose()
+    assert driver._closed
+    with pytest.raises(CoviaUsageError, match="closed"):
+        await venue.status()
+
+
+async def test_an_unawaited_connection_names_what_it_lacks() -> None:
+    mem = await memory_venue()
+    venue = AsyncGrid.connect("http://venue.test", driver=mem.driver)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'"):
+        _ = venue.no_such_thing
+    assert not hasattr(venue, "_private")
+    await venue.close()  # never connected: nothing to close, and no request sent
+    assert mem.driver.effects == []
+
+
+async def test_an_unawaited_did_web_connection_resolves_on_first_call(
+    plain_served: Served,
+) -> None:
+    venue = AsyncGrid.connect(url_to_did_web(plain_served.url))
+    with pytest.raises(AttributeError, match="'url' needs a connected venue: await a call first"):
+        _ = venue.url
+    assert (await venue.status()).name == "Covia Test Venue"
+    assert venue.url == plain_served.url
+    await venue.close()

@@ -23,7 +23,10 @@ def url(venue: Served) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_covia_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process runs see no COVIA_VENUE or COVIA_TOKEN from the developer's shell."""
+def _no_covia_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    """In-process runs see no COVIA_VENUE, COVIA_TOKEN or COVIA_KEY from the developer's
+    shell, and no key in their config directory."""
     monkeypatch.delenv("COVIA_VENUE", raising=False)
     monkeypatch.delenv("COVIA_TOKEN", raising=False)
+    monkeypatch.delenv("COVIA_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))

@@ -46,7 +46,7 @@ def test_ops_lists_every_operation(capsys, url):
 def test_op_shows_its_schemas(capsys, url):
     result = run_main(capsys, "--venue", url, "op", "v/test/ops/random")
     assert result.code == 0
-    assert "Generates 'length' random bytes" in result.out
+    assert "Generates a specified number of random bytes" in result.out
     assert '"required"' in result.out
     data = json.loads(run_main(capsys, "--venue", url, "op", "v/test/ops/random", "--json").out)
     assert data["input"]["required"] == ["length"]
@@ -95,12 +95,41 @@ def test_jobs_lists_the_last_ones(capsys, url, finished_job):
     assert result.code == 0
     assert finished_job in result.out
     assert "COMPLETE" in result.out
-    records = json.loads(run_main(capsys, "--venue", url, "--json", "jobs").out)
+    listing = json.loads(run_main(capsys, "--venue", url, "--json", "jobs").out)
+    records = listing["items"]  # the envelope of `assets --json`
     assert finished_job in [r["id"] for r in records]
     assert all("prev" not in r for r in records)
-    assert (
-        len(json.loads(run_main(capsys, "--venue", url, "--json", "jobs", "--limit", "1").out)) == 1
-    )
+    assert (listing["total"], listing["offset"]) == (len(records), 0)
+    last = json.loads(run_main(capsys, "--venue", url, "--json", "jobs", "--limit", "1").out)
+    assert len(last["items"]) == 1
+    assert last["offset"] == last["total"] - 1
+    assert last["items"][0]["id"] == records[-1]["id"]
+
+
+def test_a_text_that_cannot_name_an_asset_is_refused_locally(url):
+    result = covia("--venue", url, "asset", "xyz")
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr, "not an asset id: 'xyz'")
+
+
+def test_an_unknown_operation_is_one_clear_line(url):
+    result = covia("--venue", url, "run", "v/test/ops/nope")
+    assert result.returncode == 1
+    assert_one_line_error(result.stderr, "operation not found: v/test/ops/nope")
+    assert "Exception" not in result.stderr
+
+
+def test_under_json_errors_are_json_on_stderr_and_stdout_stays_empty(url):
+    result = covia("--venue", url, "--json", "asset", "ab" * 32)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert json.loads(result.stderr) == {
+        "error": f"asset not found: {'ab' * 32}",
+        "exit_code": 1,
+    }
+    usage = covia("--json", "jobs", "--no-such-option")
+    assert usage.returncode == 2
+    assert json.loads(usage.stderr)["exit_code"] == 2
 
 
 def test_job_shows_one_job(capsys, url, finished_job):

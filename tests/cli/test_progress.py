@@ -42,3 +42,13 @@ def test_an_unknown_size_still_counts():
     with transfer_progress(out, "get abc", None) as advance:
         advance(3000)
     assert "3.0/? kB" in err.getvalue()
+
+
+def test_a_total_learnt_on_the_way_is_shown():
+    err = io.StringIO()
+    out = Output(stdout=io.StringIO(), stderr=err, use_rich=True, err_terminal=True)
+    with transfer_progress(out, "get abc", None) as meter:
+        meter.set_total(2000)
+        meter(2000)
+    assert "2.0/2.0 kB" in err.getvalue()
+    assert "/?" not in err.getvalue().rsplit("get abc", 1)[-1]  # the last frame

@@ -28,6 +28,15 @@ def test_run_prints_the_output_as_json(capsys, url):
     assert "COMPLETE" in result.err
 
 
+def test_run_json_writes_nothing_for_people_on_stderr(url):
+    done = covia("--venue", url, "--json", "run", "v/test/ops/echo", '{"quiet": true}')
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"quiet": True}
+    assert done.stderr == ""
+    plain = covia("--venue", url, "run", "v/test/ops/echo", '{"quiet": false}')
+    assert "COMPLETE" in plain.stderr  # the human line, without --json
+
+
 def test_run_reads_input_from_a_file_and_from_stdin(capsys, tmp_path, url):
     path = tmp_path / "input.json"
     path.write_text('{"from": "file"}', encoding="utf-8")

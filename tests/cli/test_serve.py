@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -83,9 +84,62 @@ def test_a_port_in_use_is_one_line_and_exit_2(url):
         (["--port", "70000"], "a port is 0 to 65535"),
         (["--port", "-1"], "a port is 0 to 65535"),
         (["--port", "http"], "not a port number"),
+        (["--max-content-size", "lots"], "not a size in bytes"),
+        (["--max-content-size", "0"], "more than 0 bytes"),
+        (["--venue", "http://x"], "unrecognized arguments: --venue"),
     ],
 )
 def test_bad_options_are_refused(capsys, argv, fragment):
     result = run_main(capsys, "serve", *argv)
     assert result.code == 2
     assert_one_line_error(result.err, fragment)
+
+
+def test_the_cli_registers_uploads_downloads_and_verifies_200_mb(tmp_path):
+    size = 200 * 1000 * 1000
+    source = tmp_path / "big.bin"
+    block = bytes(range(256)) * 4096  # 1 MiB that is not all zeros
+    digest = hashlib.sha256()
+    with source.open("wb") as file:
+        written = 0
+        while written < size:
+            piece = block[: size - written]
+            file.write(piece)
+            digest.update(piece)
+            written += len(piece)
+    process = start("--max-content-size", "250MB")
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    try:
+        put = covia("--venue", url, "--json", "put", str(source))
+        assert put.returncode == 0, put.stderr
+        report = json.loads(put.stdout)
+        assert (report["size"], report["sha256"]) == (size, digest.hexdigest())
+        copy = tmp_path / "copy.bin"
+        got = covia("--venue", url, "--json", "get", report["id"], "-o", str(copy))
+        assert got.returncode == 0, got.stderr
+        assert json.loads(got.stdout)["verified"] is True
+        assert copy.stat().st_size == size
+        with copy.open("rb") as file:
+            assert hashlib.file_digest(file, "sha256").hexdigest() == digest.hexdigest()
+    finally:
+        _, err = stop(process, signal.SIGINT)
+    assert f"PUT /api/v1/assets/{report['id']}/content 200" in err  # requests are logged
+
+
+def test_serve_help_lists_only_its_own_options():
+    done = covia("serve", "--help")
+    assert done.returncode == 0
+    assert "--max-content-size" in done.stdout
+    for meaningless in ("--venue", "--token", "--timeout"):
+        assert meaningless not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("1000", 1000), ("500MB", 500_000_000), ("300M", 300_000_000), ("2GiB", 2 * 1024**3)],
+)
+def test_content_sizes(text, size):
+    from covia.cli.serve import _size
+
+    assert _size(text) == size

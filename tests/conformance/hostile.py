@@ -84,6 +84,7 @@ class RawServer:
         self.gone = threading.Event()
         self.port = 0
         self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -103,11 +104,20 @@ class RawServer:
 
         async def stop() -> None:
             server.close()
+            # Answers still being written (a venue dribbling to a client that gave up)
+            # end with the server, not with the loop.
+            for task in list(self._handlers):
+                task.cancel()
+            await asyncio.gather(*self._handlers, return_exceptions=True)
             await server.wait_closed()
 
         self.loop.run(stop())
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
         try:
             seen = await _read_request(reader)
             if seen is None:
@@ -229,3 +239,16 @@ def raises(client: str, address: str, scenario: Scenario, **options: Any) -> Bas
 def serving(loop: BackgroundLoop, respond: Responder, **kwargs: Any) -> Iterator[RawServer]:
     with RawServer(loop, respond, **kwargs) as server:
         yield server
+
+
+async def dribble(
+    first: bytes, chunk: bytes, *, every: float = 0.25, for_seconds: float = 8.0
+) -> AsyncIterator[bytes]:
+    """``first``, then ``chunk`` every ``every`` seconds for ``for_seconds``: a venue
+    that keeps each wait short and the whole answer long."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + for_seconds
+    yield first
+    while loop.time() < end:
+        await asyncio.sleep(every)
+        yield chunk

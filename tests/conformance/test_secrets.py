@@ -18,25 +18,30 @@ from typing import Any
 import pytest
 
 from covia import CoviaError, GridError, JobStatus
-from covia.auth import Auth, BasicAuth, BearerAuth
+from covia.auth import Auth, BasicAuth, BearerAuth, Ed25519Auth
 from covia_proto.testing.server import BackgroundLoop, serve_venue
 from tests.async_api.helpers import ECHO, ERROR
 from tests.conformance.hostile import CLIENTS, run_client
 
-TOKEN = "tok-SECRET-bearer-7f3a"
-PASSWORD = "pw-SECRET-basic-91c2"
-CUSTOM_TOKEN = "tok-SECRET-custom-55aa"
-SIGNATURE = "sig-SECRET-custom-e0d1"
-HEADER = "hdr-SECRET-header-3c4b"
+TOKEN = "tok-Sekr3t-bearer-7f3a"
+PASSWORD = "pw-Sekr3t-basic-91c2"
+CUSTOM_TOKEN = "tok-Sekr3t-custom-55aa"
+SIGNATURE = "sig-Sekr3t-custom-e0d1"
+HEADER = "hdr-Sekr3t-header-3c4b"
 CALLER = "did:key:z6MkSecretsTest"
+ED25519 = Ed25519Auth.from_seed(b"SECRET-ed25519-seed-0123456789ab")
 SECRETS = [
+    ED25519.key.export_seed().hex(),
+    ED25519.key.to_multibase(),
+    ED25519.key.to_jwk()["d"],
+    ED25519.key.to_pem().decode().splitlines()[1],
     TOKEN,
     PASSWORD,
     CUSTOM_TOKEN,
     SIGNATURE,
     HEADER,
     base64.b64encode(f"user:{PASSWORD}".encode()).decode(),
-    "SECRET",
+    "Sekr3t",  # a part of any of them (the venue's own texts do say SECRET)
 ]
 
 
@@ -56,10 +61,17 @@ AUTHS = {
     "bearer": lambda: BearerAuth(TOKEN),
     "basic": lambda: BasicAuth("user", PASSWORD),
     "custom": lambda: SigningAuth(CUSTOM_TOKEN, SIGNATURE),
-    "wrong-bearer": lambda: BearerAuth("tok-SECRET-not-known"),
+    "wrong-bearer": lambda: BearerAuth("tok-Sekr3t-not-known"),
+    "ed25519": lambda: ED25519,
 }
-# Who gets through the private venue: the simulator knows bearer tokens only.
-ADMITTED = {"bearer": True, "custom": True, "basic": False, "wrong-bearer": False}
+# Who gets through the private venue: its tokens, and the signed identity.
+ADMITTED = {
+    "bearer": True,
+    "custom": True,
+    "basic": False,
+    "wrong-bearer": False,
+    "ed25519": True,
+}
 
 
 def shown(value: Any) -> list[str]:

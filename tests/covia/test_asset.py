@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import pathlib
 
 import pytest
@@ -117,3 +118,72 @@ def test_asset_from_a_document_keeps_its_id() -> None:
     assert asset.metadata == {"name": "n"}
     with pytest.raises(CoviaUsageError):
         asset.get_content()  # not bound to a venue
+
+
+def test_two_reads_of_one_asset_are_equal_and_deduplicate() -> None:
+    mem = memory_venue()
+    registered = mem.venue.register({"name": "same"})
+    first = mem.venue.get_asset(registered.id)
+    second = mem.venue.get_asset(f"a/{registered.id}")
+    assert first is not second
+    assert first == second == registered
+    assert len({first, second, registered}) == 1
+    other = mem.venue.register({"name": "other"})
+    assert other != first
+    assert len({first, other}) == 2
+
+
+def test_equality_of_assets_by_id_across_venues_and_unregistered() -> None:
+    one, two = memory_venue(), memory_venue()
+    here = one.venue.register({"name": "everywhere"})
+    there = two.venue.register({"name": "everywhere"})
+    assert here.id == there.id  # the id is the metadata's hash: the same asset
+    assert here == there
+    local = Asset({"name": "everywhere"})
+    assert local != here  # not registered: equal only to itself
+    assert local == local
+    assert len({local, Asset({"name": "everywhere"})}) == 2
+    assert here != "not an asset"
+
+
+def test_a_lattice_path_id_is_compared_with_its_venue() -> None:
+    one, two = memory_venue(), memory_venue()
+    assert Asset({}, id="w/data", venue=one.venue) == Asset({}, id="w/data", venue=one.venue)
+    # Same base URL (both in memory at http://venue.test): the same place.
+    assert Asset({}, id="w/data", venue=one.venue) == Asset({}, id="w/data", venue=two.venue)
+    assert Asset({}, id="w/data", venue=one.venue) != Asset({}, id="w/data")
+
+
+def test_official_sdk_names_on_an_asset() -> None:
+    mem = memory_venue()
+    registered = mem.venue.register({"name": "raw", "description": "kept as sent"})
+    fetched = mem.venue.get_asset(registered.id)
+    assert fetched.venue is mem.venue
+    assert fetched.metadata_raw is not None
+    assert json.loads(fetched.metadata_raw) == {"name": "raw", "description": "kept as sent"}
+    assert Asset({"name": "local"}).metadata_raw is None
+    assert Asset({"name": "local"}).venue is None
+    assert Asset({"name": "local"}).did_url is None
+    assert fetched.did_url == f"{mem.venue.did}/a/{fetched.id}"
+    assert mem.venue.get_asset(fetched.did_url) == fetched
+
+
+def test_an_operation_asset_runs() -> None:
+    mem = memory_venue()
+    echo = mem.venue.get_operation(ECHO)
+    assert echo.asset is not None
+    assert mem.venue.get_asset(echo.asset).run({"via": "asset.run"}, timeout=10) == {
+        "via": "asset.run"
+    }
+
+
+def test_an_asset_made_with_its_raw_text_keeps_it() -> None:
+    text = '{"name": "typed by hand"}'
+    asset = Asset({"name": "typed by hand"}, metadata_raw=text)
+    assert asset.metadata_raw == text
+    assert not asset.is_registered
+
+
+def test_raw_metadata_that_is_not_text_is_refused() -> None:
+    with pytest.raises(CoviaUsageError, match="metadata_raw must be text, not bytes"):
+        Asset({}, metadata_raw=b"{}")  # type: ignore[arg-type]

@@ -193,7 +193,14 @@ def test_nothing_listening_is_a_connection_error(plain_served: Served) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"timeout": 0}, {"timeout": -5}, {"auth": "token"}, {"headers": {"X": 1}}],
+    [
+        {"timeout": 0},
+        {"timeout": -5},
+        {"call_timeout": 0},
+        {"call_timeout": "5"},
+        {"auth": "token"},
+        {"headers": {"X": 1}},
+    ],
 )
 def test_bad_options_are_usage_errors_before_any_io(kwargs: dict[str, Any]) -> None:
     with pytest.raises(CoviaUsageError):

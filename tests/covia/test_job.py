@@ -92,7 +92,9 @@ def test_cancel_a_live_job_and_a_finished_one(harness: Harness) -> None:
 def test_pause_resume_and_message_the_pause_op(harness: Harness) -> None:
     job = harness.venue.invoke(PAUSE, {"keep": "me"})
     assert job.status == JobStatus.PAUSED
-    assert job.needs_input
+    assert job.waiting_for_caller
+    assert job.is_paused
+    assert not job.needs_input  # a paused job wants resume(), not a message
     assert not job.is_finished
     assert job.wait(timeout=10).status == JobStatus.PAUSED  # reported, not waited out
     job.resume()  # the pause op runs again and pauses again

@@ -27,10 +27,10 @@ from covia_proto.testing.server import BackgroundLoop, serve_venue
 from tests.covia.conftest import Served
 from tests.covia.helpers import CHAT, DELAY, ECHO, ERROR, NEVER, memory_venue, tracking_session
 
-BEARER = "bearer-SECRET-7f3a"
-PASSWORD = "basic-SECRET-pw91"
-CUSTOM = "custom-SECRET-q8z"
-SECRETS = (BEARER, PASSWORD, CUSTOM, "SECRET")
+BEARER = "bearer-Sekr3t-7f3a"
+PASSWORD = "basic-Sekr3t-pw91"
+CUSTOM = "custom-Sekr3t-q8z"
+SECRETS = (BEARER, PASSWORD, CUSTOM, "Sekr3t")  # the venue's own texts say SECRET
 
 
 class HeaderTokenAuth(Auth):
@@ -222,3 +222,14 @@ def test_debug_records_connections(caplog: pytest.LogCaptureFixture) -> None:
     assert record.getMessage() == (
         "connecting to http://venue.test at http://venue.test (auth: BearerAuth)"
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2", "http://a.localhost"]
+)
+def test_plain_http_to_loopback_does_not_warn(caplog: pytest.LogCaptureFixture, url: str) -> None:
+    caplog.set_level(logging.DEBUG, logger="covia")
+    mem = memory_venue()
+    caplog.clear()
+    Grid.connect(url, driver=mem.driver).close()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -74,7 +74,9 @@ def test_operations_list_and_get_by_name_with_slashes(harness: Harness) -> None:
     echo = harness.venue.get_operation(ECHO)
     assert isinstance(echo, OperationInfo)
     assert echo.name == ECHO
-    assert echo.description == "Returns the input unchanged"
+    assert echo.description == (
+        "Returns the input unchanged. Useful for testing or as a generalised identity function."
+    )
     # The slashes travel percent-encoded in one path segment (venue-api.md §2.4).
     (request,) = harness.driver.sent("GET", "/operations/")
     assert request.url.endswith("/api/v1/operations/v%2Ftest%2Fops%2Fecho")

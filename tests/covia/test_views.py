@@ -31,7 +31,12 @@ def test_job_questions_follow_the_status(status: JobStatus) -> None:
     assert job.status is status
     assert job.is_finished == (status.value in TERMINAL)
     assert job.is_complete == (status is JobStatus.COMPLETE)
-    assert job.needs_input == (status.value in INTERACTIVE)
+    # As in the official SDK: needs_input and needs_auth exclude each other, is_paused
+    # (our waiting_for_caller) covers both and PAUSED.
+    assert job.waiting_for_caller == (status.value in INTERACTIVE)
+    assert job.is_paused == (status.value in INTERACTIVE)
+    assert job.needs_input == (status is JobStatus.INPUT_REQUIRED)
+    assert job.needs_auth == (status is JobStatus.AUTH_REQUIRED)
     assert repr(job) == f"<_Job {'ab' * 16} {status.value}>"
 
 

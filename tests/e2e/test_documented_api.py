@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import re
+import urllib.request
 from typing import Any
 
 import pytest
@@ -186,7 +187,8 @@ def test_job_control(client: Client, venue_target: VenueTarget) -> None:
         paused = await venue.invoke(PAUSE, {"keep": "me"})
         await paused.wait(timeout=30)
         assert paused.status == JobStatus.PAUSED
-        assert paused.needs_input
+        assert paused.waiting_for_caller
+        assert not paused.needs_input
         await paused.resume()  # the venue runs it again: it pauses again
         await paused.wait(timeout=30)
         assert paused.status == JobStatus.PAUSED
@@ -292,5 +294,21 @@ def test_metadata_of_any_shape_registers_and_reads_back(
         assert not asset.is_operation
         assert not asset.is_artifact
         assert (await venue.get_asset(asset.id)).metadata == metadata
+
+    client.run(venue_target.url, scenario)
+
+
+def test_an_asset_registered_as_null_reads_back(client: Client, venue_target: VenueTarget) -> None:
+    # Any client may register a body of ``null``: the venue keeps it as the empty asset
+    # ``{}`` and from then on serves that asset's text as ``null``. Was: VenueProtocolError
+    # for every client reading it (and for listing every asset).
+    posted = urllib.request.Request(f"{venue_target.url}/api/v1/assets", data=b"null")
+    with urllib.request.urlopen(posted, timeout=30) as answer:
+        asset_id = json.loads(answer.read())
+
+    async def scenario(venue: Any) -> None:
+        asset = await venue.get_asset(asset_id)
+        assert asset.metadata == {}
+        assert asset.id == asset_id
 
     client.run(venue_target.url, scenario)

@@ -60,12 +60,27 @@ def test_parse_https_addresses(text, base_url, did, caplog):
 @pytest.mark.parametrize(
     ("text", "base_url", "did"),
     [
-        ("http://venue.example.com", "http://venue.example.com", None),
-        ("HTTP://venue.example.com:80/api/v1", "http://venue.example.com", None),
         ("http://localhost:8080", "http://localhost:8080", None),
         ("http://127.0.0.1:8080/api/v1/", "http://127.0.0.1:8080", None),
         ("did:web:localhost%3A8080", "http://localhost:8080", "did:web:localhost%3A8080"),
         ("did:web:%5B%3A%3A1%5D", "http://[::1]", "did:web:%5B%3A%3A1%5D"),
+    ],
+)
+def test_plain_http_to_loopback_is_not_worth_a_warning(text, base_url, did, caplog):
+    # The traffic never leaves the machine.
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        address = parse_venue_address(text)
+    assert address == VenueAddress(base_url, did)
+    assert address.secure is False
+    assert [r for r in caplog.records if r.name == LOGGER] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "base_url", "did"),
+    [
+        ("http://venue.example.com", "http://venue.example.com", None),
+        ("HTTP://venue.example.com:80/api/v1", "http://venue.example.com", None),
+        ("http://10.0.0.1:8080", "http://10.0.0.1:8080", None),
     ],
 )
 def test_http_addresses_warn(text, base_url, did, caplog):

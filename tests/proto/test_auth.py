@@ -90,3 +90,29 @@ def test_custom_scheme_repr_hides_its_attributes() -> None:
 def test_base_class_apply_is_abstract() -> None:
     with pytest.raises(NotImplementedError):
         Auth().apply({})
+
+
+def test_a_ucan_is_refused_as_a_bearer_token():
+    from covia_proto.identity.keys import Ed25519Key
+    from covia_proto.identity.tokens import issue_auth_token
+    from covia_proto.identity.ucan import issue_ucan
+
+    key = Ed25519Key.from_seed(b"u" * 32)
+    ucan = issue_ucan(key, key.did, [(f"{key.did}/w/", "crud/read")], expires=10, nonce="n")
+    with pytest.raises(CoviaUsageError, match="ucans="):
+        BearerAuth(ucan)
+    # Any other JWT (a self-issued token) and opaque strings pass through.
+    BearerAuth(issue_auth_token(key, now=0))
+    BearerAuth("a.b.c")
+
+
+def test_a_venue_bound_scheme_must_say_how_it_binds():
+    from covia_proto.auth import VenueBoundAuth
+
+    class Unfinished(VenueBoundAuth):
+        def apply(self, headers: dict[str, str]) -> None:
+            headers["X"] = "y"
+
+    assert Unfinished().audience is None
+    with pytest.raises(NotImplementedError):
+        Unfinished().for_venue("did:web:x")

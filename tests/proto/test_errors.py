@@ -169,3 +169,21 @@ def test_messages_never_hold_headers() -> None:
     assert "s3cr3t" not in str(err)
     assert "s3cr3t" not in repr(err)
     assert "s3cr3t" not in repr(err.request)
+
+
+@pytest.mark.parametrize(
+    ("body", "parsed"),
+    [
+        (b'{"error": "nope"}', {"error": "nope"}),
+        (b"plain text", None),
+        (b"\xff\xfe", None),
+        (b"[" * 100_000, None),
+        (b"", None),
+    ],
+)
+def test_the_official_name_response_body_is_the_parsed_body(body: bytes, parsed: object) -> None:
+    assert GridError(400, "x", body=body).response_body == parsed
+
+
+def test_the_official_name_retry_after_seconds() -> None:
+    assert RateLimitError(429, "slow down", retry_after=2.5).retry_after_seconds == 2.5

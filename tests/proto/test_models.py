@@ -460,3 +460,42 @@ def test_a_job_record_repr_leaves_out_its_history() -> None:
     assert "x" * 500 not in repr(record)
     assert "boom" in repr(record)
     assert record.prev == inner
+
+
+def test_fields_of_newer_venues_have_typed_accessors() -> None:
+    record = structure(
+        {
+            "id": JOB, "status": "FAILED", "adapter": "test", "parent": "0xcd",
+            "errorCode": "E_BOOM", "cancellation": {"reason": "stop"},
+        },
+        JobRecord,
+    )  # fmt: skip
+    assert (record.adapter, record.parent, record.error_code) == ("test", "0xcd", "E_BOOM")
+    assert record.cancellation == {"reason": "stop"}
+    odd = structure({"id": JOB, "status": "FAILED", "adapter": 5, "cancellation": "x"}, JobRecord)
+    assert (odd.adapter, odd.cancellation) == (None, None)
+    assert odd.extra == {"adapter": 5, "cancellation": "x"}  # kept, never refused
+    status = structure(
+        {"status": "OK", "access": {"public": True}, "ucanProfile": "p"}, VenueStatus
+    )
+    assert (status.access, status.ucan_profile) == ({"public": True}, "p")
+    assert structure({"status": "OK"}, VenueStatus).access is None
+    card = structure({"name": "n", "preferredTransport": "JSONRPC"}, AgentCard)
+    assert card.preferred_transport == "JSONRPC"
+
+
+def test_the_official_sdks_camel_case_names_read_the_same_fields() -> None:
+    op = structure({"name": "x", "activityLabel": "Echoing", "readOnly": True}, OperationInfo)
+    assert (op.activityLabel, op.readOnly) == ("Echoing", True)
+    card = structure(
+        {"name": "n", "defaultInputModes": ["text"], "defaultOutputModes": ["json"],
+         "supportedInterfaces": [{"url": "u"}], "preferredTransport": "JSONRPC"},
+        AgentCard,
+    )  # fmt: skip
+    assert card.defaultInputModes == card.default_input_modes
+    assert card.defaultOutputModes == card.default_output_modes
+    assert card.supportedInterfaces == card.supported_interfaces
+    assert card.preferredTransport == "JSONRPC"
+    assert structure({"status": "OK", "ucanProfile": "p"}, VenueStatus).ucanProfile == "p"
+    job = structure({"id": JOB, "status": "FAILED", "errorCode": "E"}, JobRecord)
+    assert job.errorCode == "E"

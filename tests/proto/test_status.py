@@ -145,3 +145,9 @@ def test_table_and_function_agree(old: JobStatus, new: JobStatus) -> None:
     if new in TRANSITIONS[old] and new is not S.PENDING:
         # Every reachable live status can still reach a terminal one.
         assert new.is_terminal or any(t in TRANSITIONS[new] for t in TERMINAL)
+
+
+@pytest.mark.parametrize("status", list(JobStatus))
+def test_the_official_names_is_finished_and_is_paused(status: JobStatus) -> None:
+    assert status.is_finished == status.is_terminal
+    assert status.is_paused == status.is_interactive

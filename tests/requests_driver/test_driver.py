@@ -25,6 +25,7 @@ from covia import (
     RateLimitError,
     VenueProtocolError,
 )
+from covia_proto.endpoints.base import DEFAULT_USER_AGENT
 from covia_proto.errors import RequestInfo
 from covia_proto.flows.effects import (
     CloseStream,
@@ -113,7 +114,7 @@ def test_send_returns_the_whole_response(plain: Served) -> None:
     assert isinstance(response, Response)
     assert response.status == 200
     assert json.loads(response.body)["name"] == "Covia Test Venue"
-    assert response.header("content-type") == "application/json; charset=utf-8"
+    assert response.header("content-type") == "application/json;charset=utf-8"
     assert adapter.unclosed() == []
     driver.close()
     session.close()
@@ -609,6 +610,30 @@ def test_the_lean_path_sends_the_sessions_headers_under_the_requests_own() -> No
     assert sent.headers["X-Team"] == "blue"
     assert sent.headers["Accept"] == "application/json"
     assert sent.url == "https://venue.example/api/v1/status"
+
+
+@pytest.mark.parametrize("full_path", [False, True])
+def test_a_user_agent_set_on_the_callers_session_is_respected(full_path: bool) -> None:
+    adapter = CannedAdapter()
+    session = requests.Session()
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "my-app/2.0"
+    if full_path:
+        session.params = {"trace": "1"}  # something only the full path honours
+    driver = RequestsDriver(session)
+    sdk_default = get("https://venue.example/api/v1/status", **{"User-Agent": DEFAULT_USER_AGENT})
+    driver.perform(Send(sdk_default))
+    chosen = get("https://venue.example/api/v1/status", **{"User-Agent": "per-connect/1"})
+    driver.perform(Send(chosen))  # connect(headers=...) still wins
+    assert [sent.headers["User-Agent"] for sent in adapter.seen] == ["my-app/2.0", "per-connect/1"]
+
+
+def test_requests_own_default_user_agent_gives_way_to_the_sdks() -> None:
+    adapter = CannedAdapter()
+    driver = canned(adapter)
+    sdk_default = get("https://venue.example/api/v1/status", **{"User-Agent": DEFAULT_USER_AGENT})
+    driver.perform(Send(sdk_default))
+    assert adapter.seen[0].headers["User-Agent"] == DEFAULT_USER_AGENT
 
 
 def test_the_lean_path_keeps_the_cores_percent_encoding_and_sets_content_length() -> None:

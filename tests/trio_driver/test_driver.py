@@ -52,8 +52,10 @@ from covia_proto.testing.faults import (
     StallResponse,
     TruncateBody,
 )
+from covia_proto.testing.server import BackgroundLoop
 from covia_trio import TrioDriver
 from covia_trio.connection import CHUNK_SIZE
+from tests.conformance.hostile import Seen, dribble, serving
 from tests.trio_driver.conftest import Served
 from tests.trio_driver.helpers import (
     CountingFactory,
@@ -868,3 +870,26 @@ async def test_answers_arriving_byte_by_byte(nursery: trio.Nursery) -> None:
         assert head.header("content-length") == "5"
         # Each exchange ended cleanly, so the first connection carried them all.
         assert driver.pool.connections_opened == 1
+
+
+@pytest.fixture
+def raw_loop(_covia_loop: BackgroundLoop) -> BackgroundLoop:
+    """The session's server thread, for the raw venues of tests/conformance/hostile.py."""
+    return _covia_loop
+
+
+def test_an_effects_timeout_bounds_the_whole_exchange_and_is_named(
+    raw_loop: BackgroundLoop,
+) -> None:
+    def trickle(seen: Seen) -> Any:
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
+        return dribble(head, b" ", every=0.2)
+
+    async def exchange(url: str) -> None:
+        # Each byte comes well within the driver's 5 s per wait: only the whole bound ends it.
+        async with TrioDriver(timeout=5.0) as driver:
+            with pytest.raises(CoviaTimeoutError, match=r"no whole answer within 1 s"):
+                await driver.perform(Send(Request("GET", url + "/x"), timeout=1.0))
+
+    with serving(raw_loop, trickle) as server:
+        trio.run(exchange, server.url)

@@ -62,6 +62,19 @@ async def test_the_async_api_over_trio(served: Served) -> None:
 
 
 @pytest.mark.trio
+async def test_an_unawaited_connection_works_as_the_official_sdks_venue(served: Served) -> None:
+    venue = TrioGrid.connect(served.url, retry=FAST_RETRY, poll=FAST_POLL)
+    assert venue.url == served.url
+    job = await venue.invoke(ECHO, {"lazy": "trio"})
+    assert await job.result(timeout=10) == {"lazy": "trio"}
+    assert [event async for event in venue.stream_job_events(job.id)]
+    assert (await venue.cancel_job(job.id, reason="done anyway")).status == JobStatus.COMPLETE
+    await venue.aclose()
+    with pytest.raises(CoviaUsageError, match="closed"):
+        await venue.status()
+
+
+@pytest.mark.trio
 async def test_content_round_trip(served: Served) -> None:
     data = bytes(range(256)) * 2048
     pieces = [data[i : i + 70000] for i in range(0, len(data), 70000)]
@@ -150,6 +163,8 @@ def test_option_errors(tmp_path: Any) -> None:
         TrioGrid.connect("http://v", verify=True, ssl_context=ssl.create_default_context())
     with pytest.raises(CoviaUsageError, match="CA bundle"):
         TrioGrid.connect("http://v", verify=str(tmp_path / "missing.pem"))
+    with pytest.raises(CoviaUsageError, match="call_timeout must be a positive number"):
+        TrioGrid.connect("http://v", call_timeout=-1.0)
     with pytest.raises(CoviaUsageError, match="verify"):
         TrioGrid.connect("http://v", verify=3)  # type: ignore[arg-type]
     with pytest.raises(CoviaUsageError):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from covia_proto.asset_id import asset_id_of_json
-from covia_proto.converter import unstructure
+from covia_proto.converter import structure, unstructure
 from covia_proto.endpoints import assets
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import (
@@ -23,6 +23,7 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.http import Response, ResponseHead
+from covia_proto.models import AssetMetadata
 
 from .fuzz import ENDPOINT, only_covia_errors, responses
 
@@ -179,7 +180,7 @@ METADATA_ID = asset_id_of_json(METADATA_TEXT)
     [
         (ID, ID),
         ("0x" + ID.upper(), ID),
-        (DID_REF, "did:web:venue.example.com%2Fa%2F" + ID),
+        (DID_REF, ID),  # content-addressed: asked for by its hash
         ("w/data/iris", "w%2Fdata%2Firis"),
     ],
 )
@@ -228,6 +229,49 @@ def test_etag_mismatch_is_a_protocol_error() -> None:
         )
 
 
+CONTENT_REFS = [f"a/{ID}", f"a/0x{ID.upper()}", f"did:web:venue.example.com/a/{ID}"]
+
+
+@pytest.mark.parametrize("reference", CONTENT_REFS)
+def test_a_content_reference_is_asked_for_by_its_hash(reference: str) -> None:
+    # The hash names the same metadata everywhere; the 0.1 venue refuses references.
+    call = assets.get_asset(ENDPOINT, reference)
+    assert call.request.url.endswith(f"/api/v1/assets/{ID}")
+
+
+@pytest.mark.parametrize("reference", CONTENT_REFS)
+def test_a_content_reference_without_etag_has_the_hash_as_id(reference: str) -> None:
+    doc = assets.get_asset(ENDPOINT, reference).parse(Response(200, TEXT_CT, b'{"name":"x"}'))
+    assert doc.id == ID
+
+
+@pytest.mark.parametrize("reference", CONTENT_REFS)
+def test_a_content_reference_answered_with_another_etag_is_a_protocol_error(
+    reference: str,
+) -> None:
+    with pytest.raises(VenueProtocolError, match=f"venue sent asset {SHA} when asked for {ID}"):
+        assets.get_asset(ENDPOINT, reference).parse(
+            Response(200, (("ETag", f'"{SHA}"'),), b'{"name":"x"}')
+        )
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        (ID, ID),
+        (f"0x{ID}", ID),
+        (f"a/{ID}", ID),
+        (f"did:key:z6Mk/a/{ID}", ID),
+        ("w/data/iris", None),
+        ("a/not-hex", None),
+        (f"b/{ID}", None),
+        (f"xa/{ID}", None),
+    ],
+)
+def test_referenced_hash(reference: str, expected: str | None) -> None:
+    assert assets.referenced_hash(reference) == expected
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
@@ -260,6 +304,12 @@ def test_metadata_of_unexpected_shape_is_read_not_refused(
     assert doc.text == body.decode()
     assert typed == {k: getattr(doc.metadata, k) for k in typed}
     assert unstructure(doc.metadata) == json.loads(body)
+
+
+def test_null_metadata_is_the_empty_asset() -> None:
+    # The real venue registers a body of null as {} and then serves that asset as null.
+    doc = assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, b"null"))
+    assert (doc.data, doc.text, doc.metadata) == ({}, "null", structure({}, AssetMetadata))
 
 
 def test_an_agent_template_is_not_an_operation() -> None:

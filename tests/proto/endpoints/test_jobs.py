@@ -279,6 +279,18 @@ def test_cancel_of_a_finished_job_is_job_not_found() -> None:
     assert str(info.value) == f"PUT {BASE}/api/v1/jobs/{JOB}/cancel: 404 Not Found"
 
 
+def test_cancel_sends_a_reason_only_when_given() -> None:
+    assert jobs.cancel_job(ENDPOINT, JOB).request.body in (None, b"")
+    call = jobs.cancel_job(ENDPOINT, JOB, reason="no longer needed")
+    assert call.request.method == "PUT"
+    assert json.loads(call.request.body or b"") == {"reason": "no longer needed"}
+
+
+def test_a_cancel_reason_that_is_not_a_string_is_refused() -> None:
+    with pytest.raises(CoviaUsageError, match="cancel reason must be a string, not int"):
+        jobs.cancel_job(ENDPOINT, JOB, reason=3)  # type: ignore[arg-type]
+
+
 def test_cancel_answer() -> None:
     data = record("CANCELLED", error="Job cancelled: " + JOB, prev=record("STARTED"))
     job = jobs.cancel_job(ENDPOINT, JOB).parse(Response(200, JSON_CT, body(data)))

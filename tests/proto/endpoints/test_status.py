@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from covia_proto.auth import Auth, BasicAuth, BearerAuth
 from covia_proto.endpoints.base import DEFAULT_USER_AGENT, Endpoint
 from covia_proto.endpoints.status import get_status, parse_status
-from covia_proto.errors import GridError, VenueProtocolError
+from covia_proto.errors import AuthenticationError, GridError, VenueProtocolError
 from covia_proto.http import Response
 
 from .fuzz import ENDPOINT, only_covia_errors, responses
@@ -49,9 +49,13 @@ def test_plain_text_401() -> None:
             Response(401, (("Content-Type", "text/plain"),), b"Authentication required")
         )
     assert info.value.status_code == 401
-    assert str(info.value) == (
-        "GET https://venue.example.com/api/v1/status: 401 Authentication required"
+    assert isinstance(info.value, AuthenticationError)
+    assert str(info.value).startswith(
+        "GET https://venue.example.com/api/v1/status: 401 Authentication required: "
+        "authentication failed. Supply an Ed25519 identity: "
     )
+    assert "Ed25519Auth" in str(info.value)
+    assert "COVIA_KEY" in str(info.value)
 
 
 def test_wrong_types_are_protocol_errors() -> None:

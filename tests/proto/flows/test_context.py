@@ -4,8 +4,15 @@ from typing import Any
 
 import pytest
 
+from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
-from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueFeatures
+from covia_proto.flows.context import (
+    DEFAULT_CALL_TIMEOUT,
+    PollPolicy,
+    RetryPolicy,
+    VenueContext,
+    VenueFeatures,
+)
 
 
 def test_retry_delay_is_full_jitter_under_a_doubling_cap_with_a_retry_after_floor():
@@ -34,3 +41,14 @@ def test_policies_refuse_non_positive_times(field: str):
 
 def test_features_start_unknown():
     assert VenueFeatures() == VenueFeatures(events=None)
+
+
+def test_a_call_has_a_deadline_by_default_and_none_only_when_asked():
+    assert VenueContext(Endpoint("https://venue.test")).call_timeout == DEFAULT_CALL_TIMEOUT
+    assert VenueContext(Endpoint("https://venue.test"), call_timeout=None).call_timeout is None
+
+
+@pytest.mark.parametrize("value", [0, -1.0, True, "5", float("nan")])
+def test_call_timeout_refuses_what_is_not_a_positive_number_of_seconds(value: Any):
+    with pytest.raises(CoviaUsageError, match="call_timeout must be a positive number"):
+        VenueContext(Endpoint("https://venue.test"), call_timeout=value)

@@ -224,7 +224,11 @@ def test_drive_call_async_makes_one_exchange_when_it_succeeds() -> None:
 
     result = asyncio.run(drive_call_async(ctx, jobs.get_job(ctx.endpoint, canned.JOB), perform))
     assert result.output == 1
-    assert [type(effect) for effect in driver.effects] == [Send]
+    # The clock once, for call_timeout, and the exchange carrying the whole of it.
+    assert [type(effect) for effect in driver.effects] == [GetTime, Send]
+    sent = driver.effects[1]
+    assert isinstance(sent, Send)
+    assert sent.timeout == ctx.call_timeout
 
 
 def test_drive_call_async_retries_through_the_flow_and_never_resends_an_invoke() -> None:

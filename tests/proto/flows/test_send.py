@@ -11,7 +11,7 @@ from covia_proto.errors import (
     RateLimitError,
 )
 from covia_proto.flows.context import RetryPolicy
-from covia_proto.flows.effects import Send
+from covia_proto.flows.effects import OpenStream, Send
 from covia_proto.flows.send import open_stream, read_body, send, send_request
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing.scripted import ScriptedDriver, StreamScript
@@ -204,3 +204,69 @@ def test_a_body_over_the_limit_is_not_retried():
     with pytest.raises(VenueProtocolError, match="max_body_size"):
         driver.run(send(ctx, status.get_status(ctx.endpoint)))
     assert driver.calls == [("GET", STATUS_URL)]
+
+
+# -- call_timeout: the deadline of the whole call ----------------------------------------------
+
+
+def test_a_call_without_a_deadline_is_held_to_its_call_timeout():
+    driver = ScriptedDriver([json_response(200, STATUS)])
+    ctx = context(call_timeout=7.0)
+    driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    sends = [e for e in driver.effects if isinstance(e, Send)]
+    assert sends[0].timeout == pytest.approx(7.0)
+
+
+def test_each_attempt_gets_what_is_left_of_the_call_timeout_and_the_earlier_bound_wins():
+    driver = ScriptedDriver(
+        [CoviaConnectionError("reset"), json_response(200, STATUS)], latency=1.0
+    )
+    ctx = context(call_timeout=5.0)
+    driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    first, second = [e.timeout for e in driver.effects if isinstance(e, Send)]
+    assert first == pytest.approx(5.0)
+    assert second == pytest.approx(5.0 - 1.0 - 0.1)  # one attempt, one pause gone
+    driver = ScriptedDriver([json_response(200, STATUS)])
+    driver.run(send(ctx, status.get_status(ctx.endpoint), deadline=driver.clock + 2.0))
+    assert [e.timeout for e in driver.effects if isinstance(e, Send)] == [pytest.approx(2.0)]
+
+
+def test_an_attempt_that_uses_the_whole_call_timeout_is_raised_as_that_bound_not_retried():
+    driver = ScriptedDriver([CoviaTimeoutError("timed out waiting for the venue")], latency=3.0)
+    ctx = context(call_timeout=3.0)
+    with pytest.raises(CoviaTimeoutError, match=r"within 3 s \(call_timeout\)") as info:
+        driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    assert isinstance(info.value.__cause__, CoviaTimeoutError)
+    assert len(driver.requests) == 1
+
+
+def test_a_wait_that_runs_out_before_the_call_timeout_keeps_its_own_error():
+    driver = ScriptedDriver([CoviaTimeoutError("timed out waiting for the venue")], latency=1.0)
+    ctx = context(call_timeout=30.0)
+    with pytest.raises(CoviaTimeoutError, match="waiting for the venue"):
+        driver.run(send(ctx, status.get_status(ctx.endpoint)))
+
+
+def test_a_retry_is_not_begun_when_the_call_timeout_has_no_room_for_its_pause():
+    driver = ScriptedDriver([CoviaConnectionError("reset")] * 2, latency=0.95)
+    ctx = context(call_timeout=1.0)
+    with pytest.raises(CoviaConnectionError):
+        driver.run(send(ctx, status.get_status(ctx.endpoint)))
+    assert len(driver.requests) == 1
+    assert driver.sleeps == []
+
+
+def test_uploaded_content_is_bounded_per_wait_only():
+    driver = ScriptedDriver([Response(200, (), b"")])
+    ctx = context(call_timeout=7.0)
+    request = ctx.endpoint.request("PUT", f"{BASE}/api/v1/assets/ab/content", body=b"x")
+    driver.run(send_request(ctx, request, content=True))
+    assert [e.timeout for e in driver.effects if isinstance(e, Send)] == [None]
+
+
+def test_a_stream_head_is_held_to_the_call_timeout():
+    driver = ScriptedDriver([Response(200, (("Content-Type", "text/event-stream"),), b"")])
+    ctx = context(call_timeout=4.0)
+    driver.run(open_stream(ctx, jobs.events_request(ctx.endpoint, JOB)))
+    opens = [e for e in driver.effects if isinstance(e, OpenStream)]
+    assert opens[0].timeout == pytest.approx(4.0)

@@ -24,7 +24,7 @@ from tests.proto.testing.simhelp import (
     send,
 )
 
-JSON = "application/json; charset=utf-8"
+JSON = "application/json;charset=utf-8"
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -49,7 +49,7 @@ def test_status_fields(sim: VenueSimulator) -> None:
     assert body["did"].startswith("did:key:z6Mk")
     assert body["name"] == "Covia Test Venue"
     assert body["url"] == BASE
-    assert body["stats"] == {"assets": len(sim.assets), "users": 0, "ops": 10}
+    assert body["stats"] == {"assets": 126, "users": 0, "ops": 116}  # as the real venue
     assert "version" not in body
     assert b", " not in response.body
     assert b": " not in response.body
@@ -95,6 +95,17 @@ def test_register_errors(sim: VenueSimulator) -> None:
     assert array.status == 500
     assert array.body.startswith(b"Unexpected error: ")
     assert ctype(array) == "text/plain"
+    assert array.body == (
+        b"Unexpected error: java.lang.IllegalArgumentException: Metadata is not a valid JSON object"
+    )
+
+
+def test_null_registers_as_the_empty_asset_and_is_served_as_sent(sim: VenueSimulator) -> None:
+    empty = next(a.id for a in sim.assets if a.text == "{}")
+    made = send(sim, "POST", "/api/v1/assets", raw=b"null")
+    assert (made.status, js(made)) == (201, empty)
+    read = send(sim, "GET", f"/api/v1/assets/{empty}")
+    assert (read.status, read.body) == (200, b"null")  # what a client must tolerate
 
 
 def test_get_asset_errors(sim: VenueSimulator) -> None:
@@ -131,10 +142,10 @@ def test_seeded_assets(sim: VenueSimulator) -> None:
     download = request(sim, "GET", f"/api/v1/assets/{iris.id}/content")
     assert isinstance(download, Streamed)
     assert download.head.header("Content-Type") == "text/csv"
-    assert download.head.header("filename") == "iris.csv"
+    assert download.head.header("filename") is None  # its metadata names no file
     data = drain(download.body)
-    assert data.startswith(b"sepal_length")
-    assert hashlib.sha256(data).hexdigest() == iris.metadata["content"]["sha256"]
+    assert data.startswith(b'"sepal.length","sepal.width"')
+    assert hashlib.sha256(data).hexdigest() == iris.metadata["content"]["sha256"].lower()
 
 
 def _data_asset(sim: VenueSimulator, data: bytes, **content: str) -> str:
@@ -278,16 +289,20 @@ def _data_asset_sha(sim: VenueSimulator, sha: str) -> str:
 def test_operations_list(sim: VenueSimulator) -> None:
     entries = js(send(sim, "GET", "/api/v1/operations"))
     names = [entry["name"] for entry in entries]
-    assert names[:7] == [
-        f"v/test/ops/{n}" for n in ("echo", "random", "error", "never", "delay", "pause", "chat")
-    ]
-    echo = entries[0]
+    assert len(names) == 116
+    assert {f"v/test/ops/{n}" for n in ("echo", "error", "never", "pause", "chat")} <= set(names)
+    echo = next(entry for entry in entries if entry["name"] == "v/test/ops/echo")
     assert set(echo) == {"name", "asset", "description", "input", "output"}
+    assert (echo["input"], echo["output"]) == ({}, {})  # the real echo's schemas
     assert HEX64.fullmatch(echo["asset"])
+    # Agent templates: operation a string (or absent), so no schemas are listed.
+    template = next(e for e in entries if e["name"] == "v/agents/templates/goaltree")
+    assert set(template) == {"name", "asset", "description"}
 
 
 def test_get_operation_by_encoded_name_hex_and_did(sim: VenueSimulator) -> None:
-    echo = js(send(sim, "GET", "/api/v1/operations"))[0]
+    listing = js(send(sim, "GET", "/api/v1/operations"))
+    echo = next(entry for entry in listing if entry["name"] == "v/test/ops/echo")
     by_name = send(sim, "GET", "/api/v1/operations/v%2Ftest%2Fops%2Fecho")
     assert js(by_name) == echo
     for ref in (
@@ -375,11 +390,16 @@ def test_mcp_discovery_and_agent_card(sim: VenueSimulator) -> None:
         "endpoint": {"path": "/mcp", "transport": "streamable-http"},
     }
     card_response = send(sim, "GET", "/.well-known/agent-card.json")
-    assert ctype(card_response) == "application/a2a+json"
+    assert ctype(card_response) == "application/a2a+json; charset=utf-8"
     card = js(card_response)
     assert card["supportedInterfaces"][0]["url"] == BASE + "/a2a"
     assert card["skills"] == []
-    assert card["capabilities"]["streaming"] is True
+    assert card["capabilities"] == {
+        "streaming": True,
+        "pushNotifications": False,
+        "extendedAgentCard": False,
+    }
+    assert card["provider"] == {"organization": "Covia Test Venue", "url": "https://covia.ai"}
 
 
 def test_latest_status_and_etag(new: tuple[VenueSimulator, FakeClock]) -> None:
@@ -405,7 +425,9 @@ def test_latest_asset_kind_filter(new: tuple[VenueSimulator, FakeClock]) -> None
     sim, _ = new
     ops = js(send(sim, "GET", "/api/v1/assets?kind=operation"))
     data = js(send(sim, "GET", "/api/v1/assets?kind=data"))
-    assert ops["total"] == 11  # the 10 catalog ops and the test orchestration
+    # 109 catalogued ops with an operation object (agent templates have none, or a
+    # string), and 7 more installed: orchestrations, an HTTP example, a model chat.
+    assert ops["total"] == 116
     assert ops["total"] + data["total"] == len(sim.assets)
 
 
@@ -421,3 +443,24 @@ def test_head_on_content_does_not_stream(sim: VenueSimulator) -> None:
     iris = next(a for a in sim.assets if a.metadata.get("name") == "Iris Dataset")
     response = send(sim, "HEAD", f"/api/v1/assets/{iris.id}/content")
     assert (response.status, response.body) == (200, b"")
+
+
+def test_operation_lookup_follows_the_venues_resolution(sim: VenueSimulator) -> None:
+    template = js(send(sim, "GET", "/api/v1/operations/v%2Fagents%2Ftemplates%2Fminimal"))
+    assert set(template) == {"name", "asset", "description"}  # no operation at all
+    by_id = send(sim, "GET", f"/api/v1/operations/{template['asset']}")
+    assert by_id.status == 404  # by id, only metadata with an operation resolves
+    goaltree = js(send(sim, "GET", "/api/v1/operations/v%2Fagents%2Ftemplates%2Fgoaltree"))
+    assert send(sim, "GET", f"/api/v1/operations/{goaltree['asset']}").status == 200
+    iris = next(a.id for a in sim.assets if a.metadata.get("name") == "Iris Dataset")
+    assert send(sim, "GET", f"/api/v1/operations/{iris}").status == 404
+    slashed = js(send(sim, "GET", "/api/v1/operations/%2Fv%2Ftest%2Fops%2Fecho"))
+    assert slashed["name"] == "/v/test/ops/echo"
+
+
+def test_long_fractions_fail_registration_as_on_the_venue(sim: VenueSimulator) -> None:
+    response = send(sim, "POST", "/api/v1/assets", raw=b'{"n": 0.30000000000000004}')
+    assert (response.status, ctype(response)) == (500, "text/plain")
+    assert response.body.startswith(b"Unexpected error: java.lang.NumberFormatException: ")
+    lone = send(sim, "POST", "/api/v1/assets", raw=b'{"name": "\\ud800"}')
+    assert lone.status == 201  # read as "?", not a crash

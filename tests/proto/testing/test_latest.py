@@ -6,9 +6,10 @@ import pytest
 
 from covia_proto.testing import VenueSimulator
 from covia_proto.testing.latest import Refusal, adapter_operations, lattice, value_query
-from covia_proto.testing.ops import CATALOG
 from tests.proto.testing.simhelp import FakeClock, js, make, send
 
+# The installed catalogue (captured from the real venue), path → metadata.
+CATALOG = tuple(make()[0].venue.catalog_entries())
 TREE = lattice(CATALOG, [("ab" * 32, {"name": "x", "list": [1, 2]})])
 
 
@@ -32,8 +33,8 @@ def test_read() -> None:
 
 def test_list_count_inspect() -> None:
     listing = value_query(TREE, "list", q(path="v/info/adapters"))
-    assert listing["items"] == ["auth", "secret", "test"]
-    assert value_query(TREE, "count", q(path="v/test/ops")) == {"exists": True, "count": 8}
+    assert {"auth", "covia", "secret", "test", "ucan", "json"} <= set(listing["items"])
+    assert value_query(TREE, "count", q(path="v/test/ops")) == {"exists": True, "count": 15}
     inspect = value_query(TREE, "inspect", q(path="a/" + "ab" * 32 + "/name"))
     assert inspect["type"] == "string"
 
@@ -49,12 +50,13 @@ def test_refusals() -> None:
 def test_adapter_summaries() -> None:
     summary = value_query(TREE, "read", q(path="v/info/adapters/test"))["value"]
     assert summary["name"] == "test"
-    assert summary["operations"][0] == "v/test/ops/echo"
+    assert "v/test/ops/echo" in summary["operations"]
 
 
 def test_adapter_operations() -> None:
     found = adapter_operations("test", CATALOG)
-    assert set(found) == {"echo", "random", "error", "never", "delay", "pause", "chat", "llm"}
+    assert {"echo", "random", "error", "never", "delay", "pause", "chat", "llm"} <= set(found)
+    assert len(found) == 15  # the real venue's test ops, fixtures of its agent tests too
     with pytest.raises(Refusal) as caught:
         adapter_operations("nope", CATALOG)
     assert caught.value.status == 404

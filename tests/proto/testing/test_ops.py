@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
-from covia_proto.testing import ops
+from covia_proto.testing import catalog, ops
 from covia_proto.testing.jobs import MISSING, Job, JobTable
 from covia_proto.testing.timers import Timer, Timers
+
+
+def _installed() -> dict[str, dict[str, Any]]:
+    """Catalog path → metadata of the installed (captured) catalogue."""
+    installed = catalog.load()
+    texts = {asset.real_id: asset.text for asset in installed.assets}
+    return {path: json.loads(texts[ident]) for path, ident in installed.operations}
+
+
+CATALOG = _installed()
 
 
 class StubRuntime:
@@ -19,7 +30,7 @@ class StubRuntime:
         self.rng = random.Random(1)
         self.timers = Timers()
         self.table = JobTable(lambda: int(self.clock * 1000), self.rng, lambda: None)
-        self.catalog = dict(ops.CATALOG)
+        self.catalog = dict(CATALOG)
         self.secrets: dict[tuple[str, str], str] = {}
         self.seen: list[str] = []
 
@@ -65,13 +76,14 @@ def rt() -> StubRuntime:
     return StubRuntime()
 
 
-def test_catalog_is_installed_and_runnable() -> None:
-    paths = [path for path, _ in ops.CATALOG]
-    assert paths[:7] == [
-        f"v/test/ops/{n}" for n in ("echo", "random", "error", "never", "delay", "pause", "chat")
-    ]
-    for _, meta in ops.CATALOG:
-        assert ops.adapter_of(meta) is not None
+def test_the_test_operations_of_the_catalog_are_runnable() -> None:
+    runnable = ("echo", "random", "error", "never", "delay", "pause", "chat", "llm")
+    for name in runnable:
+        assert ops.adapter_of(CATALOG[f"v/test/ops/{name}"]) is not None
+    assert ops.adapter_of(CATALOG["v/ops/auth/whoami"]) is not None
+    assert ops.adapter_of(CATALOG["v/ops/secret/set"]) is not None
+    # Operations of adapters the simulator lacks are listed but not runnable.
+    assert ops.adapter_of(CATALOG["v/ops/json/merge"]) is None
     assert ops.adapter_of({"operation": {"adapter": "test:nope"}}) is None
     assert ops.adapter_of({"name": "data"}) is None
 
@@ -109,10 +121,10 @@ def test_error_with_a_non_string_message(rt: StubRuntime) -> None:
     assert rt.start("test:error", {"message": 42}).error == "42"
 
 
-def test_never_does_not_repeat_started(rt: StubRuntime) -> None:
+def test_a_rerun_of_never_records_started_again(rt: StubRuntime) -> None:
     job = rt.start("test:never")
-    rt.operation(job).start(rt, job)  # a resume re-runs it
-    assert rt.seen == ["STARTED"]
+    rt.operation(job).start(rt, job)  # a resume re-runs it: STARTED twice, as measured
+    assert rt.seen == ["STARTED", "STARTED"]
     assert job.status == "STARTED"
 
 
@@ -151,6 +163,7 @@ def test_delay_failures(rt: StubRuntime, value: Any, error: str) -> None:
 
 def test_pause_then_message(rt: StubRuntime) -> None:
     job = rt.start("test:pause", {"p": 1})
+    assert rt.seen == ["PENDING", "PAUSED"]  # it re-records its input first
     assert job.status == "PAUSED"
     rt.message(job, {"whatever": True})
     assert (job.status, job.output) == ("COMPLETE", {"p": 1})
@@ -162,16 +175,31 @@ def test_chat_turns(rt: StubRuntime) -> None:
     rt.message(job, {"content": 3})
     assert job.output == {"echo": 3, "message": ops.CHAT_PROMPT}
     rt.message(job, {"no": "content"})
-    assert job.output["echo"] == {"no": "content"}
+    assert job.output["echo"] is None  # the venue echoes the content field only
     rt.message(job, {"content": "done"})
     assert (job.status, job.output) == ("COMPLETE", {"status": "conversation complete"})
     assert rt.seen == ["INPUT_REQUIRED"] * 3 + ["COMPLETE"]
 
 
-def test_one_shot_ops_drop_messages(rt: StubRuntime) -> None:
+def test_any_live_test_job_takes_messages_as_chat_does(rt: StubRuntime) -> None:
     job = rt.start("test:never")
-    rt.message(job, "hello")
-    assert job.status == "STARTED"
+    rt.message(job, {"content": "hello"})
+    assert (job.status, job.output) == (
+        "INPUT_REQUIRED",
+        {"echo": "hello", "message": ops.CHAT_PROMPT},
+    )
+    paused = rt.start("test:never", {"keep": 1})
+    rt.set_status(paused, "PAUSED")
+    rt.message(paused, {"content": "go"})
+    assert (paused.status, paused.output) == ("COMPLETE", {"keep": 1})
+
+
+def test_other_adapters_drop_messages(rt: StubRuntime) -> None:
+    job = rt.table.create(
+        op="00" * 32, name=None, adapter="auth:whoami", caller="c", shown_input=None, run_input=None
+    )
+    rt.message(job, {"content": "hello"})
+    assert job.status == "PENDING"
 
 
 def test_whoami_and_secret_set(rt: StubRuntime) -> None:
@@ -181,9 +209,14 @@ def test_whoami_and_secret_set(rt: StubRuntime) -> None:
         "internal": False,
     }
     job = rt.start("secret:set", {"name": "k", "value": "v"})
+    assert job.status == "STARTED"  # it runs off the request, as on the venue
+    rt.timers.run_due(rt.clock)
     assert job.output == {"name": "k", "stored": True}
     assert rt.secrets == {("did:c", "k"): "v"}
-    assert rt.start("secret:set", {"name": "k"}).status == "FAILED"
+    for value, error in (({"name": "k"}, "value is required"), (None, "name is required")):
+        failing = rt.start("secret:set", value)
+        rt.timers.run_due(rt.clock)
+        assert (failing.status, failing.error) == ("FAILED", error)
 
 
 def test_orchestration_templates() -> None:
@@ -199,6 +232,7 @@ def test_orchestration_templates() -> None:
     assert fill([7], value, outputs) == [7]  # no such step: literal
     assert fill(["input", "missing", "x"], value, outputs) is None
     assert fill([], value, outputs) == []
+    assert fill(["const", {"foo": "bar"}], value, outputs) == {"foo": "bar"}
 
 
 def test_orchestration_refuses_steps_that_are_not_one_shot(rt: StubRuntime) -> None:

@@ -54,7 +54,7 @@ def invoke(venue: Venue, operation: str, payload: object, **extra: object):
 def test_status_names_the_served_url(venue: Venue) -> None:
     answer = requests.get(venue.url + "/api/v1/status", timeout=TIMEOUT)
     assert answer.status_code == 200
-    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert answer.headers["Content-Type"] == "application/json;charset=utf-8"
     status = answer.json()
     assert (status["status"], status["name"], status["url"]) == (
         "OK",

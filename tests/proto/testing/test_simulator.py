@@ -59,6 +59,16 @@ def test_options_preflight(sim: VenueSimulator) -> None:
     response = send(sim, "OPTIONS", "/api/v1/invoke")
     assert response.status == 204
     assert "authorization" in (response.header("access-control-allow-headers") or "")
+    assert response.header("Content-Type") is None
+    elsewhere = send(sim, "OPTIONS", "/mcp")
+    assert (elsewhere.status, elsewhere.body, ctype(elsewhere)) == (200, b"", "application/json")
+
+
+def test_a_private_venue_refuses_preflights_too() -> None:
+    sim, _ = make(public=False)
+    refused = send(sim, "OPTIONS", "/api/v1/status")
+    assert (refused.status, refused.body) == (401, b"Authentication required")
+    assert send(sim, "OPTIONS", "/nowhere").status == 200
 
 
 def test_head_answers_200_without_running_the_handler(sim: VenueSimulator) -> None:

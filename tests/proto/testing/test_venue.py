@@ -34,12 +34,16 @@ def venue(clock: FakeClock) -> Venue:
 
 
 def test_seeded_catalog_and_extras(venue: Venue) -> None:
-    assert list(venue.catalog)[:2] == ["v/test/ops/echo", "v/test/ops/random"]
+    # The real venue's catalogue, in its listing order (captured, see catalog.py).
+    assert len(venue.catalog) == 116
+    assert list(venue.catalog)[:2] == ["v/ops/jvm/string-concat", "v/ops/jvm/url-encode"]
     assert "v/ops/secret/set" in venue.catalog
+    assert len(venue.assets) == 126
+    assert set(venue.real_ids) == {asset.id for asset in venue.assets}
     texts = [asset.text for asset in venue.assets]
     assert "{}" in texts
     iris = next(a for a in venue.assets if a.metadata.get("name") == "Iris Dataset")
-    assert venue.content.has(iris.metadata["content"]["sha256"])
+    assert venue.content.has(iris.metadata["content"]["sha256"].lower())
     assert len(venue.catalog_entries()) == len(venue.catalog)
 
 

@@ -10,10 +10,12 @@ import pytest
 from covia_proto.http import Request
 from covia_proto.testing.wire import (
     BadJson,
+    TooLongNumber,
     dumps,
     empty_response,
     external_base,
     json_error,
+    json_response,
     parse_hex,
     parse_java_int,
     parse_json,
@@ -72,7 +74,8 @@ def test_parse_java_int(text: str, expected: int | None) -> None:
 def test_responses_carry_cors_and_types() -> None:
     error = json_error(404, "x")
     assert json.loads(error.body) == {"error": "x"}
-    assert error.header("Content-Type") == "application/json; charset=utf-8"
+    assert error.header("Content-Type") == "application/json"  # errors: no charset (measured)
+    assert json_response(200, 1).header("Content-Type") == "application/json;charset=utf-8"
     assert error.header("access-control-allow-origin") == "*"
     assert error.header("access-control-allow-private-network") == "true"
     assert text_response(401, "no").header("Content-Type") == "text/plain"
@@ -120,3 +123,10 @@ def test_external_base_forwarded() -> None:
 def test_parse_json_refuses_what_cannot_round_trip(data: bytes) -> None:
     with pytest.raises(BadJson):
         parse_json(data)
+
+
+def test_strict_json_reads_numbers_and_surrogates_as_the_venue_does() -> None:
+    with pytest.raises(TooLongNumber):
+        parse_json(b'{"n": 1.7976931348623157e308}')
+    assert parse_json(b'{"n": 0.3000000000000000}') == {"n": 0.3}
+    assert parse_json(b'{"\\ud800": "\\ud83d\\ude00"}') == {"?": "\U0001f600"}

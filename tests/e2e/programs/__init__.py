@@ -1,0 +1,1 @@
+"""Programs written against another SDK's names, run unchanged by the tests."""
