@@ -13,9 +13,9 @@ from typing import Any
 
 import attrs
 
-from covia_proto.asset_id import asset_id
-from covia_proto.testing.wire import BadJson, parse_hex
-from covia_proto.venue_json import MetadataJsonError, read_json
+from covia_proto.asset_id import asset_id, asset_id_of_json
+from covia_proto.testing.wire import BadJson, parse_hex, parse_json
+from covia_proto.venue_json import MetadataJsonError
 
 __all__ = ["Asset", "AssetStore", "NotAnObject", "asset_id", "content_sha256"]
 
@@ -52,15 +52,17 @@ class AssetStore:
 
         Raises ``BadJson`` for text that does not parse and ``NotAnObject`` otherwise.
         """
-        try:
-            metadata = read_json(text)
-        except MetadataJsonError as exc:
-            raise BadJson(exc.message) from None
+        # The wire parser raises the venue's errors (TooLongNumber is its 500); the id
+        # comes from the text read as the venue reads it, big integers and all.
+        metadata = parse_json(text.encode())
         if metadata is None:
             metadata = {}  # the venue registers `null` as the empty object
         if not isinstance(metadata, dict):
             raise NotAnObject(f"asset metadata must be an object, not {type(metadata).__name__}")
-        ident = asset_id(metadata)
+        try:
+            ident = asset_id_of_json(text)
+        except MetadataJsonError as exc:
+            raise BadJson(exc.message) from None
         self._assets[ident] = Asset(ident, text, metadata)
         return ident
 
