@@ -15,7 +15,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import canned_server, concurrency, content, core, events, latency, sequential
+from benchmarks import (
+    canned_server,
+    concurrency,
+    content,
+    core,
+    events,
+    json_memory,
+    latency,
+    sequential,
+)
 from benchmarks.harness import Result, Section, Settings, machine, render, write_json
 
 __all__ = ["SECTIONS", "main"]
@@ -30,6 +39,7 @@ SECTIONS: list[tuple[str, bool, Callable[..., Section]]] = [
     ("3. Job-completion latency", False, latency.run),
     ("4. Content", True, content.run),
     ("5. Events", True, events.run),
+    ("6. JSON memory", False, json_memory.run),
 ]
 
 

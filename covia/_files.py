@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 from collections.abc import AsyncIterable, Iterable
 from typing import IO, Any
 
@@ -19,8 +20,10 @@ class AtomicFile:
     """Writes content next to ``path`` and moves it into place only when ``commit`` is
     called, so a failed or tampered download never leaves a partial file behind.
 
-    The file gets the permissions any new file would (``0o666`` less the umask), not
-    the owner-only ones of ``tempfile.mkstemp``.
+    A new file gets the permissions any new file would (``0o666`` less the umask), not
+    the owner-only ones of ``tempfile.mkstemp``; a file written over keeps its own (a
+    ``0600`` file of secrets stays ``0600``). If the final move fails (``path`` is a
+    folder, say), the partial file is removed before the error is raised.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -35,19 +38,42 @@ class AtomicFile:
             except FileExistsError:
                 continue
             break
+        try:
+            keep = _mode_of_existing_file(self.path)
+            if keep is not None:
+                # Set before a byte is written, so the content is never more readable
+                # than the file it replaces.
+                os.chmod(self._temp, keep)
+        except BaseException:
+            os.close(fd)
+            os.unlink(self._temp)
+            raise
         self._file = os.fdopen(fd, "wb")
 
     def write(self, chunk: bytes) -> None:
         self._file.write(chunk)
 
     def commit(self) -> None:
-        self._file.close()
-        os.replace(self._temp, self.path)
+        try:
+            self._file.close()
+            os.replace(self._temp, self.path)
+        except BaseException:
+            self.discard()
+            raise
 
     def discard(self) -> None:
         self._file.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._temp)
+
+
+def _mode_of_existing_file(path: str) -> int | None:
+    """The permission bits of the regular file at ``path``, if there is one."""
+    try:
+        found = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return stat.S_IMODE(found.st_mode) if stat.S_ISREG(found.st_mode) else None
 
 
 def _is_text(stream: Any) -> bool:

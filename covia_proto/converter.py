@@ -19,6 +19,7 @@ are written inline instead of being a hook call per field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar, get_args, get_origin
 
@@ -27,7 +28,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from covia_proto.errors import VenueProtocolError
-from covia_proto.hexid import normalize_hex
+from covia_proto.hexid import parse_hex
 from covia_proto.status import JobStatus
 
 __all__ = ["EXTRA", "converter", "structure", "unstructure", "wire"]
@@ -97,8 +98,20 @@ def _strict_bool(value: Any, _: type) -> bool:
     raise _fail("true or false", value)
 
 
+# What no id (hex, or a newer venue's reference such as "w/data") can hold: control
+# characters, and lone surrogates (valid JSON escapes that no encoding can write, so
+# the id could never go back out in a URL).
+_NOT_IN_AN_ID: Final = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def _hex_str(value: Any, _: type) -> str:
-    return normalize_hex(_strict_str(value, str))
+    text = _strict_str(value, str)
+    hexed = parse_hex(text)
+    if hexed is not None:
+        return hexed
+    if _NOT_IN_AN_ID.search(text) is not None:
+        raise _fail("an id without control characters or lone surrogates", value)
+    return text
 
 
 def _job_status(value: Any, _: type) -> JobStatus:
@@ -330,7 +343,9 @@ def _optional_hex(value: Any, _: type) -> str | None:
 
 
 def _hex_tuple(value: Any, _: type) -> tuple[str, ...]:
-    return tuple(normalize_hex(item) for item in _str_tuple(value, tuple))
+    if not isinstance(value, list | tuple):
+        raise _fail("an array", value)
+    return tuple(_hex_str(item, str) for item in value)
 
 
 _HEX_HOOKS: Final[Mapping[Any, Callable[[Any, type], Any]]] = {

@@ -66,6 +66,15 @@ def _prefixed(message: str, request: RequestInfo | None) -> str:
     return f"{request}: {message}" if request is not None else message
 
 
+def _restore(cls: type[CoviaError], args: tuple[Any, ...], state: dict[str, Any]) -> CoviaError:
+    """An unpickled error: built without ``__init__`` (whose signature differs from
+    class to class), then given back its ``args`` and every field."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class CoviaError(Exception):
     """Base class of every error the SDK raises."""
 
@@ -73,6 +82,12 @@ class CoviaError(Exception):
         super().__init__(_prefixed(message, request))
         self.message = message
         self.request = request
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls cls(*args), which fails for every class whose
+        # __init__ takes more than the message (an error raised in a process pool's
+        # worker would then break the pool): the fields travel as they are instead.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
 
 
 class CoviaUsageError(CoviaError, ValueError):

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import h11
 
+from covia_proto.coding import ContentDecoder, decoder_for
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaError,
@@ -158,6 +159,7 @@ class ClientConnection:
         self._reader: Literal["events", "response"] | None = None
         self._head: ResponseHead | None = None
         self._body: list[bytes] = []
+        self._decoder: ContentDecoder | None = None  # the response's content coding
 
     # -- sending -----------------------------------------------------------------------
 
@@ -334,19 +336,30 @@ class ClientConnection:
     def _next(self) -> ResponseEvent:
         # Dispatched on the exact type: h11's events are final classes, and isinstance
         # against them goes through ABCMeta, several times per response.
+        decoder = self._decoder
         while True:
+            if decoder is not None and decoder.pending:
+                decoded = decoder.drain()
+                if decoded:
+                    return decoded
             event = self._pull()
             if event is h11.NEED_DATA:
                 return NEED_DATA
             kind = type(event)
             if kind is h11.Data:
                 data = cast(h11.Data, event).data
+                if decoder is not None:
+                    data = decoder.decode(bytes(data))
                 if data:
                     return bytes(data)
                 continue
             if kind is h11.Response:
                 head = cast(h11.Response, event)
-                return ResponseHead(head.status_code, _decode_headers(head))
+                headers = _decode_headers(head)
+                # Decoded here (at most a chunk at a time) as requests and aiohttp do,
+                # so every driver hands over the same bytes.
+                self._decoder = decoder = decoder_for(headers, self._request)
+                return ResponseHead(head.status_code, headers)
             if kind is h11.InformationalResponse:
                 continue
             if kind is h11.EndOfMessage:
@@ -439,6 +452,7 @@ class ClientConnection:
         self._reader = None
         self._head = None
         self._body = []
+        self._decoder = None
         return True
 
 

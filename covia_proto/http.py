@@ -3,19 +3,25 @@ what a driver hands back. No adapter type ever appears here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Final
 
 import attrs
 
-from covia_proto.errors import RequestInfo
+from covia_proto.errors import CoviaUsageError, RequestInfo
 
 __all__ = [
     "Headers",
     "Request",
     "Response",
     "ResponseHead",
+    "check_header",
+    "check_headers",
     "header_value",
+    "is_header_value",
+    "is_sensitive_header",
     "make_headers",
     "redact_headers",
 ]
@@ -29,14 +35,61 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"
 SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
+# Custom headers carry credentials under names of every kind (X-Auth-Token, Api-Key,
+# X-Session, X-Signature…): a name holding one of these words is masked too. Masking
+# a harmless header (Idempotency-Key) costs nothing; showing a secret costs a lot.
+_SENSITIVE_WORDS: Final = re.compile(
+    r"auth|token|secret|key|cookie|passw|session|credential|signature|bearer|jwt"
+)
 REDACTED: Final = "***"
+
+
+@lru_cache(maxsize=256)
+def is_sensitive_header(name: str) -> bool:
+    """Whether header ``name`` (any case) may hold a credential."""
+    lowered = name.lower()
+    return lowered in SENSITIVE_HEADERS or _SENSITIVE_WORDS.search(lowered) is not None
 
 
 def redact_headers(headers: Headers) -> Headers:
     """``headers`` with every credential replaced by ``***``, for logs and reprs."""
     return tuple(
-        (name, REDACTED if name.lower() in SENSITIVE_HEADERS else value) for name, value in headers
+        (name, REDACTED if is_sensitive_header(name) else value) for name, value in headers
     )
+
+
+# RFC 9110 §5.1 and §5.5: a name is a token; a value is visible ASCII, spaces, tabs and
+# obs-text (the rest of latin-1), which is all HTTP/1.1 can carry. CR and LF would
+# split the request (header injection), NUL and other controls are refused by servers
+# and HTTP libraries (each with its own exception, some echoing the value).
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+def is_header_value(value: str) -> bool:
+    """Whether HTTP/1.1 can carry ``value`` as a header value as it is."""
+    return _FIELD_VALUE.fullmatch(value) is not None
+
+
+def check_header(name: object, value: object) -> None:
+    """Refuse, with a ``CoviaUsageError`` that names the header but never shows its
+    value (it may be a secret), a header that HTTP/1.1 cannot carry as it is."""
+    if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+        shown = ascii(name)[:60] if isinstance(name, str) else type(name).__name__
+        raise CoviaUsageError(f"header name {shown} is not a valid HTTP header name")
+    if not isinstance(value, str):
+        raise CoviaUsageError(f"header {name} must have a str value, not {type(value).__name__}")
+    if not is_header_value(value):
+        raise CoviaUsageError(
+            f"header {name} has a value HTTP cannot carry (control characters such as "
+            "CR, LF or NUL, or characters beyond latin-1); the value is not shown"
+        )
+
+
+def check_headers(headers: Iterable[tuple[str, str]]) -> None:
+    """``check_header`` for each pair."""
+    for name, value in headers:
+        check_header(name, value)
 
 
 def _body_repr(body: bytes) -> str:

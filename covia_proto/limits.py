@@ -13,6 +13,16 @@ at most these amounts in memory, and a venue that exceeds one gets a
   own fixed bounds (65,536 bytes a line, 100 header lines) that cannot be configured.
 * ``max_event_line`` / ``max_event_size`` – a line of an event stream (bytes) and the
   data of one event (characters).
+* ``max_json_size`` – a JSON document the venue sends (a body, an event's data), in
+  bytes (16 MiB): smaller than ``max_body_size``, because parsing JSON costs far more
+  memory than the text does. Beyond the size, the document's shape is checked before it
+  is parsed (``json_cost_exceeds``): arrays and objects packed so densely that the parsed
+  values would take more than ``JSON_MEMORY_FACTOR`` (16) times the text – a megabyte
+  of ``{},{},…`` becomes some 25 MB of dicts – are refused too (the estimate errs
+  high: an array of one-digit numbers or one-letter strings is refused although
+  CPython shares those values). Parsing a document therefore never holds more than 16
+  times its size, or 2 MB for one under 64 KiB (measured in
+  ``benchmarks/json_memory.py``).
 * ``max_json_depth`` – how deeply arrays and objects may nest in any JSON the venue
   sends (bodies and event data). Not lower: a job record nests its whole history in
   ``prev``, one level per transition (venue-api.md §4.1), so a long-lived job's record
@@ -30,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import re
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Final
@@ -41,11 +50,13 @@ from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "JSON_MEMORY_FACTOR",
     "BoundedBody",
     "Limits",
     "applied_limits",
     "body_too_large",
     "declared_too_large",
+    "json_cost_exceeds",
     "json_depth_exceeds",
     "limits_in_force",
 ]
@@ -65,6 +76,7 @@ class Limits:
     max_event_line: int = attrs.field(default=1 << 20, validator=_positive_int)
     max_event_size: int = attrs.field(default=16 << 20, validator=_positive_int)
     max_json_depth: int = attrs.field(default=800, validator=_positive_int)
+    max_json_size: int = attrs.field(default=16 << 20, validator=_positive_int)
 
 
 DEFAULT_LIMITS: Final = Limits()
@@ -90,10 +102,11 @@ def applied_limits(limits: Limits) -> Iterator[Limits]:
         _in_force.reset(token)
 
 
-# A JSON string: brackets inside one do not nest anything. Matching on bytes is safe
-# for UTF-8, whose multi-byte sequences never contain an ASCII byte.
-_STRING: Final = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKETS: Final = bytes(b for b in range(256) if b not in b"[]{}")
+# Brackets inside a JSON string nest nothing. What tells where strings are is the
+# quotes that are not escaped: once escaped backslashes and escaped quotes are gone,
+# every quote left opens or closes a string. Working on bytes is safe for UTF-8, whose
+# multi-byte sequences never contain an ASCII byte.
+_NOT_STRUCTURE: Final = bytes(b for b in range(256) if b not in b'"[]{}')
 _STEP: Final = [0] * 256
 _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
@@ -106,8 +119,49 @@ def json_depth_exceeds(document: bytes | str, max_depth: int) -> bool:
     data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
     if len(data) <= max_depth or data.count(b"[") + data.count(b"{") <= max_depth:
         return False
-    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    # Memory stays near the document's size: whole copies at most, never an object per
+    # string (a regex substitution over the document made one, nine times its size).
+    kept = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    brackets = b"".join(kept.split(b'"')[::2])  # what lies outside the strings
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > max_depth
+
+
+JSON_MEMORY_FACTOR: Final = 16
+"""How many times its own size parsing a JSON document may take, by estimate."""
+
+# Below this the shape is not looked at: the worst shape (about 25 times the text)
+# costs under 2 MB at this size, and the common small answer is spared four scans.
+_SHAPE_CHECKED_FROM: Final = 64 * 1024
+# What parsing costs, per byte of text (the text itself, its strings) and per value,
+# counted by what separates values: a pointer in its container and the value itself
+# (a str, int or float object, or a dict entry), and more for a container. Calibrated
+# with CPython 3.11 (benchmarks/json_memory.py): an upper bound for every shape there.
+_PER_BYTE: Final = 2
+_PER_VALUE: Final = 56
+_PER_CONTAINER: Final = 72
+
+
+def json_cost_exceeds(document: bytes | str, max_size: int) -> str | None:
+    """Why the JSON ``document`` is not to be parsed, or None: longer than
+    ``max_size``, or shaped so densely that its values would take more than
+    ``JSON_MEMORY_FACTOR`` times its size. Counts characters only, in one pass each
+    (brackets and separators inside strings count too, which only overestimates)."""
+    size = len(document)
+    if size > max_size:
+        return f"longer than max_json_size ({max_size} bytes)"
+    if size < _SHAPE_CHECKED_FROM:
+        return None
+    data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
+    containers = data.count(b"[") + data.count(b"{")
+    values = data.count(b",") + data.count(b":") + 1
+    estimate = _PER_BYTE * size + _PER_VALUE * values + _PER_CONTAINER * containers
+    if estimate > JSON_MEMORY_FACTOR * size:
+        return (
+            f"so densely packed ({values} values, {containers} arrays and objects in "
+            f"{size} bytes) that parsing it would take over {JSON_MEMORY_FACTOR} times "
+            "its size"
+        )
+    return None
 
 
 def body_too_large(max_body: int, request: RequestInfo | None = None) -> VenueProtocolError:

@@ -9,6 +9,8 @@ It follows the WHATWG HTML standard, "Interpreting an event stream"
 * a blank line dispatches the event; ``:`` starts a comment; a line without a colon is a
   field with an empty value; one space after the colon is dropped;
 * ``event``, ``data``, ``id`` and ``retry`` are understood, other fields ignored;
+* an ``id`` that HTTP cannot carry back as ``Last-Event-ID`` (NUL, as the standard
+  says, and also other control characters or characters beyond latin-1) is ignored;
 * an event with no ``data`` line is not dispatched (its type is forgotten);
 * an incomplete event (or line) at the end of the stream is discarded.
 
@@ -28,7 +30,8 @@ from typing import Any, Final, NoReturn
 import attrs
 
 from covia_proto.errors import CoviaUsageError, VenueProtocolError
-from covia_proto.limits import json_depth_exceeds, limits_in_force
+from covia_proto.http import is_header_value
+from covia_proto.limits import json_cost_exceeds, json_depth_exceeds, limits_in_force
 
 __all__ = ["SSEParser", "ServerSentEvent"]
 
@@ -58,12 +61,16 @@ class ServerSentEvent:
         """``data`` parsed as JSON, nested no deeper than ``max_depth`` (by default the
         limits in force, see ``covia_proto.limits``); anything else is the venue's fault."""
         where = f" (id {self.id!r})" if self.id else ""
-        depth = limits_in_force().max_json_depth if max_depth is None else max_depth
+        limits = limits_in_force()
+        depth = limits.max_json_depth if max_depth is None else max_depth
         if json_depth_exceeds(self.data, depth):
             raise VenueProtocolError(
                 f"event {self.event!r}{where} carries JSON nested too deeply "
                 f"(max_json_depth is {depth})"
             )
+        costly = json_cost_exceeds(self.data, limits.max_json_size)
+        if costly is not None:
+            raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
         try:
             return _json.loads(self.data)
         except (ValueError, RecursionError) as exc:
@@ -232,7 +239,11 @@ class SSEParser:
             elif name == "event":
                 self._event_type = value
             elif name == "id":
-                if "\0" not in value:
+                # The standard ignores an id holding NUL; so is one that could not go
+                # back as Last-Event-ID (controls, beyond latin-1). Ignoring it costs
+                # at most events read again on a resume (the previous id stays in
+                # force); refusing it would end a live stream over a label.
+                if is_header_value(value):
                     self._id_buffer = value
             elif name == "retry":
                 self._set_retry(value)

@@ -17,8 +17,10 @@ had closed it as it was taken) is sent once more on a fresh connection. A reques
 that is not idempotent is never re-sent by the driver: the failure reaches its flow
 with ``sent=True``, and the flow does not repeat it either.
 
-Redirects are not followed (as in the other drivers) and responses are not
-decompressed (the SDK asks for no content coding).
+Redirects are not followed (as in the other drivers). The SDK asks for no content
+coding, but a body a server compresses anyway (gzip, deflate) is decoded by the core's
+``h11conn``, a chunk at a time, so this driver returns the same bytes as the others and
+the body limit counts decoded bytes.
 
 Sizes: a response head may take at most ``max_header_size`` bytes (h11's
 ``max_incomplete_event_size``), a ``Send`` body at most ``Send.max_body``; past either

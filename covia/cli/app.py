@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from covia.cli import asset_id, browse, demo, identity, running, serve, transfer
 from covia.cli.errors import CliError, ExitCode, describe
-from covia.cli.render import Output
+from covia.cli.render import Output, json_safe
 from covia.cli.running import Interrupted
 from covia.cli.venue import DEFAULT_TIMEOUT, VenueOptions
 from covia_proto import __version__
@@ -182,5 +182,5 @@ def _json_error(out: Output, message: str, code: int) -> None:
     """Under --json a failure is one JSON line on stderr, for scripts; stdout holds
     only results, so `covia … --json | jq` never parses an error as one."""
     record = {"error": message, "exit_code": code}
-    out.stderr.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.stderr.write(json_safe(json.dumps(record, ensure_ascii=False)) + "\n")
     out.stderr.flush()

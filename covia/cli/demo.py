@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from covia.cli.render import Output
+from covia.cli.render import Output, terminal_safe
 from covia.cli.venue import VenueOptions, local_venue
 from covia.exceptions import AssetNotFoundError, JobFailedError
 from covia.grid import Grid
@@ -49,7 +49,7 @@ def _show(code: str, result: Any = None, *, cli: str | None = None, raised: bool
     exception it raised) and the shell command that does the same."""
     print(f">>> {code}")
     if raised:
-        print(result)
+        print(terminal_safe(str(result)))  # an error's text may come from the venue
     elif result is not None:
         print(repr(result))
     if cli:

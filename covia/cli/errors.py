@@ -108,8 +108,25 @@ def describe(exc: BaseException, secrets: Iterable[str] = ()) -> tuple[ExitCode,
     """The exit code for ``exc`` and the line to print: one line, with any of
     ``secrets`` (the bearer token) masked should a message ever contain one."""
     code, message = _classify(exc)
-    line = _one_line(message)
-    for secret in secrets:
-        if secret:
-            line = line.replace(secret, "***")
-    return code, line
+    forms = _secret_forms(secrets)
+    return code, _masked(_one_line(_masked(message, forms)), forms)
+
+
+def _secret_forms(secrets: Iterable[str]) -> list[str]:
+    """Each secret as a message may hold it: as it is, in its repr (a library showing
+    the value ``'A\\nB'``), in ascii(), and on one line: longest first, so a form is
+    masked whole before a shorter one inside it."""
+    forms = {
+        form
+        for secret in secrets
+        if secret
+        for form in (secret, repr(secret)[1:-1], ascii(secret)[1:-1], _one_line(secret))
+        if form
+    }
+    return sorted(forms, key=len, reverse=True)
+
+
+def _masked(text: str, forms: list[str]) -> str:
+    for form in forms:
+        text = text.replace(form, "***")
+    return text

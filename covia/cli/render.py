@@ -6,11 +6,20 @@ so ``covia … > file`` captures only the data.
 
 ``rich`` (the ``cli`` extra) draws the tables and colours; without it the same output
 comes as aligned plain text. Text that comes from a venue is never read as rich markup.
+
+Nor does it reach the terminal as control sequences: a venue's name, an operation's
+description or an error line could carry escapes that retitle the window, clear the
+screen, recolour or overwrite what was printed (a carriage return), or reorder it
+(bidirectional overrides). Everything written goes through ``terminal_safe`` (each
+such character shown as a visible escape, backslash x 1b), and JSON through
+``json_safe`` (the same characters as JSON escapes, so the document parses to
+exactly the same value).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -19,11 +28,40 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["Output", "dumps", "rich_module"]
+__all__ = ["Output", "dumps", "json_safe", "rich_module", "terminal_safe"]
 
 # Width of tables written to a pipe or a file: wide enough that a 64-digit id and a
 # name stay on one line, as scripts reading the table expect.
 PIPE_WIDTH = 220
+
+
+# What a terminal may act on rather than show: C0 controls but tab and newline, DEL,
+# C1 controls (0x9b is a one-byte CSI), bidirectional marks and overrides, and the
+# Unicode line and paragraph separators.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as an escape."""
+    return _UNSAFE.sub(_visible, text) if _UNSAFE.search(text) else text
+
+
+def json_safe(document: str) -> str:
+    """JSON text with the same characters written as JSON escapes (backslash u and
+    four hex digits). In JSON the CLI writes they can only stand inside strings, where
+    the escape means the same."""
+    return _UNSAFE.sub(_json_escape, document) if _UNSAFE.search(document) else document
 
 
 def rich_module() -> ModuleType | None:
@@ -95,16 +133,18 @@ class Output:
     # -- data (stdout) -------------------------------------------------------------------
 
     def json(self, value: Any) -> None:
-        self.stdout.write(dumps(value) + "\n")
+        self.stdout.write(json_safe(dumps(value)) + "\n")
         self.stdout.flush()
 
     def json_line(self, value: Any) -> None:
         """``value`` as compact JSON on one line (streams of records, JSON Lines)."""
-        self.line(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        self.stdout.write(json_safe(text) + "\n")
+        self.stdout.flush()
 
     def line(self, text: str = "") -> None:
-        """One line of plain text on stdout, exactly as given."""
-        self.stdout.write(text + "\n")
+        """One line of plain text on stdout (control characters shown as escapes)."""
+        self.stdout.write(terminal_safe(text) + "\n")
         self.stdout.flush()
 
     def table(
@@ -119,13 +159,18 @@ class Output:
             from rich.table import Table
             from rich.text import Text
 
-            table = Table(title=title, caption=caption, title_justify="left")
+            table = Table(
+                title=Text(terminal_safe(title)) if title else None,
+                caption=Text(terminal_safe(caption)) if caption else None,
+                title_justify="left",
+            )
             for column in columns:
                 table.add_column(column, overflow="fold")
             for row in rows:
-                table.add_row(*(Text(cell) for cell in row))
+                table.add_row(*(Text(terminal_safe(cell)) for cell in row))
             self._out.print(table)
             return
+        rows = [[terminal_safe(cell) for cell in row] for row in rows]
         widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
         if title:
             self.line(title)
@@ -149,13 +194,14 @@ class Output:
             grid.add_column(style="bold")
             grid.add_column(overflow="fold")
             for name, value in shown:
-                grid.add_row(Text(name), Text(value))
+                grid.add_row(Text(terminal_safe(name)), Text(terminal_safe(value)))
             if title:
-                self._out.print(Text(title, style="bold underline"))
+                self._out.print(Text(terminal_safe(title), style="bold underline"))
             self._out.print(grid)
             return
         if title:
             self.line(title)
+        shown = [(terminal_safe(name), terminal_safe(value)) for name, value in shown]
         width = max((len(name) for name, _ in shown), default=0)
         for name, value in shown:
             self.line(f"{name.ljust(width)}  {value}")
@@ -163,14 +209,15 @@ class Output:
     def document(self, title: str, value: Any) -> None:
         """A JSON value under a heading (an input schema, an output)."""
         if self._out is not None:
-            from rich.json import JSON
             from rich.text import Text
 
-            self._out.print(Text(title, style="bold"))
-            self._out.print(JSON(json.dumps(value, default=str), indent=2, highlight=False))
+            self._out.print(Text(terminal_safe(title), style="bold"))
+            # Not rich's JSON: it re-encodes strings with their control characters raw.
+            self._out.print(Text(json_safe(dumps(value))))
             return
-        self.line(f"{title}")
-        self.line(dumps(value))
+        self.line(title)
+        self.stdout.write(json_safe(dumps(value)) + "\n")
+        self.stdout.flush()
 
     # -- messages (stderr) ---------------------------------------------------------------
 
@@ -179,9 +226,12 @@ class Output:
         if self._err is not None:
             from rich.text import Text
 
-            self._err.print(Text(text, style="dim" if self.err_terminal else ""), soft_wrap=True)
+            self._err.print(
+                Text(terminal_safe(text), style="dim" if self.err_terminal else ""),
+                soft_wrap=True,
+            )
         else:
-            self.stderr.write(text + "\n")
+            self.stderr.write(terminal_safe(text) + "\n")
             self.stderr.flush()
 
     def error(self, text: str) -> None:
@@ -189,7 +239,9 @@ class Output:
         if self._err is not None:
             from rich.text import Text
 
-            self._err.print(Text.assemble(("covia: ", "bold red"), text), soft_wrap=True)
+            self._err.print(
+                Text.assemble(("covia: ", "bold red"), terminal_safe(text)), soft_wrap=True
+            )
         else:
-            self.stderr.write(f"covia: {text}\n")
+            self.stderr.write(f"covia: {terminal_safe(text)}\n")
             self.stderr.flush()

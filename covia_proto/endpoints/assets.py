@@ -12,6 +12,7 @@ from covia_proto.endpoints.base import JSON, Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
 from covia_proto.endpoints.responses import (
     ErrorContext,
+    as_page,
     check,
     error_for,
     parse_json,
@@ -67,13 +68,7 @@ def _check_page(offset: int | None, limit: int | None) -> None:
 
 def parse_asset_list(response: Response, request: RequestInfo | None = None) -> AssetList:
     """The envelope ``{total, offset, limit, items}``, or the flat array of very old venues."""
-    return parse_model(response, AssetList, request=request, prepare=_flat_list_as_page)
-
-
-def _flat_list_as_page(data: Any) -> Any:
-    if isinstance(data, list):
-        return {"items": data, "total": len(data), "offset": 0}
-    return data
+    return parse_model(response, AssetList, request=request, prepare=as_page)
 
 
 def register_asset(endpoint: Endpoint, metadata: Mapping[str, Any] | str | bytes) -> Call[str]:

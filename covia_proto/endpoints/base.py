@@ -13,7 +13,7 @@ from covia_proto._version import __version__
 from covia_proto.auth import Auth, BasicAuth, BearerAuth, NoAuth
 from covia_proto.errors import CoviaUsageError
 from covia_proto.hexid import parse_hex
-from covia_proto.http import Headers, Request, redact_headers
+from covia_proto.http import Headers, Request, check_header, check_headers, redact_headers
 
 __all__ = [
     "API_ROOT",
@@ -45,7 +45,10 @@ def segment(value: str) -> str:
         # Sent as they are, URL libraries and proxies would resolve them as "this" or
         # "the parent" segment and hit another route.
         return value.replace(".", "%2E")
-    return quote(value, safe=_SEGMENT_SAFE)
+    try:
+        return quote(value, safe=_SEGMENT_SAFE)
+    except UnicodeEncodeError:  # a lone surrogate: no URL can carry it
+        raise CoviaUsageError("a path segment cannot hold a lone surrogate") from None
 
 
 def hex_segment(value: str, what: str) -> str:
@@ -95,11 +98,16 @@ class Endpoint:
     _credentials: Headers | None = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        # Refused here, when the venue is opened, rather than by whichever HTTP library
+        # sends the first request (each with its own exception, some showing the value).
+        check_headers(self.headers)
+        check_header("User-Agent", self.user_agent)
         credentials = None
         if type(self.auth) in _STATIC_AUTH:
             written: dict[str, str] = {}
             self.auth.apply(written)
             credentials = tuple(written.items())
+            check_headers(credentials)
         object.__setattr__(self, "_credentials", credentials)
 
     def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:
@@ -134,6 +142,8 @@ class Endpoint:
         if self._credentials is not None and not self.headers and not extra_headers:
             fixed: list[tuple[str, str]] = [("User-Agent", self.user_agent), ("Accept", accept)]
             if content_type is not None:
+                if content_type is not JSON:  # a caller's, for an upload
+                    check_header("Content-Type", content_type)
                 fixed.append(("Content-Type", content_type))
             fixed.extend(self._credentials)
             return _request(method, url, tuple(fixed), body, idempotent)
@@ -156,6 +166,9 @@ class Endpoint:
         pairs = tuple(
             (k, v) for k, v in final.items() if k.lower() not in written or before.get(k) != v
         )
+        # What a custom scheme wrote, and values taken from elsewhere (a venue's event
+        # id as Last-Event-ID), are checked as they go out.
+        check_headers(pairs)
         return _request(method, url, pairs, body, idempotent)
 
 

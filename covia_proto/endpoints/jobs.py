@@ -13,6 +13,7 @@ from covia_proto.endpoints.base import Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
 from covia_proto.endpoints.responses import (
     ErrorContext,
+    as_page,
     check,
     error_for,
     expect_empty,
@@ -119,13 +120,7 @@ def list_jobs(
 
 
 def parse_job_list(response: Response, request: RequestInfo | None = None) -> JobList:
-    return parse_model(response, JobList, request=request, prepare=_flat_as_page)
-
-
-def _flat_as_page(data: Any) -> Any:
-    if isinstance(data, list):
-        return {"items": data, "total": len(data), "offset": 0}
-    return data
+    return parse_model(response, JobList, request=request, prepare=as_page)
 
 
 def _job_url(endpoint: Endpoint, job_id: str, *action: str) -> str:

@@ -22,11 +22,12 @@ from covia_proto.errors import (
 )
 from covia_proto.http import Response, ResponseHead
 from covia_proto.httpdate import parse_http_date
-from covia_proto.limits import json_depth_exceeds, limits_in_force
+from covia_proto.limits import json_cost_exceeds, json_depth_exceeds, limits_in_force
 
 __all__ = [
     "AUTHENTICATION_HELP",
     "ErrorContext",
+    "as_page",
     "check",
     "error_for",
     "error_message",
@@ -232,21 +233,26 @@ def parse_json(
     what: str = "body",
     max_depth: int | None = None,
 ) -> Any:
-    """Strict JSON from a venue: UTF-8, no NaN/Infinity, arrays and objects nested no
+    """Strict JSON from a venue: UTF-8, no NaN/Infinity, no larger or denser than the
+    ``max_json_size`` in force allows, arrays and objects nested no
     deeper than ``max_depth`` (by default the ``max_json_depth`` of the limits in force,
     see ``covia_proto.limits``); anything else is a ``VenueProtocolError`` that says
     what was wrong."""
+    limits = limits_in_force()
+    depth = limits.max_json_depth if max_depth is None else max_depth
+    if json_depth_exceeds(body, depth):
+        raise VenueProtocolError(
+            f"{what} is JSON nested too deeply (max_json_depth is {depth})", request=request
+        )
+    costly = json_cost_exceeds(body, limits.max_json_size)  # before the text is decoded
+    if costly is not None:
+        raise VenueProtocolError(f"{what} is JSON {costly}", request=request)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise VenueProtocolError(
             f"{what} is not valid UTF-8 (byte {exc.start})", request=request
         ) from None
-    depth = limits_in_force().max_json_depth if max_depth is None else max_depth
-    if json_depth_exceeds(body, depth):
-        raise VenueProtocolError(
-            f"{what} is JSON nested too deeply (max_json_depth is {depth})", request=request
-        )
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -271,12 +277,24 @@ def parse_model(
     """Check ``response`` and structure its JSON body as a ``cls``."""
     check(response, request=request, context=context)
     data = parse_json(response.body, request=request, what=f"{cls.__name__} document")
-    if prepare is not None:
-        data = prepare(data)
     try:
+        if prepare is not None:
+            data = prepare(data)
         return structure(data, cls)
     except VenueProtocolError as exc:
         raise VenueProtocolError(exc.message, request=request) from None
+
+
+def as_page(data: Any) -> Any:
+    """A listing's answer as a page ``{items, total, offset}``: a flat array (what 0.1
+    venues and very old asset lists answer) becomes one; an object must carry its
+    ``items``, so that another document (a job record, an error) answered in place of a
+    page is refused rather than read as an empty listing."""
+    if isinstance(data, list):
+        return {"items": data, "total": len(data), "offset": 0}
+    if isinstance(data, dict) and "items" not in data:
+        raise VenueProtocolError("a page of a listing has no items")
+    return data
 
 
 def expect_empty(

@@ -2,7 +2,9 @@
 
 A ``did:web`` names a host; its DID document lists the venue's API as a service of
 type ``Covia.API.v1``. The document is trusted to say where the API lives (it comes from
-the DID's own host), but not to downgrade an https venue to plain http.
+the DID's own host), but not to downgrade an https venue to plain http: not to any
+host, loopback included (whatever listens on a local port would get the token and the
+request bodies in clear text).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def locate_did_web(context: VenueContext, did: str) -> Flow[VenueLocation]:
             f"DID document of {did} gives an unusable API endpoint: {exc.message}",
             request=request.info,
         ) from None
-    if home.scheme == "https" and api.scheme != "https" and not api.is_loopback:
+    if home.scheme == "https" and api.scheme != "https":
         raise VenueProtocolError(
             f"DID document of {did} points its API at plain http ({api.host}): refusing to "
             "downgrade an https venue",

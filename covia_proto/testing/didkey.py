@@ -9,8 +9,10 @@ its seed and the venue can sign what the real one signs (the UCANs of
 from __future__ import annotations
 
 import random
-from typing import Any, Final
+from typing import Any
 
+from covia_proto.identity.base58 import b58encode
+from covia_proto.identity.didkey import multikey
 from covia_proto.identity.keys import Ed25519Key
 
 __all__ = [
@@ -22,28 +24,6 @@ __all__ = [
     "venue_did_document",
     "venue_key",
 ]
-
-_ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_ED25519_PUB: Final = b"\xed\x01"  # multicodec prefix of an Ed25519 public key
-
-
-def b58encode(data: bytes) -> str:
-    """Bitcoin base58 (base58btc), leading zero bytes kept as ``1``."""
-    number = int.from_bytes(data, "big")
-    digits = []
-    while number:
-        number, rest = divmod(number, 58)
-        digits.append(_ALPHABET[rest])
-    zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * zeros + "".join(reversed(digits))
-
-
-def multikey(public_key: bytes) -> str:
-    """The bare multibase form ``z6Mk…`` of an Ed25519 public key."""
-    if len(public_key) != 32:
-        raise ValueError("an Ed25519 public key has 32 bytes")
-    return "z" + b58encode(_ED25519_PUB + public_key)
-
 
 def venue_key(seed: int) -> Ed25519Key:
     """The venue's key pair for a simulator seed."""

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ["== 1. ", "== 2a. ", "== 2b. ", "== 3. ", "== 4. ", "== 5. "]
+SECTIONS = ["== 1. ", "== 2a. ", "== 2b. ", "== 3. ", "== 4. ", "== 5. ", "== 6. "]
 
 
 def test_quick_run_prints_every_section(tmp_path: Path) -> None:

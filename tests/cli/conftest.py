@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -30,3 +31,17 @@ def _no_covia_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> Non
     monkeypatch.delenv("COVIA_TOKEN", raising=False)
     monkeypatch.delenv("COVIA_KEY", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(params=["sigint-handled", "sigint-ignored"])
+def inherited_sigint(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test runs as it would in a terminal, then as in a suite started with
+    ``nohup`` or from a background job: with SIGINT ignored, which children inherit."""
+    if request.param == "sigint-handled":
+        yield request.param
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield request.param
+    finally:
+        signal.signal(signal.SIGINT, previous)

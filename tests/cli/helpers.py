@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -42,6 +45,34 @@ def covia(
         timeout=TIMEOUT,
         check=False,
     )
+
+
+@contextlib.contextmanager
+def children_get_default_sigint() -> Iterator[None]:
+    """Children started in the block get SIGINT's default behaviour, whatever this
+    process has: a suite started with ``nohup`` or from a background job ignores
+    SIGINT, children inherit an ignored signal, and a Python child that starts with
+    SIGINT ignored never raises KeyboardInterrupt, so a Ctrl-C test would wait for its
+    timeout and fail. A handled signal, unlike an ignored one, is reset to the default
+    by exec: so this process handles it for as long as the child is being started.
+    (The CLI itself keeps honouring an ignored SIGINT: that is how a shell keeps
+    Ctrl-C from reaching background jobs.)"""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if not ignored or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def spawn(args: list[str], **options: Any) -> subprocess.Popen[Any]:
+    """``subprocess.Popen(args, **options)`` whose child gets SIGINT's default
+    behaviour (see ``children_get_default_sigint``): for tests that press Ctrl-C."""
+    with children_get_default_sigint():
+        return subprocess.Popen(args, **options)
 
 
 @attrs.frozen

@@ -18,6 +18,7 @@ from covia.exceptions import (
 )
 from covia_proto.models import JobRecord
 from covia_proto.status import JobStatus
+from tests.cli.helpers import assert_one_line_error, covia
 
 
 @pytest.mark.parametrize(
@@ -65,3 +66,19 @@ def test_secrets_are_masked_wherever_they_appear():
 
 def test_the_documented_codes():
     assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5, 130]
+
+
+@pytest.mark.parametrize("token", ["A\nB-s3cr3t", "tab\ts3cr3t", "snow\u2603s3cr3t", "nul\0s3cr3t"])
+def test_secrets_are_masked_in_their_repr_form_too(token: str) -> None:
+    for message in (f"bad value {token!r}", f"bad value {token!a}", f"bad {token} value"):
+        _, line = describe(CoviaUsageError(message), [token])
+        assert "s3cr3t" not in line, line
+        assert "***" in line
+
+
+def test_a_token_http_cannot_carry_is_refused_and_never_printed() -> None:
+    # Before: requests refused it with a ValueError showing the value's repr.
+    result = covia("status", "--venue", "http://127.0.0.1:9", env={"COVIA_TOKEN": "A\nB-s3cr3t"})
+    assert result.returncode == 2, result.stderr
+    assert_one_line_error(result.stderr, "Authorization")
+    assert "s3cr3t" not in result.stderr + result.stdout

@@ -6,11 +6,14 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from covia.cli.render import Output, rich_module
-from tests.cli.helpers import assert_one_line_error, clean_env, covia
+from covia.cli.render import Output, json_safe, rich_module, terminal_safe
+from tests.cli.helpers import assert_one_line_error, clean_env, covia, run_main
+from tests.conformance.hostile import Seen, response, serving
 
 
 def streams(**kwargs) -> tuple[Output, io.StringIO, io.StringIO]:
@@ -140,3 +143,102 @@ def test_json_output_is_the_same_with_or_without_rich(url):
     without = covia_without_rich("--venue", url, "--json", "ops")
     assert with_rich.returncode == without.returncode == 0
     assert json.loads(with_rich.stdout) == json.loads(without.stdout)
+
+
+# -- venue text that would drive the terminal -------------------------------------------------
+
+# Window title, clear screen, colour, a carriage return that overwrites the line, a
+# one-byte CSI, a right-to-left override.
+EVIL = "Evil\x1b]0;pwned\x07\x1b[2J\x1b[31mred\rX\x9b31m\u202ert"
+JOB = "0190f3c2a1b20000aabbccddeeff0011"
+ASSET = "ab" * 32
+
+
+def _hostile_answer(path: str) -> tuple[int, dict[str, Any] | list[Any]]:
+    record = {"id": JOB, "status": "FAILED", "op": ASSET, "name": EVIL, "error": EVIL,
+              "created": 1, "updated": 1, "input": {"q": EVIL}, "output": EVIL}  # fmt: skip
+    operation = {"name": EVIL, "description": EVIL,
+                 "operation": {"adapter": EVIL, "input": {"type": "object"}}}  # fmt: skip
+    if path.endswith("/status"):
+        return 200, {"status": "OK", "name": EVIL, "did": "did:web:evil.test"}
+    if path.endswith("/jobs"):
+        return 200, [JOB]
+    if path.endswith(f"/jobs/{JOB}"):
+        return 200, record
+    if path.endswith("/assets"):
+        return 200, {"items": [ASSET], "total": 1, "offset": 0, "limit": 1}
+    if path.endswith(f"/assets/{ASSET}"):
+        return 200, operation
+    return 404, {"error": EVIL}
+
+
+@pytest.fixture
+def hostile_url(_covia_loop: Any) -> Iterator[str]:
+    def respond(seen: Seen) -> bytes:
+        status, body = _hostile_answer(seen.path)
+        return response(status, json.dumps(body).encode())
+
+    with serving(_covia_loop, respond) as server:
+        yield server.url
+
+
+COMMANDS = {
+    "status": ["status"],
+    "ops": ["ops"],
+    "op": ["op", ASSET],
+    "assets": ["assets"],
+    "asset": ["asset", ASSET],
+    "jobs": ["jobs"],
+    "job": ["job", JOB],
+    "run": ["run", ASSET, "{}"],
+}
+
+
+@pytest.mark.parametrize("use_rich", [True, False], ids=["rich", "plain"])
+@pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS.keys())
+def test_venue_text_reaches_the_terminal_as_visible_escapes(
+    hostile_url, command, use_rich, monkeypatch, capsys
+):
+    if not use_rich:
+        monkeypatch.setitem(sys.modules, "rich", None)
+    result = run_main(capsys, "--venue", hostile_url, *command)
+    shown = result.out + result.err
+    assert "Evil" in shown, shown  # the venue's text is there…
+    for raw in ("\x1b", "\x07", "\r", "\x9b", "\u202e"):
+        assert raw not in shown, (raw, shown)  # …but nothing a terminal acts on
+    assert "\\x1b]0;pwned" in shown  # shown for what it is
+
+
+@pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS.keys())
+def test_json_output_keeps_venue_text_exact(hostile_url, command, capsys):
+    result = run_main(capsys, "--json", "--venue", hostile_url, *command)
+    for raw in ("\x1b", "\x07", "\r", "\x9b", "\u202e"):
+        assert raw not in result.out + result.err
+    if result.out:  # every command but run (a failed job has no output)
+        assert EVIL in _strings(json.loads(result.out))  # exactly the venue's text
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def test_terminal_safe_shows_what_a_terminal_would_act_on():
+    assert terminal_safe("plain text, tabs\tand\nnewlines, caf\u00e9 \u2603") == (
+        "plain text, tabs\tand\nnewlines, caf\u00e9 \u2603"
+    )
+    assert terminal_safe("a\x1b[2Jb\rc\x00d\x7fe\x9bf\u202eg") == (
+        "a\\x1b[2Jb\\x0dc\\x00d\\x7fe\\x9bf\\u202eg"
+    )
+
+
+def test_json_safe_escapes_the_same_characters_and_keeps_the_value():
+    value = {"name": "a\x1b]0;t\x07\x9b\u202e\u2028 caf\u00e9"}
+    text = json_safe(json.dumps(value, ensure_ascii=False))
+    assert all(ch not in text for ch in "\x1b\x07\x9b\u202e\u2028")
+    assert json.loads(text) == value

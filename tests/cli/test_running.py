@@ -15,7 +15,15 @@ import pytest
 from covia import Grid, Job
 from covia.cli.render import Output
 from covia.cli.running import offer_cancel
-from tests.cli.helpers import COVIA, TIMEOUT, assert_one_line_error, clean_env, covia, run_main
+from tests.cli.helpers import (
+    COVIA,
+    TIMEOUT,
+    assert_one_line_error,
+    clean_env,
+    covia,
+    run_main,
+    spawn,
+)
 
 ECHO = "v/test/ops/echo"
 DELAYED = json.dumps({"delay": 200, "operation": ECHO, "input": {"late": True}})
@@ -141,10 +149,10 @@ def test_watching_an_unknown_job_is_exit_1(capsys, url):
     assert_one_line_error(result.err, "job not found")
 
 
-def test_ctrl_c_cancels_the_job_and_exits_cleanly(url, venue):
+def test_ctrl_c_cancels_the_job_and_exits_cleanly(url, venue, inherited_sigint):
     """The user presses Ctrl-C while ``covia invoke`` follows a job that never ends;
     stdin is not a terminal, so the CLI cancels without asking and says so."""
-    process = subprocess.Popen(
+    process = spawn(
         [*COVIA, "--venue", url, "invoke", "v/test/ops/never"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -224,7 +232,7 @@ class Pty:
         import pty
 
         self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [*COVIA, *args],
             stdin=slave,
             stdout=slave,
@@ -263,7 +271,7 @@ class Pty:
 
 @pytest.mark.skipif(not hasattr(os, "setsid"), reason="needs POSIX pseudo-terminals")
 @pytest.mark.parametrize(("answer", "status"), [(b"y\r", "CANCELLED"), (b"n\r", "STARTED")])
-def test_ctrl_c_at_a_terminal_asks_before_cancelling(url, venue, answer, status):
+def test_ctrl_c_at_a_terminal_asks_before_cancelling(url, venue, answer, status, inherited_sigint):
     terminal = Pty("--venue", url, "invoke", "v/test/ops/never")
     try:
         terminal.expect(b" STARTED (")

@@ -11,11 +11,19 @@ import urllib.parse
 import pytest
 
 from covia import Grid
-from tests.cli.helpers import COVIA, TIMEOUT, assert_one_line_error, clean_env, covia, run_main
+from tests.cli.helpers import (
+    COVIA,
+    TIMEOUT,
+    assert_one_line_error,
+    clean_env,
+    covia,
+    run_main,
+    spawn,
+)
 
 
 def start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    return spawn(
         [*COVIA, "serve", "--port", "0", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -35,7 +43,7 @@ def stop(process: subprocess.Popen[str], signum: int) -> tuple[str, str]:
             process.wait()
 
 
-def test_serve_prints_the_url_serves_and_stops_on_ctrl_c():
+def test_serve_prints_the_url_serves_and_stops_on_ctrl_c(inherited_sigint):
     process = start()
     assert process.stdout is not None
     url = process.stdout.readline().strip()

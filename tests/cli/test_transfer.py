@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import stat
 import sys
 from collections.abc import Iterator
 
@@ -243,3 +244,29 @@ def test_the_progress_of_get_shows_the_total_the_venue_declares(monkeypatch, url
     assert run(["--venue", url, "get", asset_id, "-o", str(tmp_path / "copy.bin")]) == 0
     last_frame = err.getvalue().rsplit("get ", 1)[-1]
     assert f"{len(CONTENT) / 1000:.1f}/{len(CONTENT) / 1000:.1f} kB" in last_frame
+
+
+def test_get_over_an_existing_file_keeps_its_permissions(capsys, url, tmp_path):
+    asset_id = register(url, CONTENT)
+    with Grid.connect(url) as sdk:
+        sdk.put_asset_content(asset_id, CONTENT)
+    target = tmp_path / "private.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    got = run_main(capsys, "--venue", url, "get", asset_id, "-o", str(target))
+    assert got.code == 0, got.err
+    assert target.read_bytes() == CONTENT
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_get_into_an_existing_folder_fails_and_leaves_no_partial_file(capsys, url, tmp_path):
+    asset_id = register(url, CONTENT)
+    with Grid.connect(url) as sdk:
+        sdk.put_asset_content(asset_id, CONTENT)
+    folder = tmp_path / "folder"
+    (folder / "inside").mkdir(parents=True)
+    got = run_main(capsys, "--venue", url, "get", asset_id, "-o", str(folder))
+    assert got.code == 2, got.err
+    assert_one_line_error(got.err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+    assert sorted(p.name for p in folder.iterdir()) == ["inside"]

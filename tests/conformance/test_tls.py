@@ -212,7 +212,17 @@ def test_a_did_web_pointing_at_its_own_https_host_is_followed(
     assert [s.path for s in server.seen] == ["/.well-known/did.json", "/api/v1/status"]
 
 
-@pytest.mark.parametrize("api", ["http://venue.test/api/v1", "http://10.1.2.3:8080"])
+@pytest.mark.parametrize(
+    "api",
+    [
+        "http://venue.test/api/v1",
+        "http://10.1.2.3:8080",
+        # Loopback too: whatever listens on a local port would read the token.
+        "http://127.0.0.1:8790/api/v1",
+        "http://localhost:9",
+        "http://[::1]:8080",
+    ],
+)
 def test_a_did_web_pointing_at_plain_http_is_refused(
     venue_loop: BackgroundLoop,
     client: str,

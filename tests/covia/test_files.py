@@ -263,3 +263,26 @@ def test_check_writable() -> None:
         check_writable(io.StringIO())  # text, even without a mode
     with pytest.raises(CoviaUsageError):
         split_upload(io.StringIO("text"))
+
+
+def test_atomic_file_over_an_existing_file_keeps_its_mode_from_the_start(tmp_path: pathlib.Path):
+    target = tmp_path / "private.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    atomic = AtomicFile(target)
+    (part,) = [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    assert part.stat().st_mode & 0o777 == 0o640  # before a byte is written
+    atomic.write(b"new")
+    atomic.commit()
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert _leftovers(tmp_path) == ["private.bin"]
+
+
+def test_atomic_file_whose_move_fails_leaves_nothing(tmp_path: pathlib.Path):
+    folder = tmp_path / "folder"
+    (folder / "inside").mkdir(parents=True)
+    atomic = AtomicFile(folder)
+    atomic.write(b"x" * 1000)
+    with pytest.raises(OSError):  # noqa: PT011 - which one depends on the platform
+        atomic.commit()
+    assert _leftovers(tmp_path) == ["folder"]

@@ -328,6 +328,23 @@ def test_close_and_context_manager() -> None:
     assert mem.driver.closed_driver is False  # a driver passed in belongs to the caller
 
 
+def test_a_closed_venue_refuses_every_call_as_the_async_one_does() -> None:
+    mem = memory_venue()
+    job = mem.venue.invoke(NEVER, 1)
+    mem.venue.close()
+    mem.venue.close()  # twice is fine
+    sent = len(mem.driver.requests)
+    for call in (
+        mem.venue.status,
+        mem.venue.list_all_assets,
+        lambda: job.wait(timeout=1),
+        lambda: list(job.stream()),
+    ):
+        with pytest.raises(CoviaUsageError, match="closed"):
+            call()
+    assert len(mem.driver.requests) == sent  # nothing went out
+
+
 @pytest.mark.parametrize("profile", ["0.1", "latest"])
 def test_run_timeout_is_exact_in_virtual_time(profile) -> None:
     mem = memory_venue(profile)

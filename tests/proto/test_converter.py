@@ -364,3 +364,19 @@ def test_any_json_gives_a_model_or_a_protocol_error(value: Any) -> None:
             continue
         assert isinstance(model, cls)
         assert structure(unstructure(model), cls) == model
+
+
+@pytest.mark.parametrize("bad", ["\udc00", "a\udfffb", "a\nb", "\x1b]0;title\x07", "a\x7f"])
+def test_ids_that_could_not_go_back_out_are_refused(bad: str) -> None:
+    for data, cls in (
+        ({"id": bad, "status": "PENDING"}, models.JobRecord),
+        ({"items": ["ab" * 32, bad], "total": 2, "offset": 0}, models.AssetList),
+        ({"items": [bad], "total": 1, "offset": 0}, models.JobList),
+    ):
+        with pytest.raises(VenueProtocolError, match="an id without control characters"):
+            structure(data, cls)
+
+
+def test_references_that_are_not_hex_are_kept_as_given() -> None:
+    listed = structure({"items": ["0xAB", "w/data", "v/ops/\u00e9t\u00e9"]}, models.AssetList)
+    assert listed.items == ("ab", "w/data", "v/ops/\u00e9t\u00e9")

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
 import pytest
 
+from covia._optional import MissingDependencyError
 from covia_proto.errors import (
     AssetNotFoundError,
+    AuthenticationError,
+    ContentHashError,
     CoviaConnectionError,
     CoviaError,
     CoviaTimeoutError,
@@ -14,10 +21,12 @@ from covia_proto.errors import (
     JobFailedError,
     JobInteractionRequired,
     JobNotFoundError,
+    JobTimeoutError,
     JsonRpcError,
     NotFoundError,
     RateLimitError,
     RequestInfo,
+    TokenError,
     VenueProtocolError,
 )
 from covia_proto.models import JobRecord
@@ -187,3 +196,66 @@ def test_the_official_name_response_body_is_the_parsed_body(body: bytes, parsed:
 
 def test_the_official_name_retry_after_seconds() -> None:
     assert RateLimitError(429, "slow down", retry_after=2.5).retry_after_seconds == 2.5
+
+
+def _one_of_each() -> list[CoviaError]:
+    """An instance of every public exception class, each with all its fields set."""
+    job = _record("FAILED", "boom")
+    grid: dict[str, Any] = {"body": b'{"error":"x"}', "headers": (("Retry", "1"),), "request": REQ}
+    return [
+        CoviaError("plain", request=REQ),
+        CoviaUsageError("bad id"),
+        GridError(500, "broken", **grid),
+        AuthenticationError(401, "who are you", **grid),
+        NotFoundError(404, "gone", **grid),
+        AssetNotFoundError(404, "no asset", asset_id="ab12", **grid),
+        JobNotFoundError(404, "no job", job_id="cd34", **grid),
+        RateLimitError(429, "slow down", retry_after=2.5, **grid),
+        JsonRpcError(-32601, "no method", data={"why": [1, 2]}, request=REQ),
+        VenueProtocolError("malformed", request=REQ),
+        ContentHashError("aa" * 32, "bb" * 32, request=REQ),
+        CoviaConnectionError("reset", request=REQ, sent=False),
+        CoviaTimeoutError("late", request=REQ),
+        JobTimeoutError("ab" * 16, 2.5, _record("STARTED")),
+        TokenError("expired", request=REQ),
+        JobFailedError(job),
+        JobInteractionRequired(_record("INPUT_REQUIRED")),
+        MissingDependencyError("install covia[aiohttp]"),
+    ]
+
+
+def test_the_list_of_pickled_errors_covers_every_public_class() -> None:
+    import covia.exceptions
+    import covia_proto.errors
+
+    public = {
+        getattr(module, name)
+        for module in (covia_proto.errors, covia.exceptions)
+        for name in module.__all__
+    }
+    classes = {cls for cls in public if isinstance(cls, type) and issubclass(cls, CoviaError)}
+    assert classes == {type(error) for error in _one_of_each()}
+
+
+@pytest.mark.parametrize("error", _one_of_each(), ids=lambda e: type(e).__name__)
+def test_every_error_survives_pickling_with_its_fields(error: CoviaError) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert copy.args == error.args
+    assert str(copy) == str(error)
+    assert vars(copy) == vars(error)
+
+
+def _raise_in_worker(index: int) -> None:
+    raise _one_of_each()[index]
+
+
+def test_errors_raised_in_a_process_pool_worker_reach_the_caller_whole() -> None:
+    # Before errors pickled, the first one that could not be rebuilt broke the pool.
+    errors = _one_of_each()
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        futures = [pool.submit(_raise_in_worker, i) for i in range(len(errors))]
+        for future, error in zip(futures, errors, strict=True):
+            raised = future.exception(timeout=60)
+            assert type(raised) is type(error)
+            assert vars(raised) == vars(error)

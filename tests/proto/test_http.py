@@ -5,12 +5,15 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from covia_proto.errors import RequestInfo
+from covia_proto.errors import CoviaUsageError, RequestInfo
 from covia_proto.http import (
     Request,
     Response,
     ResponseHead,
+    check_header,
+    check_headers,
     header_value,
+    is_sensitive_header,
     make_headers,
     redact_headers,
 )
@@ -120,3 +123,61 @@ def test_response_repr_redacts_cookies() -> None:
     assert "s3cr3t" not in repr(Response(200, headers, b"ok"))
     assert "s3cr3t" not in repr(ResponseHead(200, headers))
     assert "text/plain" in repr(Response(200, headers, b"ok"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "X-Auth-Token",
+        "Api-Key",
+        "X-Access-Token",
+        "X-Client-Secret",
+        "X-Session-Id",
+        "X-Signature",
+        "X-Password",
+        "Cookie2",
+        "X-Amz-Security-Token",
+        "X-JWT",
+    ],
+)
+def test_credential_looking_custom_headers_are_redacted(name: str) -> None:
+    assert is_sensitive_header(name)
+    assert is_sensitive_header(name.upper())
+    request = Request("GET", URL, headers=((name, "s3cr3t"), ("Accept", "text/plain")))
+    assert "s3cr3t" not in repr(request)
+    assert "text/plain" in repr(request)  # the rest stays readable
+
+
+@pytest.mark.parametrize("name", ["Accept", "Content-Type", "User-Agent", "Last-Event-ID"])
+def test_ordinary_headers_are_shown(name: str) -> None:
+    assert not is_sensitive_header(name)
+
+
+@pytest.mark.parametrize(
+    "value", ["plain", "", "with spaces\tand tab", "caf\xe9 (latin-1)", "!#$%&'()*+,-./:;<=>?@[]~"]
+)
+def test_values_http_can_carry_pass(value: str) -> None:
+    check_header("X-Custom", value)
+
+
+@pytest.mark.parametrize(
+    "value", ["a\r\nX-Injected: 1", "a\nb", "a\rb", "a\0b", "a\x1bb", "a\x7fb", "\u2603", "\udc00"]
+)
+def test_values_http_cannot_carry_are_refused_by_name_never_by_value(value: str) -> None:
+    with pytest.raises(CoviaUsageError, match="header X-Custom has a value") as caught:
+        check_header("X-Custom", "secret-" + value)
+    assert "secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["", "Bad Name", "X:Y", "X\r\nY", "\u00e9t\u00e9", 7])
+def test_names_that_are_not_tokens_are_refused(name: object) -> None:
+    with pytest.raises(CoviaUsageError, match="header name"):
+        check_header(name, "value")
+
+
+def test_check_headers_checks_every_pair() -> None:
+    check_headers([("A", "1"), ("B", "2")])
+    with pytest.raises(CoviaUsageError, match="header B"):
+        check_headers([("A", "1"), ("B", "\n")])
+    with pytest.raises(CoviaUsageError, match="str value"):
+        check_headers([("A", 1)])  # type: ignore[list-item]

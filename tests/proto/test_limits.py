@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.limits import (
     DEFAULT_LIMITS,
+    JSON_MEMORY_FACTOR,
     BoundedBody,
     Limits,
     applied_limits,
     body_too_large,
     declared_too_large,
+    json_cost_exceeds,
     json_depth_exceeds,
     limits_in_force,
 )
@@ -187,3 +189,51 @@ def test_a_bounded_body_refuses_a_larger_declared_length_before_any_chunk() -> N
     with pytest.raises(VenueProtocolError, match="max_body_size"):
         BoundedBody(10, headers=[("Content-Length", "11")])
     assert BoundedBody(10, headers=[("Content-Length", "11"), ("Content-Encoding", "gzip")])
+
+
+def test_json_longer_than_max_json_size_is_refused_before_anything_else() -> None:
+    assert json_cost_exceeds(b"[" + b"1," * 10 + b"1]", 100) is None
+    reason = json_cost_exceeds(b'"' + b"x" * 200 + b'"', 100)
+    assert reason == "longer than max_json_size (100 bytes)"
+
+
+@pytest.mark.parametrize("item", [b"{}", b"[]", b'{"a":1}', b"1", b"[[[]]]"])
+def test_json_packed_densely_is_refused_by_its_shape(item: bytes) -> None:
+    body = b"[" + b",".join([item] * (1 << 20)) + b"]"
+    reason = json_cost_exceeds(body, 64 << 20)
+    assert reason is not None
+    assert f"over {JSON_MEMORY_FACTOR} times its size" in reason
+
+
+@pytest.mark.parametrize(
+    "item", [b"1000", b'"ab"', b"0.123456789", b'{"id":"abababab","status":"COMPLETE"}']
+)
+def test_json_of_ordinary_shapes_is_let_through(item: bytes) -> None:
+    body = b"[" + b",".join([item] * (1 << 18)) + b"]"
+    assert len(body) > 64 * 1024
+    assert json_cost_exceeds(body, 64 << 20) is None
+    assert json_cost_exceeds(body.decode(), 64 << 20) is None  # event data is text
+
+
+def test_small_json_is_never_looked_at_for_its_shape() -> None:
+    assert json_cost_exceeds(b"[" + b"{}," * 20_000 + b"{}]", 64 << 20) is None  # 60 KB
+
+
+def test_max_json_size_is_a_positive_limit() -> None:
+    assert Limits().max_json_size == 16 << 20
+    with pytest.raises(CoviaUsageError, match="max_json_size"):
+        Limits(max_json_size=0)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        rb'{"a":"\\\\","b":[[["\\"]]]}',
+        rb'["\"[[[[", [[["]]]]\\"]]]]',
+        rb'["\\\"[[[[\\", [[1]]]',
+    ],
+)
+def test_depth_ignores_brackets_in_strings_whatever_their_escapes(document: bytes) -> None:
+    depth = depth_of(json.loads(document))
+    assert not json_depth_exceeds(document, depth)
+    assert json_depth_exceeds(document, depth - 1)

@@ -495,8 +495,8 @@ def reference(stream: bytes) -> tuple[list[ServerSentEvent], str, int | None]:
             data += value + "\n"
         elif name == "event":
             kind = value
-        elif name == "id" and "\0" not in value:
-            id_buffer = value
+        elif name == "id" and re.fullmatch("[\t\x20-\x7e\x80-\xff]*", value):
+            id_buffer = value  # the standard's NUL rule, widened to all HTTP cannot carry
         elif name == "retry" and re.fullmatch("[0-9]+", value) and int(value) < 2**63:
             retry = block_retry = int(value)
     return events, last_id or "", retry
@@ -559,4 +559,24 @@ def test_event_json_refuses_nesting_deeper_than_the_limit() -> None:
     with pytest.raises(VenueProtocolError, match=r"'job-update' \(id '7'\).*max_json_depth is 2"):
         event.json(max_depth=2)
     with applied_limits(Limits(max_json_depth=2)), pytest.raises(VenueProtocolError):
+        event.json()
+
+
+@pytest.mark.parametrize("bad", ["a\0b", "\u2603", "a\x1bb", "a\x7fb", "\U0001f600"])
+def test_an_id_that_could_not_go_back_as_last_event_id_is_ignored(bad: str) -> None:
+    parser = SSEParser()
+    parser.receive_data(b"id: 7\ndata: a\n\n" + f"id: {bad}\ndata: b\n\n".encode())
+    events = parser.events()
+    assert [e.id for e in events] == ["7", "7"]  # the previous id stays in force
+    assert parser.last_event_id == "7"
+
+
+def test_an_id_with_latin_1_and_tabs_is_kept() -> None:
+    event = one("id: caf\xe9\tx\ndata: a\n\n".encode())
+    assert event.id == "caf\xe9\tx"
+
+
+def test_event_json_packed_to_blow_up_in_memory_is_refused() -> None:
+    event = ServerSentEvent("job-update", "[" + "{}," * 300_000 + "{}]")
+    with pytest.raises(VenueProtocolError, match="times its size"):
         event.json()

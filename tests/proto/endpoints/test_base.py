@@ -232,3 +232,44 @@ def test_known_schemes_take_the_fast_path_with_the_same_headers(auth: Auth) -> N
     assert slow._credentials is None
     for kwargs in ({}, {"json_body": {"a": 1}}, {"body": b"x", "content_type": "text/csv"}):
         assert fast.request("POST", BASE, **kwargs) == slow.request("POST", BASE, **kwargs)
+
+
+def test_endpoint_repr_masks_credential_looking_custom_headers() -> None:
+    headers = (("X-Auth-Token", "s3cr3t1"), ("Api-Key", "s3cr3t2"), ("X-Client-Secret", "s3cr3t3"))
+    ep = Endpoint(BASE, headers=(*headers, ("X-Trace", "visible")))
+    for text in (repr(ep), repr(ep.request("GET", BASE))):
+        assert "s3cr3t" not in text
+        assert "visible" in text
+
+
+@pytest.mark.parametrize("bad", ["a\r\nX-Injected: 1", "a\nb", "a\0", "\u2603", "\udc00"])
+def test_header_values_http_cannot_carry_are_refused_when_the_endpoint_is_made(bad: str) -> None:
+    for kwargs in (
+        {"headers": (("X-Custom", bad),)},
+        {"auth": BearerAuth("tok" + bad)},
+        {"user_agent": bad},
+    ):
+        with pytest.raises(CoviaUsageError, match="has a value HTTP cannot carry") as caught:
+            Endpoint(BASE, **kwargs)
+        assert bad not in str(caught.value)
+
+
+def test_header_values_are_checked_per_request_where_they_vary() -> None:
+    class Signing(Auth):
+        def apply(self, headers: dict[str, str]) -> None:
+            headers["X-Signature"] = "sig\n"
+
+    with pytest.raises(CoviaUsageError, match="header X-Signature"):
+        Endpoint(BASE, auth=Signing()).request("GET", BASE)
+    ep = Endpoint(BASE)
+    with pytest.raises(CoviaUsageError, match="header Last-Event-ID"):
+        ep.request("GET", BASE, extra_headers=[("Last-Event-ID", "\u2603")])
+    with pytest.raises(CoviaUsageError, match="header Content-Type"):
+        ep.request("PUT", BASE, body=b"x", content_type="text/plain\r\nX: y")
+
+
+def test_segment_refuses_a_lone_surrogate_as_a_usage_error() -> None:
+    with pytest.raises(CoviaUsageError, match="lone surrogate"):
+        segment("ab\udc00")
+    with pytest.raises(CoviaUsageError, match="lone surrogate"):
+        hex_segment("\ud800", "asset id")

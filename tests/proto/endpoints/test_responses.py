@@ -9,6 +9,7 @@ import pytest
 
 from covia_proto.endpoints.responses import (
     ErrorContext,
+    as_page,
     check,
     error_for,
     error_message,
@@ -326,3 +327,15 @@ def test_a_redirect_is_reported_with_where_it_pointed(status: int) -> None:
         check(Response(status, head.headers), request=REQ)
     assert "302: a redirect, which" in str(unexpected_status(ResponseHead(302, ()), request=REQ))
     assert str(unexpected_status(ResponseHead(100, ()))) == "unexpected HTTP status 100"
+
+
+def test_as_page_takes_a_flat_array_or_an_envelope_with_items() -> None:
+    assert as_page(["a", "b"]) == {"items": ["a", "b"], "total": 2, "offset": 0}
+    envelope = {"items": [], "total": 0, "offset": 0}
+    assert as_page(envelope) is envelope
+
+
+def test_as_page_refuses_an_object_without_items() -> None:
+    # A job record answered to a listing was read as an empty page.
+    with pytest.raises(VenueProtocolError, match="no items"):
+        as_page({"id": "ab" * 16, "status": "COMPLETE"})

@@ -51,8 +51,11 @@ def test_a_document_without_an_api_service_leaves_the_did_host():
     assert location.document.id == "did:key:z6Mk"
 
 
-def test_a_document_that_downgrades_to_plain_http_is_refused():
-    driver = ScriptedDriver([json_response(200, did_document("http://evil.example.com/api/v1"))])
+@pytest.mark.parametrize(
+    "api", ["http://evil.example.com/api/v1", "http://127.0.0.1:8791/api/v1", "http://localhost"]
+)
+def test_a_document_that_downgrades_to_plain_http_is_refused(api):
+    driver = ScriptedDriver([json_response(200, did_document(api))])
     with pytest.raises(VenueProtocolError, match="plain http"):
         driver.run(locate_did_web(context_for("https://venue.example.com"), DID))
 
