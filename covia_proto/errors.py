@@ -218,15 +218,6 @@ class AssetIdMismatchError(VenueProtocolError):
             f"asset id mismatch: expected {expected}, got {actual}{detail}", request=request
         )
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_mismatch, (self.expected, self.actual, self.what, self.request))
-
-
-def _rebuild_mismatch(
-    expected: str, actual: str, what: str, request: RequestInfo | None
-) -> AssetIdMismatchError:
-    return AssetIdMismatchError(expected, actual, what=what, request=request)
-
 
 class CoviaConnectionError(CoviaError, ConnectionError):
     """The venue could not be reached, or the connection failed mid-exchange.

@@ -25,6 +25,7 @@ __all__ = [
     "venue_key",
 ]
 
+
 def venue_key(seed: int) -> Ed25519Key:
     """The venue's key pair for a simulator seed."""
     # A separate generator keeps the venue identity independent of job ids.
