@@ -15,6 +15,7 @@ from typing import Any
 
 from benchmarks.canned_server import STATUS_BODY, job_id_for, job_record
 from benchmarks.harness import Section, Settings, rounds_per_second
+from covia_proto.asset_id import asset_id_of_json
 from covia_proto.auth import NoAuth
 from covia_proto.endpoints import assets, jobs, status
 from covia_proto.endpoints.base import Endpoint
@@ -22,7 +23,7 @@ from covia_proto.flows.effects import Effect, GetTime
 from covia_proto.http import Response
 from covia_proto.sse import SSEParser
 
-__all__ = ["job_with_prev_chain", "run", "sse_stream"]
+__all__ = ["asset_metadata", "job_with_prev_chain", "run", "sse_stream"]
 
 SSE_TARGET_MB_S = 50.0
 JSON_HEADERS = (("Content-Type", "application/json"),)
@@ -51,6 +52,71 @@ def sse_stream(size: int) -> bytes:
         + b"\n\n"
     )
     return event * max(1, size // len(event))
+
+
+ECHO_METADATA = (
+    b'{\n\t"name": "Echo Operation",\n\t"description": "Returns the input unchanged. '
+    b'Useful for testing or as a generalised identity function.",\n'
+    b'\t"dateCreated":"2025-06-09T07:22:59Z",\n\t"dateModified": "2025-09-03T17:22:59Z",\n'
+    b'\t"operation": {\n\t\t"adapter": "test:echo",\n\t\t"input": {},\n\t\t"output": {}\n\t}\n}'
+)  # the real venue's v/test/ops/echo, byte for byte (291 bytes)
+
+
+def asset_metadata(fields: int) -> bytes:
+    """An operation's metadata with ``fields`` described input properties: nested
+    maps, vectors, strings and numbers, as JSON schemas make them."""
+    properties = {
+        f"field{n}": {
+            "type": ["string", "number", "integer"][n % 3],
+            "description": f"Input number {n}, described at some length for the model.",
+            "examples": [n, n * 1.5, f"v{n}"],
+        }
+        for n in range(fields)
+    }
+    metadata = {
+        "name": f"Operation with {fields} inputs",
+        "description": "A generated operation for measuring metadata costs.",
+        "operation": {
+            "adapter": "test:echo",
+            "input": {"type": "object", "properties": properties, "required": list(properties)},
+            "output": {"type": "object"},
+        },
+    }
+    return json.dumps(metadata, indent=2).encode()
+
+
+def _asset_verification(section: Section, settings: Settings, endpoint: Endpoint) -> None:
+    """What checking metadata against its CAD3 id costs per asset read: the parse of
+    ``get_asset`` with the check and without it, side by side."""
+    for name, body, calls in [
+        ("echo operation, 291 B", ECHO_METADATA, settings.pick(2000, 100)),
+        ("operation, 40 inputs", asset_metadata(40), settings.pick(300, 20)),
+        ("operation, 1,000 inputs", asset_metadata(1000), settings.pick(20, 2)),
+    ]:
+        ident = asset_id_of_json(body)
+        response = Response(200, (("Content-Type", "text/plain"),), body)
+        checked = assets.get_asset(endpoint, ident, verify=True)
+        unchecked = assets.get_asset(endpoint, ident, verify=False)
+
+        def verified(call: Any = checked, response: Response = response) -> None:
+            call.parse(response)
+
+        def trusted(call: Any = unchecked, response: Response = response) -> None:
+            call.parse(response)
+
+        rates = rounds_per_second(
+            {"verified": verified, "trusted": trusted}, calls=calls, rounds=settings.pick(5, 2)
+        )
+        cost = 1e6 / rates["verified"] - 1e6 / rates["trusted"]
+        section.add(
+            f"asset id check, {name} ({len(body):,} B): µs per asset",
+            f"{cost:.0f} (+{rates['trusted'] / rates['verified'] - 1:.0%})",
+            "",
+            None,
+            verify_us=cost,
+            get_asset_parse_us=1e6 / rates["trusted"],
+            body_bytes=len(body),
+        )
 
 
 def _random_splits(data: bytes, seed: int, largest: int) -> list[bytes]:
@@ -174,6 +240,7 @@ def run(settings: Settings) -> Section:
             body_bytes=len(body),
         )
 
+    _asset_verification(section, settings, endpoint)
     _whole_calls(section, settings, status_response)
     size = settings.pick(10 * 1024 * 1024, 512 * 1024)
     stream = sse_stream(size)

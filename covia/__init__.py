@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 
 from covia.asset import Asset
+from covia.asset_id import compute_asset_id
 from covia.auth import Auth, BasicAuth, BearerAuth, Ed25519Auth, NoAuth
 from covia.exceptions import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     AuthenticationError,
     ContentHashError,
@@ -52,6 +54,7 @@ logging.getLogger("covia").addHandler(logging.NullHandler())
 __all__ = [
     "AgentCard",
     "Asset",
+    "AssetIdMismatchError",
     "AssetList",
     "AssetNotFoundError",
     "Auth",
@@ -86,4 +89,5 @@ __all__ = [
     "VenueProtocolError",
     "VenueStatus",
     "__version__",
+    "compute_asset_id",
 ]

@@ -38,6 +38,7 @@ def connection_context(
     retry: RetryPolicy | None,
     poll: PollPolicy | None,
     limits: Limits | None = None,
+    verify_asset_ids: bool = True,
     call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
 ) -> tuple[VenueAddress, VenueContext]:
     """The parsed address and the context for flows on it (for a did:web, the context
@@ -63,6 +64,7 @@ def connection_context(
         poll=poll or PollPolicy(),
         rand=random.random,
         limits=limits or DEFAULT_LIMITS,
+        verify_asset_ids=bool(verify_asset_ids),
         call_timeout=call_timeout,
     )
     # The scheme by name only: a user's own Auth may show its secret in its repr.

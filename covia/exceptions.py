@@ -8,7 +8,8 @@ CoviaError
 │   ├── RateLimitError           (retry_after)
 │   └── AuthenticationError      401: the venue did not accept the caller
 ├── VenueProtocolError        the venue broke the protocol
-│   └── ContentHashError
+│   ├── ContentHashError
+│   └── AssetIdMismatchError  metadata whose id is not its own (expected, actual)
 ├── CoviaConnectionError      also a ConnectionError
 ├── CoviaTimeoutError         also a TimeoutError
 │   └── JobTimeoutError          (job_id, job_data, timeout)
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from covia._optional import MissingDependencyError
 from covia_proto.errors import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     AuthenticationError,
     ContentHashError,
@@ -45,6 +47,7 @@ from covia_proto.errors import (
 )
 
 __all__ = [
+    "AssetIdMismatchError",
     "AssetNotFoundError",
     "AuthenticationError",
     "ContentHashError",

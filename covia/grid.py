@@ -39,6 +39,7 @@ class Grid:
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
         limits: Limits | None = None,
+        verify_asset_ids: bool = True,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> Venue:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``).
@@ -57,6 +58,8 @@ class Grid:
         closing it is up to you.
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
         event line and event sizes, JSON depth; header sizes are fixed by requests).
+        ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
+        is read or registered (``AssetIdMismatchError``); turn it off to save the hashing.
         """
         where, context = connection_context(
             address,
@@ -66,6 +69,7 @@ class Grid:
             retry=retry,
             poll=poll,
             limits=limits,
+            verify_asset_ids=verify_asset_ids,
             call_timeout=call_timeout,
         )
         owns_driver = driver is None

@@ -213,8 +213,10 @@ class Venue:
 
     def get_asset(self, asset_id: str) -> Asset:
         """An asset's metadata by id, ``a/<id>`` or DID URL; the venue must answer the
-        asset asked for (``VenueProtocolError`` otherwise)."""
-        document = self._session.call(assets.get_asset(self._endpoint, asset_id))
+        asset asked for (``VenueProtocolError`` otherwise), and by default the metadata
+        must hash to that id (``AssetIdMismatchError``)."""
+        verify = self._session.context.verify_asset_ids
+        document = self._session.call(assets.get_asset(self._endpoint, asset_id, verify=verify))
         return Asset(document, venue=self)
 
     def register(self, asset: Asset | Mapping[str, Any]) -> Asset:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from covia_proto.models import JobRecord
 
 __all__ = [
+    "AssetIdMismatchError",
     "AssetNotFoundError",
     "AuthenticationError",
     "ContentHashError",
@@ -197,6 +198,24 @@ class ContentHashError(VenueProtocolError):
         super().__init__(
             f"content hash mismatch: expected sha256 {expected}, got {actual}",
             request=request,
+        )
+
+
+class AssetIdMismatchError(VenueProtocolError):
+    """Asset metadata and an id that do not match: metadata served under an id that is
+    not its own (``expected`` the id asked for, ``actual`` the metadata's), or a venue
+    that registered metadata under another id than its own (``expected`` the id of what
+    was sent, ``actual`` the venue's answer). Ids are the CAD3 ids of venue-api.md §5.1."""
+
+    def __init__(
+        self, expected: str, actual: str, *, what: str = "", request: RequestInfo | None = None
+    ) -> None:
+        self.expected = expected
+        self.actual = actual
+        self.what = what
+        detail = f" ({what})" if what else ""
+        super().__init__(
+            f"asset id mismatch: expected {expected}, got {actual}{detail}", request=request
         )
 
 

@@ -47,6 +47,7 @@ class TrioGrid:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_idle: float = DEFAULT_MAX_IDLE,
         limits: Limits | None = None,
+        verify_asset_ids: bool = True,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
@@ -60,7 +61,8 @@ class TrioGrid:
         ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
         ``ssl.SSLContext``), ``retry`` and ``poll`` tune retries and job polling,
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``; its
-        ``max_header_size`` goes to the driver made here).
+        ``max_header_size`` goes to the driver made here), ``verify_asset_ids`` (on by
+        default) checks asset metadata against its id when it is read or registered.
 
         For trio: ``ssl_context`` is the context to verify with (the same as
         ``verify=context``); ``stream_factory(host, port, scheme)`` opens the streams
@@ -79,6 +81,7 @@ class TrioGrid:
             retry=retry,
             poll=poll,
             limits=limits,
+            verify_asset_ids=verify_asset_ids,
             call_timeout=call_timeout,
         )
         if driver is not None:

@@ -220,6 +220,7 @@ class AsyncGrid:
         poll: PollPolicy | None = None,
         limit: int | None = None,
         limits: Limits | None = None,
+        verify_asset_ids: bool = True,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
     ) -> AsyncVenueConnection:
         """Connect to a venue by URL (``https://…``) or DID (``did:web:…``)::
@@ -238,7 +239,9 @@ class AsyncGrid:
         (default 100). ``driver`` replaces the transport altogether (a trio driver, an
         in-memory venue) and, like a ``session``, stays yours: closing the venue leaves
         it open, and closing it is up to you; ``retry`` and ``poll`` tune retries and job polling;
-        ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``).
+        ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``);
+        ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
+        is read or registered (``AssetIdMismatchError``); turn it off to save the hashing.
 
         Arguments are checked at once (``CoviaUsageError``); nothing is sent until the
         result is awaited or entered.
@@ -251,6 +254,7 @@ class AsyncGrid:
             retry=retry,
             poll=poll,
             limits=limits,
+            verify_asset_ids=verify_asset_ids,
             call_timeout=call_timeout,
         )
         if driver is not None:

@@ -236,8 +236,12 @@ class AsyncVenue:
 
     async def get_asset(self, asset_id: str) -> AsyncAsset:
         """An asset's metadata by id, ``a/<id>`` or DID URL; the venue must answer the
-        asset asked for (``VenueProtocolError`` otherwise)."""
-        document = await self._session.call(assets.get_asset(self._endpoint, asset_id))
+        asset asked for (``VenueProtocolError`` otherwise), and by default the metadata
+        must hash to that id (``AssetIdMismatchError``)."""
+        verify = self._session.context.verify_asset_ids
+        document = await self._session.call(
+            assets.get_asset(self._endpoint, asset_id, verify=verify)
+        )
         return AsyncAsset(document, venue=self)
 
     async def register(self, asset: AssetView | Mapping[str, Any]) -> AsyncAsset:

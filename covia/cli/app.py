@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from covia.cli import browse, demo, identity, managers, running, serve, transfer
+from covia.cli import asset_id, browse, demo, identity, managers, running, serve, transfer
 from covia.cli.errors import CliError, ExitCode, describe
 from covia.cli.render import Output, json_safe
 from covia.cli.running import Interrupted
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     _add_common(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (serve, browse, running, transfer, demo, identity, managers):
+    for module in (serve, browse, running, transfer, asset_id, demo, identity, managers):
         module.register(commands, common)
     return parser
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from covia_proto.asset_id import referenced_asset_id, verify_asset_id
 from covia_proto.converter import structure
 from covia_proto.endpoints.base import JSON, Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
@@ -111,16 +112,21 @@ def parse_registered_id(response: Response, request: RequestInfo | None = None) 
     return asset_id
 
 
-def get_asset(endpoint: Endpoint, asset_id: str) -> Call[AssetDocument]:
+def get_asset(endpoint: Endpoint, asset_id: str, *, verify: bool = True) -> Call[AssetDocument]:
     """``GET /assets/{id}``. A content-addressed reference (``a/<hash>``,
     ``did:…/a/<hash>``) is asked for by its hash: the hash names the same metadata on
-    every venue, and the 0.1 venue reads bare ids only (a reference is a 400 there)."""
+    every venue, and the 0.1 venue reads bare ids only (a reference is a 400 there).
+    With ``verify``, metadata asked for by hash, or sent with an ETag, must hash to
+    that id (``AssetIdMismatchError``)."""
     segment = hex_segment(asset_id, "asset id")  # checks the type first
     wanted = referenced_hash(asset_id.strip()) or normalize_hex(asset_id.strip())
     if is_hex_id(wanted):
         segment = wanted
     request = endpoint.request("GET", endpoint.api_url("assets", segment))
-    return Call(request, lambda response, info: parse_asset(response, info, asset_id=wanted))
+    return Call(
+        request,
+        lambda response, info: parse_asset(response, info, asset_id=wanted, verify=verify),
+    )
 
 
 def referenced_hash(reference: str) -> str | None:
@@ -135,9 +141,15 @@ def referenced_hash(reference: str) -> str | None:
 
 
 def parse_asset(
-    response: Response, request: RequestInfo | None = None, *, asset_id: str = ""
+    response: Response,
+    request: RequestInfo | None = None,
+    *,
+    asset_id: str = "",
+    verify: bool = False,
 ) -> AssetDocument:
-    """Metadata comes back as ``text/plain`` text that must be parsed as a JSON object."""
+    """Metadata comes back as ``text/plain`` text that must be parsed as a JSON object.
+    With ``verify``, the text exactly as served is checked against the id it was asked
+    for (``AssetIdMismatchError``)."""
     check(response, request=request, context=ErrorContext.asset(asset_id))
     data = parse_json(response.body, request=request, what="asset metadata")
     if data is None:
@@ -153,6 +165,9 @@ def parse_asset(
         raise VenueProtocolError(
             f"venue sent asset {etag} when asked for {asset_id}", request=request
         )
+    expected = etag or referenced_asset_id(asset_id)
+    if verify and expected is not None:
+        verify_asset_id(expected, response.body, request=request)
     return AssetDocument(
         id=etag or asset_id,
         text=response.body.decode("utf-8"),

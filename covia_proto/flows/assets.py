@@ -9,8 +9,14 @@ from typing import Any
 
 import attrs
 
+from covia_proto.asset_id import asset_id_of_json
 from covia_proto.endpoints import assets
-from covia_proto.errors import ContentHashError, CoviaUsageError, VenueProtocolError
+from covia_proto.errors import (
+    AssetIdMismatchError,
+    ContentHashError,
+    CoviaUsageError,
+    VenueProtocolError,
+)
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, ReadChunk
 from covia_proto.flows.send import open_stream, read_error_body, send, send_request
@@ -31,8 +37,18 @@ def register_asset(
     """
     call = assets.register_asset(context.endpoint, metadata)
     call = attrs.evolve(call, request=attrs.evolve(call.request, idempotent=True))
+    verify = context.verify_asset_ids
+    # Computed before sending, so metadata the venue cannot read fails here, clearly.
+    expected = asset_id_of_json(call.request.body) if verify else None
     asset_id = yield from send(context, call)
-    return (yield from send(context, assets.get_asset(context.endpoint, asset_id)))
+    if expected is not None and asset_id != expected:
+        raise AssetIdMismatchError(
+            expected,
+            asset_id,
+            what="the venue registered the metadata sent under another id",
+            request=call.request.info,
+        )
+    return (yield from send(context, assets.get_asset(context.endpoint, asset_id, verify=verify)))
 
 
 @attrs.frozen
@@ -68,7 +84,10 @@ def download_content(
     """
     expected = _expected_hash(expected_sha256)
     if verify and expected is None:
-        document = yield from send(context, assets.get_asset(context.endpoint, asset_id))
+        document = yield from send(
+            context,
+            assets.get_asset(context.endpoint, asset_id, verify=context.verify_asset_ids),
+        )
         content = document.metadata.content
         expected = content.sha256 if content is not None else None
     request = assets.content_request(context.endpoint, asset_id)

@@ -111,6 +111,8 @@ class VenueContext:
     ``rand`` supplies uniform numbers in [0, 1) for jitter: the core owns no randomness,
     so drivers pass ``random.random`` and tests pass something predictable. ``limits``
     bounds what the venue may make the SDK hold (``covia_proto.limits``).
+    ``verify_asset_ids`` checks asset metadata against its id wherever it is read or
+    registered (``covia_proto.asset_id``).
 
     ``call_timeout`` (seconds, or None for no bound) is the deadline of one call as a
     whole: connecting, sending, the answer's head and its whole body, and the retries.
@@ -128,6 +130,7 @@ class VenueContext:
     limits: Limits = attrs.field(
         default=DEFAULT_LIMITS, validator=attrs.validators.instance_of(Limits)
     )
+    verify_asset_ids: bool = True
     call_timeout: float | None = attrs.field(
         default=DEFAULT_CALL_TIMEOUT, validator=_seconds_or_none
     )

@@ -1,33 +1,27 @@
-"""The venue-level asset store: metadata kept as the exact text the client sent, ids that
-are stable hashes of the parsed metadata (venue-api.md §3.2, §5).
+"""The venue-level asset store: metadata kept as the exact text the client sent, ids
+computed as the venue computes them (venue-api.md §3.2, §5).
 
-The real venue hashes a CAD3 encoding the simulator cannot reproduce; §5.1 allows any
-stable scheme as long as the SDK never derives ids itself. Here an id is the SHA3-256 of
-the metadata re-serialised canonically (sorted keys, compact), so key order, whitespace
-and escape spelling do not matter while ``1`` and ``1.0`` still differ, as on the venue.
+An id is the SHA3-256 of the CAD3 encoding of the metadata read as the venue reads it
+(``covia_proto.asset_id``), so offline ids equal the real venue's: key order,
+whitespace and escape spelling do not matter, while ``1`` and ``1.0`` differ.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
-from covia_proto.testing.wire import parse_hex, parse_json
+from covia_proto.asset_id import asset_id, asset_id_of_json
+from covia_proto.testing.wire import BadJson, parse_hex, parse_json
+from covia_proto.venue_json import MetadataJsonError
 
 __all__ = ["Asset", "AssetStore", "NotAnObject", "asset_id", "content_sha256"]
 
 
 class NotAnObject(ValueError):
     """Metadata that is valid JSON but not an object (the venue answers a 500)."""
-
-
-def asset_id(metadata: Any) -> str:
-    canonical = json.dumps(metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha3_256(canonical.encode()).hexdigest()
 
 
 def content_sha256(metadata: dict[str, Any]) -> str | None:
@@ -58,10 +52,17 @@ class AssetStore:
 
         Raises ``BadJson`` for text that does not parse and ``NotAnObject`` otherwise.
         """
+        # The wire parser raises the venue's errors (TooLongNumber is its 500); the id
+        # comes from the text read as the venue reads it, big integers and all.
         metadata = parse_json(text.encode())
+        if metadata is None:
+            metadata = {}  # the venue registers `null` as the empty object
         if not isinstance(metadata, dict):
             raise NotAnObject(f"asset metadata must be an object, not {type(metadata).__name__}")
-        ident = asset_id(metadata)
+        try:
+            ident = asset_id_of_json(text)
+        except MetadataJsonError as exc:
+            raise BadJson(exc.message) from None
         self._assets[ident] = Asset(ident, text, metadata)
         return ident
 

@@ -17,8 +17,6 @@ parity tests (``tests/parity``): the same raw requests, the same status codes, c
 types, error texts, JSON shapes and job records. Its installed catalogue is the real
 venue's, captured (``catalog``). Where it knowingly differs from the venue:
 
-* asset ids are SHA3-256 of canonical JSON, not of CAD3 (§5.1 allows any stable id);
-  the real ids of the installed assets are kept in ``Venue.real_ids``;
 * EdDSA JWTs are verified as the venue does (``testing.identity``); ``tokens`` also
   maps opaque bearer tokens to caller DIDs, for tests that need no key. Any other bearer
   token is "invalid" (downgraded to the public identity on a public venue);

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from covia import compute_asset_id
 from covia.cli.render import Output, json_safe, rich_module, terminal_safe
 from tests.cli.helpers import assert_one_line_error, clean_env, covia, run_main
 from tests.conformance.hostile import Seen, response, serving
@@ -151,14 +152,15 @@ def test_json_output_is_the_same_with_or_without_rich(url):
 # one-byte CSI, a right-to-left override.
 EVIL = "Evil\x1b]0;pwned\x07\x1b[2J\x1b[31mred\rX\x9b31m\u202ert"
 JOB = "0190f3c2a1b20000aabbccddeeff0011"
-ASSET = "ab" * 32
+OPERATION = {"name": EVIL, "description": EVIL,
+             "operation": {"adapter": EVIL, "input": {"type": "object"}}}  # fmt: skip
+ASSET = compute_asset_id(OPERATION)  # served under its own id: only its text is hostile
 
 
 def _hostile_answer(path: str) -> tuple[int, dict[str, Any] | list[Any]]:
     record = {"id": JOB, "status": "FAILED", "op": ASSET, "name": EVIL, "error": EVIL,
               "created": 1, "updated": 1, "input": {"q": EVIL}, "output": EVIL}  # fmt: skip
-    operation = {"name": EVIL, "description": EVIL,
-                 "operation": {"adapter": EVIL, "input": {"type": "object"}}}  # fmt: skip
+    operation = OPERATION
     if path.endswith("/status"):
         return 200, {"status": "OK", "name": EVIL, "did": "did:web:evil.test"}
     if path.endswith("/jobs"):

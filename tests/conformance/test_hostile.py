@@ -18,12 +18,14 @@ from typing import Any
 import pytest
 
 from covia import (
+    AssetIdMismatchError,
     ContentHashError,
     CoviaError,
     GridError,
     JobStatus,
     Limits,
     VenueProtocolError,
+    compute_asset_id,
 )
 from covia.auth import BearerAuth
 from covia_proto.testing.server import BackgroundLoop
@@ -233,6 +235,7 @@ def test_content_whose_hash_differs_from_its_metadata_is_refused(
     content = b"what the venue sends"
     declared = hashlib.sha256(b"what the metadata promised").hexdigest()
     metadata = {"name": "data", "content": {"sha256": declared, "contentType": "text/plain"}}
+    ident = compute_asset_id(metadata)  # the metadata itself is the asset's own
 
     def respond(seen: Seen) -> bytes:
         if seen.path.endswith("/content"):
@@ -240,10 +243,10 @@ def test_content_whose_hash_differs_from_its_metadata_is_refused(
         return response(200, json.dumps(metadata).encode())
 
     async def fetch(venue: Any) -> Any:
-        return await venue.get_asset_content(ASSET)
+        return await venue.get_asset_content(ident)
 
     async def fetch_unverified(venue: Any) -> Any:
-        return await venue.get_asset_content(ASSET, verify=False)
+        return await venue.get_asset_content(ident, verify=False)
 
     with serving(venue_loop, respond) as server:
         error = raises(client, server.url, fetch)
@@ -292,3 +295,49 @@ def test_a_redirect_to_another_origin_is_not_followed(
         assert not isinstance(error, GridError) or error.status_code == status
         assert "redirect" in str(error)
         assert "SECRET" not in str(error)
+
+
+def test_metadata_tampered_with_is_refused(venue_loop: BackgroundLoop, client: str):
+    genuine = {"name": "Iris", "license": "CC-BY-4.0"}
+    tampered = {"name": "Iris", "license": "proprietary"}
+    ident = compute_asset_id(genuine)
+
+    def respond(seen: Seen) -> bytes:
+        return response(200, json.dumps(tampered).encode(), content_type="text/plain")
+
+    async def fetch(venue: Any) -> Any:
+        return (await venue.get_asset(ident)).metadata
+
+    async def fetch_by_reference(venue: Any) -> Any:
+        return await venue.get_asset("a/" + ident)
+
+    with serving(venue_loop, respond) as server:
+        error = raises(client, server.url, fetch)
+        by_reference = raises(client, server.url, fetch_by_reference)
+        unchecked = run_client(client, server.url, fetch, verify_asset_ids=False)
+    assert isinstance(error, AssetIdMismatchError)
+    assert (error.expected, error.actual) == (ident, compute_asset_id(tampered))
+    assert ident in str(error)
+    assert compute_asset_id(tampered) in str(error)
+    assert isinstance(by_reference, AssetIdMismatchError)
+    assert unchecked == tampered
+
+
+def test_a_venue_registering_under_another_id_is_refused(venue_loop: BackgroundLoop, client: str):
+    metadata = {"name": "mine"}
+    wrong = compute_asset_id({"name": "theirs"})
+
+    def respond(seen: Seen) -> bytes:
+        if seen.method == "POST":
+            return response(201, json.dumps(wrong).encode())
+        return response(200, b'{"name":"theirs"}', content_type="text/plain")
+
+    async def register(venue: Any) -> Any:
+        return (await venue.register(metadata)).id
+
+    with serving(venue_loop, respond) as server:
+        error = raises(client, server.url, register)
+        unchecked = run_client(client, server.url, register, verify_asset_ids=False)
+    assert isinstance(error, AssetIdMismatchError)
+    assert (error.expected, error.actual) == (compute_asset_id(metadata), wrong)
+    assert unchecked == wrong

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from covia import CoviaUsageError, Limits, VenueProtocolError
+from covia import CoviaUsageError, Limits, VenueProtocolError, compute_asset_id
 from covia.auth import Auth, BearerAuth
 from covia_proto.testing.server import BackgroundLoop
 from tests.conformance.hostile import CLIENTS, Seen, raises, response, run_client, serving
@@ -86,7 +86,8 @@ def test_a_body_compressed_unasked_is_decoded_alike_by_every_client(
     venue_loop: BackgroundLoop, client: str, coding: str, compress: Any
 ):
     content = b"the same decoded bytes from every driver\n" * 5000
-    metadata = {"name": "data", "content": {"sha256": hashlib.sha256(content).hexdigest()}}
+    metadata = _content_metadata(content)
+    ident = compute_asset_id(metadata)  # metadata is checked against its id
 
     def respond(seen: Seen) -> bytes:
         encoded = (("Content-Encoding", coding),)
@@ -95,10 +96,10 @@ def test_a_body_compressed_unasked_is_decoded_alike_by_every_client(
         return response(200, compress(json.dumps(metadata).encode()), headers=encoded)
 
     async def fetch(venue: Any) -> Any:
-        return await venue.get_asset_content(ASSET)
+        return await venue.get_asset_content(ident)
 
     async def stream(venue: Any) -> Any:
-        return b"".join([chunk async for chunk in venue.iter_asset_content(ASSET)])
+        return b"".join([chunk async for chunk in venue.iter_asset_content(ident)])
 
     with serving(venue_loop, respond) as server:
         assert run_client(client, server.url, fetch) == content  # hash-checked too
@@ -234,8 +235,17 @@ def test_a_lone_surrogate_given_as_an_id_is_a_usage_error(venue_loop: Background
 # -- files ------------------------------------------------------------------------------------
 
 
+def _content_metadata(content: bytes) -> dict[str, Any]:
+    return {"name": "data", "content": {"sha256": hashlib.sha256(content).hexdigest()}}
+
+
+def _content_id(content: bytes) -> str:
+    """The asset id of ``_content_metadata(content)``: the id it is served under."""
+    return compute_asset_id(_content_metadata(content))
+
+
 def _content_server(content: bytes) -> Any:
-    metadata = {"name": "data", "content": {"sha256": hashlib.sha256(content).hexdigest()}}
+    metadata = _content_metadata(content)
 
     def respond(seen: Seen) -> bytes:
         if seen.path.endswith("/content"):
@@ -253,7 +263,9 @@ def test_a_download_over_an_existing_file_keeps_its_permissions(
     secret_file.chmod(0o600)
 
     async def download(venue: Any) -> Any:
-        return await venue.download_asset_content(ASSET, str(secret_file))
+        return await venue.download_asset_content(
+            _content_id(b"new secret content"), str(secret_file)
+        )
 
     with serving(venue_loop, _content_server(b"new secret content")) as server:
         run_client(client, server.url, download)
@@ -269,7 +281,7 @@ def test_a_failed_final_move_leaves_no_partial_file(
     (folder / "inside").mkdir(parents=True)  # os.replace cannot put a file over it
 
     async def download(venue: Any) -> Any:
-        return await venue.download_asset_content(ASSET, str(folder))
+        return await venue.download_asset_content(_content_id(b"x" * 300_000), str(folder))
 
     with serving(venue_loop, _content_server(b"x" * 300_000)) as server:
         error = raises(client, server.url, download)

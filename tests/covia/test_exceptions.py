@@ -8,6 +8,7 @@ import pytest
 import covia
 import covia.exceptions as exceptions
 from covia.exceptions import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     ContentHashError,
     CoviaConnectionError,
@@ -41,6 +42,7 @@ EXTRA = {
     RateLimitError: GridError,
     VenueProtocolError: CoviaError,
     ContentHashError: VenueProtocolError,
+    AssetIdMismatchError: VenueProtocolError,
     JobInteractionRequired: CoviaError,
     JsonRpcError: CoviaError,
     CoviaUsageError: CoviaError,

@@ -10,6 +10,7 @@ import pytest
 
 from covia._optional import MissingDependencyError
 from covia_proto.errors import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     AuthenticationError,
     ContentHashError,
@@ -214,6 +215,7 @@ def _one_of_each() -> list[CoviaError]:
         JsonRpcError(-32601, "no method", data={"why": [1, 2]}, request=REQ),
         VenueProtocolError("malformed", request=REQ),
         ContentHashError("aa" * 32, "bb" * 32, request=REQ),
+        AssetIdMismatchError("aa" * 32, "bb" * 32, what="tampered", request=REQ),
         CoviaConnectionError("reset", request=REQ, sent=False),
         CoviaTimeoutError("late", request=REQ),
         JobTimeoutError("ab" * 16, 2.5, _record("STARTED")),

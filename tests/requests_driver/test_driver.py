@@ -583,12 +583,13 @@ class GzipVenue(requests.adapters.BaseAdapter):
 
 
 def test_compressed_content_is_decoded_and_checked(tmp_path) -> None:
-    from covia import Grid
+    from covia import Grid, compute_asset_id
 
     session = requests.Session()
     session.mount("https://", GzipVenue())
     with Grid.connect("https://venue.example", session=session) as venue:
-        asset_id = "ab" * 32
+        sha = hashlib.sha256(GzipVenue.content).hexdigest()
+        asset_id = compute_asset_id({"name": "z", "content": {"sha256": sha}})
         assert venue.get_asset_content(asset_id) == GzipVenue.content
         result = venue.download_asset_content(asset_id, tmp_path / "z.txt")
     assert result.verified

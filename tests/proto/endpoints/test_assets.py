@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covia_proto.asset_id import asset_id_of_json
 from covia_proto.converter import structure, unstructure
 from covia_proto.endpoints import assets
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     CoviaUsageError,
     GridError,
@@ -170,6 +172,7 @@ METADATA_TEXT = (
     + SHA.upper()
     + '", "contentType": "text/csv"}\n}\n'
 )
+METADATA_ID = asset_id_of_json(METADATA_TEXT)
 
 
 @pytest.mark.parametrize(
@@ -189,10 +192,10 @@ def test_get_asset_request(ref: str, segment: str) -> None:
 
 
 def test_metadata_text_is_kept_exactly() -> None:
-    doc = assets.get_asset(ENDPOINT, "0x" + ID.upper()).parse(
+    doc = assets.get_asset(ENDPOINT, "0x" + METADATA_ID.upper()).parse(
         Response(200, TEXT_CT, METADATA_TEXT.encode())
     )
-    assert doc.id == ID
+    assert doc.id == METADATA_ID
     assert doc.text == METADATA_TEXT
     assert doc.data["name"] == "Iris Dataset"
     assert doc.metadata.name == "Iris Dataset"
@@ -204,7 +207,7 @@ def test_metadata_text_is_kept_exactly() -> None:
 
 @pytest.mark.parametrize("etag", [f'"{ID}"', f'"0x{ID.upper()}"', f'W/"{ID}"', ID])
 def test_matching_etag(etag: str) -> None:
-    doc = assets.get_asset(ENDPOINT, ID).parse(
+    doc = assets.get_asset(ENDPOINT, ID, verify=False).parse(
         Response(200, (*TEXT_CT, ("ETag", etag)), b'{"name":"x"}')
     )
     assert doc.etag == ID
@@ -212,7 +215,7 @@ def test_matching_etag(etag: str) -> None:
 
 
 def test_etag_names_the_asset_of_a_reference() -> None:
-    doc = assets.get_asset(ENDPOINT, "w/data/iris").parse(
+    doc = assets.get_asset(ENDPOINT, "w/data/iris", verify=False).parse(
         Response(200, (("ETag", f'"{ID}"'),), b'{"name":"x"}')
     )
     assert doc.id == ID
@@ -238,7 +241,8 @@ def test_a_content_reference_is_asked_for_by_its_hash(reference: str) -> None:
 
 @pytest.mark.parametrize("reference", CONTENT_REFS)
 def test_a_content_reference_without_etag_has_the_hash_as_id(reference: str) -> None:
-    doc = assets.get_asset(ENDPOINT, reference).parse(Response(200, TEXT_CT, b'{"name":"x"}'))
+    call = assets.get_asset(ENDPOINT, reference, verify=False)
+    doc = call.parse(Response(200, TEXT_CT, b'{"name":"x"}'))
     assert doc.id == ID
 
 
@@ -296,7 +300,7 @@ def test_bad_metadata(body: bytes, fragment: str) -> None:
 def test_metadata_of_unexpected_shape_is_read_not_refused(
     body: bytes, typed: dict[str, Any]
 ) -> None:
-    doc = assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, body))
+    doc = assets.get_asset(ENDPOINT, ID, verify=False).parse(Response(200, TEXT_CT, body))
     assert doc.data == json.loads(body)  # the whole document, as the venue stored it
     assert doc.text == body.decode()
     assert typed == {k: getattr(doc.metadata, k) for k in typed}
@@ -305,16 +309,58 @@ def test_metadata_of_unexpected_shape_is_read_not_refused(
 
 def test_null_metadata_is_the_empty_asset() -> None:
     # The real venue registers a body of null as {} and then serves that asset as null.
-    doc = assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, b"null"))
+    empty = asset_id_of_json("{}")  # null is served under the id of {}, and verifies
+    doc = assets.get_asset(ENDPOINT, empty).parse(Response(200, TEXT_CT, b"null"))
     assert (doc.data, doc.text, doc.metadata) == ({}, "null", structure({}, AssetMetadata))
 
 
 def test_an_agent_template_is_not_an_operation() -> None:
     body = b'{"name":"Agent","operation":"v/ops/goaltree/chat"}'
-    doc = assets.get_asset(ENDPOINT, ID).parse(Response(200, TEXT_CT, body))
+    doc = assets.get_asset(ENDPOINT, ID, verify=False).parse(Response(200, TEXT_CT, body))
     assert doc.metadata.operation is None
     assert doc.metadata.extra == {"operation": "v/ops/goaltree/chat"}
     assert not doc.metadata.is_operation
+
+
+# --- metadata checked against its id (venue-api.md §5.1) -----------------------------------
+
+OTHER_TEXT = METADATA_TEXT.replace("Iris Dataset", "Not Iris")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        METADATA_ID,
+        "0x" + METADATA_ID.upper(),
+        "a/" + METADATA_ID,
+        "/a/" + METADATA_ID,
+        "did:web:venue.example.com/a/" + METADATA_ID,
+    ],
+)
+def test_metadata_asked_for_by_hash_must_have_that_hash(ref: str) -> None:
+    call = assets.get_asset(ENDPOINT, ref)
+    assert call.parse(Response(200, TEXT_CT, METADATA_TEXT.encode())).text == METADATA_TEXT
+    with pytest.raises(AssetIdMismatchError) as info:
+        call.parse(Response(200, TEXT_CT, OTHER_TEXT.encode()))
+    assert (info.value.expected, info.value.actual) == (METADATA_ID, asset_id_of_json(OTHER_TEXT))
+    assert info.value.request == call.request.info
+
+
+def test_metadata_named_by_path_is_checked_against_its_etag() -> None:
+    call = assets.get_asset(ENDPOINT, "w/data/iris")
+    etag = (("ETag", f'"{METADATA_ID}"'),)
+    assert call.parse(Response(200, etag, METADATA_TEXT.encode())).id == METADATA_ID
+    with pytest.raises(AssetIdMismatchError):
+        call.parse(Response(200, etag, OTHER_TEXT.encode()))
+    # Without an ETag nothing names the id: the metadata is taken as served.
+    assert call.parse(Response(200, TEXT_CT, OTHER_TEXT.encode())).text == OTHER_TEXT
+
+
+def test_verification_can_be_turned_off() -> None:
+    doc = assets.get_asset(ENDPOINT, METADATA_ID, verify=False).parse(
+        Response(200, TEXT_CT, OTHER_TEXT.encode())
+    )
+    assert doc.text == OTHER_TEXT
 
 
 def test_unknown_asset() -> None:

@@ -4,9 +4,12 @@ import hashlib
 import json
 from collections.abc import Mapping
 
+import attrs
 import pytest
 
+from covia_proto.asset_id import asset_id
 from covia_proto.errors import (
+    AssetIdMismatchError,
     AssetNotFoundError,
     ContentHashError,
     CoviaConnectionError,
@@ -18,10 +21,10 @@ from covia_proto.http import Response, ResponseHead
 from covia_proto.testing.scripted import ScriptedDriver, StreamScript
 from tests.proto.flows.canned import BASE, context, json_response
 
-ASSET = "7a" * 32
 DATA = b"sepal_length,sepal_width\n5.1,3.5\n"
 SHA = hashlib.sha256(DATA).hexdigest()
 METADATA = {"name": "Iris", "content": {"sha256": "0x" + SHA.upper(), "contentType": "text/csv"}}
+ASSET = asset_id(METADATA)  # the venue's id: metadata is checked against it
 
 
 def metadata_response(metadata: Mapping[str, object] = METADATA) -> Response:
@@ -54,6 +57,48 @@ def test_register_is_retried_because_the_venue_makes_it_idempotent():
     )
     assert driver.run(register_asset(context(), METADATA)).id == ASSET
     assert [m for m, _ in driver.calls] == ["POST", "POST", "GET"]
+
+
+def test_register_refuses_a_venue_that_answers_another_id():
+    other = asset_id({"name": "Something else"})
+    driver = ScriptedDriver([json_response(201, other)])
+    with pytest.raises(AssetIdMismatchError) as info:
+        driver.run(register_asset(context(), METADATA))
+    assert (info.value.expected, info.value.actual) == (ASSET, other)
+    assert info.value.request is not None
+    assert info.value.request.method == "POST"
+    assert len(driver.requests) == 1  # nothing is read back under the wrong id
+
+
+def test_register_refuses_a_venue_that_serves_other_metadata_back():
+    tampered = metadata_response({**METADATA, "name": "Not Iris"})
+    driver = ScriptedDriver([json_response(201, ASSET), tampered])
+    with pytest.raises(AssetIdMismatchError) as info:
+        driver.run(register_asset(context(), METADATA))
+    assert info.value.expected == ASSET
+    assert info.value.actual == asset_id({**METADATA, "name": "Not Iris"})
+
+
+def test_register_without_verification_trusts_the_venue():
+    other = "7a" * 32
+    driver = ScriptedDriver([json_response(201, other), metadata_response()])
+    unchecked = attrs.evolve(context(), verify_asset_ids=False)
+    assert driver.run(register_asset(unchecked, METADATA)).id == other
+
+
+def test_register_refuses_before_sending_what_the_venue_cannot_read():
+    driver = ScriptedDriver([])
+    with pytest.raises(CoviaUsageError, match="cannot read the number"):
+        driver.run(register_asset(context(), {"x": 0.1 + 0.2}))
+    assert driver.requests == []
+
+
+def test_download_refuses_metadata_that_is_not_the_assets():
+    tampered = metadata_response({**METADATA, "content": {"sha256": "00" * 32}})
+    driver = ScriptedDriver([tampered])
+    with pytest.raises(AssetIdMismatchError):
+        driver.run(download_content(context(), ASSET))
+    assert len(driver.requests) == 1  # no content is fetched on the word of false metadata
 
 
 def test_download_checks_the_declared_hash_and_emits_chunks():

@@ -56,3 +56,26 @@ def test_ids_are_listed_in_hex_order_and_kinds() -> None:
 )
 def test_content_sha256(metadata: dict[str, object], expected: str | None) -> None:
     assert content_sha256(metadata) == expected
+
+
+def test_ids_are_the_real_venues() -> None:
+    # Recorded from the real venue (tests/proto/vectors/asset_ids.json).
+    store = AssetStore()
+    assert (
+        store.register("{}") == "19f292ac6877ab838ffd2c22b7736229ebd4553e9e4b31d2aaba9f07b9d5186d"
+    )
+    assert store.register('{"n":1}') == (
+        "2541fbf2080f91bd9b28227adc0274d8986bea34f00e56ceb3c49aa6e9b5db2e"
+    )
+    assert store.register('{"n": 1.0}') == (
+        "0fd3cb928a7cd92c1081244670632a586fecf1cb08fd544351a7f40763b2eef8"
+    )
+
+
+def test_null_registers_as_the_empty_object() -> None:
+    store = AssetStore()
+    ident = store.register("null")
+    assert ident == asset_id({})
+    asset = store.get(ident)
+    assert asset is not None
+    assert (asset.text, asset.metadata) == ("null", {})

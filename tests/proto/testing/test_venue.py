@@ -47,6 +47,11 @@ def test_seeded_catalog_and_extras(venue: Venue) -> None:
     assert len(venue.catalog_entries()) == len(venue.catalog)
 
 
+def test_installed_assets_have_the_real_venues_ids(venue: Venue) -> None:
+    # Ids are computed as the venue computes them (CAD3), so they are the real ones.
+    assert venue.real_ids == {asset.id: asset.id for asset in venue.assets}
+
+
 def test_resolve_operation_forms(venue: Venue) -> None:
     echo = venue.catalog["v/test/ops/echo"]
     for ref in (
