@@ -173,8 +173,13 @@ class AsyncVenue:
         timeout: float | None = None,
         ucans: Sequence[str] | None = None,
     ) -> Any:
-        """Invoke ``operation`` and return its output (``JobFailedError`` if it fails);
-        ``ucans`` are UCAN tokens presented as capability proofs."""
+        """Invoke ``operation`` and wait for its output, at most ``timeout`` seconds.
+
+        The job is created at once and followed; however the call ends early, the
+        exception carries it (``job_id``, ``job_data``): ``JobFailedError`` if it fails,
+        ``JobInteractionRequired`` if it pauses or asks for input, ``JobTimeoutError``
+        if it does not finish in time (it goes on at the venue). ``ucans`` are UCAN
+        tokens presented as capability proofs."""
         flow = run(self._session.context, operation, input, timeout=timeout, ucans=ucans)
         return await self._session.run(flow)
 
