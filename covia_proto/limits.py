@@ -120,11 +120,22 @@ def json_depth_exceeds(document: bytes | str, max_depth: int) -> bool:
     if len(data) <= max_depth or data.count(b"[") + data.count(b"{") <= max_depth:
         return False
     # Memory stays near the document's size: whole copies at most, never an object per
-    # string (a regex substitution over the document made one, nine times its size).
+    # string for the whole document (a regex substitution made one, nine times its
+    # size): the strings are cut out a slice at a time, the quote state carried over.
     kept = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
-    brackets = b"".join(kept.split(b'"')[::2])  # what lies outside the strings
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > max_depth
+    depth = deepest = 0
+    inside = False
+    for start in range(0, len(kept), _DEPTH_SLICE):
+        pieces = kept[start : start + _DEPTH_SLICE].split(b'"')
+        outside = b"".join(pieces[1 if inside else 0 :: 2])  # what lies outside strings
+        inside ^= len(pieces) % 2 == 0  # an odd number of quotes in the slice
+        steps = list(accumulate(map(_STEP.__getitem__, outside), initial=depth))
+        deepest = max(deepest, *steps)
+        depth = steps[-1]
+    return deepest > max_depth
 
+
+_DEPTH_SLICE: Final = 64 * 1024  # bytes of brackets and quotes scanned at a time
 
 JSON_MEMORY_FACTOR: Final = 16
 """How many times its own size parsing a JSON document may take, by estimate."""

@@ -237,3 +237,13 @@ def test_depth_ignores_brackets_in_strings_whatever_their_escapes(document: byte
     depth = depth_of(json.loads(document))
     assert not json_depth_exceeds(document, depth)
     assert json_depth_exceeds(document, depth - 1)
+
+
+def test_depth_is_measured_across_the_slices_the_scan_takes() -> None:
+    # Brackets inside a string that spans a slice boundary of the scan are not nesting…
+    inside_a_string = b'{"a":"' + b"[" * 70_000 + b'"}'
+    assert not json_depth_exceeds(inside_a_string, 800)
+    # …while nesting that spans one is.
+    nested = b'{"a":"x","b":' + b"[" * 70_000 + b"]" * 70_000 + b"}"
+    assert json_depth_exceeds(nested, 800)
+    assert not json_depth_exceeds(nested, 70_001)
