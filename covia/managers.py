@@ -10,6 +10,7 @@ awaitables); the arguments and the docs are those of the core flow.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
@@ -28,6 +29,7 @@ __all__ = [
     "Manager",
     "Secrets",
     "Ucan",
+    "VenueManagers",
     "Workspace",
     "agent_method",
     "flow_method",
@@ -207,3 +209,36 @@ class Ucan(Manager[S]):
     UCAN for ``ucans=`` (``covia_proto.flows.grants``)."""
 
     issue = flow_method(grants.issue)
+
+
+class VenueManagers(Generic[S]):
+    """The managers of one venue connection, as properties of ``Venue`` (``S`` a
+    ``SyncSession``) and ``AsyncVenue`` (an ``AsyncSession``): written once for both."""
+
+    _session: S
+
+    @functools.cached_property
+    def workspace(self) -> Workspace[S]:
+        """The caller's lattice values: ``venue.workspace.read("w/notes")``, ``write``,
+        ``list``, ``slice``, ``append``, ``copy``, ``delete``, ``inspect``."""
+        return Workspace(self._session)
+
+    @functools.cached_property
+    def secrets(self) -> Secrets[S]:
+        """The caller's secrets: ``venue.secrets.set("API_KEY", value)``, ``list``,
+        ``delete``, ``extract``."""
+        return Secrets(self._session)
+
+    @functools.cached_property
+    def agents(self) -> Agents[S]:
+        """The caller's agents: ``venue.agents.list()``, ``create``, ``chat``, …"""
+        return Agents(self._session)
+
+    def agent(self, agent_id: str) -> Agent[S]:
+        """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
+        return Agent(self._session, agent_id)
+
+    @functools.cached_property
+    def ucan(self) -> Ucan[S]:
+        """UCAN grants the venue signs for this caller: ``venue.ucan.issue(...)``."""
+        return Ucan(self._session)

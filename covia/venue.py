@@ -13,7 +13,7 @@ from covia._files import AtomicFile, Destination, check_writable, split_upload
 from covia._session import SyncSession
 from covia.asset import Asset
 from covia.job import Job
-from covia.managers import Agent, Agents, Secrets, Ucan, Workspace
+from covia.managers import VenueManagers
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -46,7 +46,7 @@ from covia_proto.sse import ServerSentEvent
 __all__ = ["Venue"]
 
 
-class Venue:
+class Venue(VenueManagers[SyncSession]):
     """A venue: its assets, operations and jobs, and its discovery documents.
 
     Made by ``Grid.connect``. Use it as a context manager, or call ``close()``. One
@@ -313,34 +313,6 @@ class Venue:
             self._session.context, asset_id, body, stream=stream, content_type=content_type
         )
         return self._session.run(flow)
-
-    # -- managers -----------------------------------------------------------------------
-
-    @functools.cached_property
-    def workspace(self) -> Workspace[SyncSession]:
-        """The caller's lattice values: ``venue.workspace.read("w/notes")``, ``write``,
-        ``list``, ``slice``, ``append``, ``copy``, ``delete``, ``inspect``."""
-        return Workspace(self._session)
-
-    @functools.cached_property
-    def secrets(self) -> Secrets[SyncSession]:
-        """The caller's secrets: ``venue.secrets.set("API_KEY", value)``, ``list``,
-        ``delete``, ``extract``."""
-        return Secrets(self._session)
-
-    @functools.cached_property
-    def agents(self) -> Agents[SyncSession]:
-        """The caller's agents: ``venue.agents.list()``, ``create``, ``chat``, …"""
-        return Agents(self._session)
-
-    def agent(self, agent_id: str) -> Agent[SyncSession]:
-        """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
-        return Agent(self._session, agent_id)
-
-    @functools.cached_property
-    def ucan(self) -> Ucan[SyncSession]:
-        """UCAN grants the venue signs for this caller: ``venue.ucan.issue(...)``."""
-        return Ucan(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 

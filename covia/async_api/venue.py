@@ -4,7 +4,6 @@ one, with the same arguments, results and exceptions, and are awaited."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from types import TracebackType
@@ -15,7 +14,7 @@ from covia._views import AssetView
 from covia.async_api._session import AsyncSession
 from covia.async_api.asset import AsyncAsset
 from covia.async_api.job import AsyncJob
-from covia.managers import Agent, Agents, Secrets, Ucan, Workspace
+from covia.managers import VenueManagers
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
 from covia_proto.endpoints.base import Endpoint
 from covia_proto.errors import CoviaUsageError
@@ -48,7 +47,7 @@ from covia_proto.sse import ServerSentEvent
 __all__ = ["AsyncVenue"]
 
 
-class AsyncVenue:
+class AsyncVenue(VenueManagers[AsyncSession]):
     """A venue: its assets, operations and jobs, and its discovery documents (async).
 
     Made by ``AsyncGrid.connect``. Use it with ``async with``, or ``await
@@ -339,34 +338,6 @@ class AsyncVenue:
             self._session.context, asset_id, body, stream=stream, content_type=content_type
         )
         return await self._session.run(flow)
-
-    # -- managers -----------------------------------------------------------------------
-
-    @functools.cached_property
-    def workspace(self) -> Workspace[AsyncSession]:
-        """The caller's lattice values: ``venue.workspace.read("w/notes")``, ``write``,
-        ``list``, ``slice``, ``append``, ``copy``, ``delete``, ``inspect``."""
-        return Workspace(self._session)
-
-    @functools.cached_property
-    def secrets(self) -> Secrets[AsyncSession]:
-        """The caller's secrets: ``venue.secrets.set("API_KEY", value)``, ``list``,
-        ``delete``, ``extract``."""
-        return Secrets(self._session)
-
-    @functools.cached_property
-    def agents(self) -> Agents[AsyncSession]:
-        """The caller's agents: ``venue.agents.list()``, ``create``, ``chat``, …"""
-        return Agents(self._session)
-
-    def agent(self, agent_id: str) -> Agent[AsyncSession]:
-        """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
-        return Agent(self._session, agent_id)
-
-    @functools.cached_property
-    def ucan(self) -> Ucan[AsyncSession]:
-        """UCAN grants the venue signs for this caller: ``venue.ucan.issue(...)``."""
-        return Ucan(self._session)
 
     # -- secrets ------------------------------------------------------------------------
 
