@@ -58,20 +58,14 @@ def ws_put(args: argparse.Namespace, out: Output) -> int:
     value = read_input(args.value)
     with connect(VenueOptions.from_args(args), out) as venue:
         venue.workspace.write(args.path, value)
-    if out.json_mode:
-        out.json({"path": args.path, "written": True})
-    else:
-        out.note(f"wrote {args.path}")
+    out.done({"path": args.path, "written": True}, f"wrote {args.path}")
     return 0
 
 
 def ws_rm(args: argparse.Namespace, out: Output) -> int:
     with connect(VenueOptions.from_args(args), out) as venue:
         venue.workspace.delete(args.path)
-    if out.json_mode:
-        out.json({"path": args.path, "deleted": True})
-    else:
-        out.note(f"deleted {args.path}")
+    out.done({"path": args.path, "deleted": True}, f"deleted {args.path}")
     return 0
 
 
@@ -102,20 +96,14 @@ def secrets_set(args: argparse.Namespace, out: Output) -> int:
         raise CliError("no secret value on stdin")
     with connect(VenueOptions.from_args(args), out) as venue:
         venue.secrets.set(args.name, value)
-    if out.json_mode:
-        out.json({"name": args.name, "stored": True})
-    else:
-        out.note(f"stored secret {args.name}")
+    out.done({"name": args.name, "stored": True}, f"stored secret {args.name}")
     return 0
 
 
 def secrets_rm(args: argparse.Namespace, out: Output) -> int:
     with connect(VenueOptions.from_args(args), out) as venue:
         venue.secrets.delete(args.name)
-    if out.json_mode:
-        out.json({"name": args.name, "deleted": True})
-    else:
-        out.note(f"deleted secret {args.name}")
+    out.done({"name": args.name, "deleted": True}, f"deleted secret {args.name}")
     return 0
 
 

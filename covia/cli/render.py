@@ -221,6 +221,13 @@ class Output:
 
     # -- messages (stderr) ---------------------------------------------------------------
 
+    def done(self, record: Any, text: str) -> None:
+        """What an action did: ``record`` as JSON under ``--json``, else ``text`` as a note."""
+        if self.json_mode:
+            self.json(record)
+        else:
+            self.note(text)
+
     def note(self, text: str) -> None:
         """A message for the person at the terminal (stderr)."""
         if self._err is not None:

@@ -244,3 +244,12 @@ def test_json_safe_escapes_the_same_characters_and_keeps_the_value():
     text = json_safe(json.dumps(value, ensure_ascii=False))
     assert all(ch not in text for ch in "\x1b\x07\x9b\u202e\u2028")
     assert json.loads(text) == value
+
+
+def test_done_is_a_json_record_under_json_and_a_note_otherwise():
+    output, out, err = streams(json_mode=True, use_rich=False)
+    output.done({"path": "w/x", "written": True}, "wrote w/x")
+    assert (json.loads(out.getvalue()), err.getvalue()) == ({"path": "w/x", "written": True}, "")
+    output, out, err = streams(use_rich=False)
+    output.done({"path": "w/x"}, "wrote w/x")
+    assert (out.getvalue(), err.getvalue()) == ("", "wrote w/x\n")
