@@ -16,7 +16,16 @@ from covia_proto.flows.run import job_output, run
 from covia_proto.models import JobRecord
 from covia_proto.status import JobStatus
 from covia_proto.testing.scripted import ScriptedDriver
-from tests.proto.flows.canned import BASE, JOB, context, job_response, json_response, sse_stream
+from tests.proto.flows.canned import (
+    BASE,
+    JOB,
+    context,
+    job,
+    job_response,
+    json_response,
+    sse_event,
+    sse_stream,
+)
 
 INVOKE_URL = f"{BASE}/api/v1/invoke"
 JOB_URL = f"{BASE}/api/v1/jobs/{JOB}"
@@ -57,8 +66,6 @@ def test_run_of_a_running_job_waits_for_it_by_the_fastest_means():
 
 
 def test_run_follows_an_event_stream_where_the_venue_has_one():
-    from tests.proto.flows.canned import job, sse_event
-
     stream = sse_stream(sse_event(job("STARTED")), sse_event(job("COMPLETE", output="done")))
     driver = ScriptedDriver([job_response("PENDING", http_status=201), stream])
     assert driver.run(run(context(), "v/test/ops/delay", {}, timeout=10)) == "done"
