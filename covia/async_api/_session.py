@@ -1,8 +1,12 @@
-"""What an async shell object holds: the flow context and the driver that runs flows.
+"""What a shell object holds (async): the flow context and the driver that runs flows."""
 
-Runtime-neutral: nothing here imports asyncio or trio, so the same shell serves every
-async driver (``covia_aiohttp``, ``covia_trio``, an in-memory one).
-"""
+# unasync: async-only
+# The sync session, covia/_session.py, is generated from this file: after changing it,
+# run `python tools/unasync.py`.
+#
+# Runtime-neutral: nothing here imports asyncio or trio, so the same shell serves every
+# async driver (``covia_aiohttp``, ``covia_trio``, an in-memory one).
+# unasync: end
 
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ T = TypeVar("T")
 
 
 class AsyncSession:
-    """Runs flows for one venue connection. Any number of flows may run at once (each
-    holds its own state); the driver bounds the connections they share."""
+    """Runs flows for one venue connection. Any number of flows may run at once, in
+    tasks or threads (each holds its own state); the driver bounds the connections
+    they share."""
 
     def __init__(self, context: VenueContext, driver: AsyncDriver, *, owns_driver: bool) -> None:
         self.context = context
@@ -36,6 +41,8 @@ class AsyncSession:
         return self._closed
 
     def _check_open(self) -> None:
+        # A closed venue refuses work rather than quietly opening new connections its
+        # owner believes are gone.
         if self._closed:
             raise CoviaUsageError("this venue connection is closed")
 
@@ -51,7 +58,7 @@ class AsyncSession:
     async def call(self, call: Call[T]) -> T:
         """Send one call (with the connection's retries) and return its parsed answer."""
         # Checked once, not per effect: a call is one exchange (retries aside), and
-        # going straight to the driver spares a coroutine per effect.
+        # going straight to the driver spares a wrapper per effect.
         self._check_open()
         return await drive_call_async(self.context, call, self.driver.perform)
 

@@ -1,6 +1,11 @@
 """``AsyncAsset``: an asset's metadata, and its content when it is bound to a venue
 (async)."""
 
+# unasync: async-only
+# The sync Asset, covia/asset.py, is generated from this file: after changing it, run
+# `python tools/unasync.py`.
+# unasync: end
+
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
@@ -20,10 +25,10 @@ __all__ = ["AsyncAsset"]
 
 
 class AsyncAsset(AssetView):
-    """An asset: the async twin of ``covia.Asset``. ``AsyncAsset({...})`` holds metadata
-    to register with ``await venue.register(...)``; assets from a venue (``get_asset``,
-    ``register``) also reach their content, with awaitable methods. ``metadata_raw`` is
-    the metadata's text as a venue sent it, if you have it."""
+    """An asset (async). ``AsyncAsset({...})`` holds metadata to register with
+    ``await venue.register(...)``; assets from a venue (``get_asset``, ``register``)
+    also reach their content. ``metadata_raw`` is the metadata's text as a venue sent
+    it, if you have it."""
 
     def __init__(
         self,
@@ -45,12 +50,25 @@ class AsyncAsset(AssetView):
         """The venue this asset was read from or registered with (None if neither)."""
         return self._venue
 
+    # unasync: async-only
     async def did_url(self) -> str | None:
         """``<venue DID>/a/<id>``, the asset's address on the grid (awaited: the venue's
         DID may need a request); None for an asset not on a venue."""
         if self._venue is None or self._id is None:
             return None
         return f"{await self._venue.get_did()}/a/{self._id}"
+
+    # unasync: end
+    # unasync: sync-only
+    # @property
+    # def did_url(self) -> str | None:
+    #     """``<venue DID>/a/<id>``, the asset's address on the grid (the venue's DID is
+    #     fetched once); None for an asset not on a venue."""
+    #     if self._venue is None or self._id is None:
+    #         return None
+    #     return f"{self._venue.did}/a/{self._id}"
+    #
+    # unasync: end
 
     def _bound(self) -> tuple[AsyncVenue, str]:
         if self._venue is None or self._id is None:
@@ -65,7 +83,8 @@ class AsyncAsset(AssetView):
         )
 
     def iter_content(self, *, verify: bool = True) -> AsyncGenerator[bytes, None]:
-        """The content in chunks as they arrive (an async iterator)."""
+        """The content in chunks as they arrive (an async iterator), checked after
+        the last one."""
         venue, asset_id = self._bound()
         return venue.iter_asset_content(
             asset_id, verify=verify, expected_sha256=self._declared_hash()
@@ -78,6 +97,7 @@ class AsyncAsset(AssetView):
             asset_id, destination, verify=verify, expected_sha256=self._declared_hash()
         )
 
+    # unasync: " | AsyncIterable[bytes]" -> ""
     async def put_content(
         self, data: bytes | IO[bytes] | Iterable[bytes] | AsyncIterable[bytes]
     ) -> str:

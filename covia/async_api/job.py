@@ -1,5 +1,10 @@
 """``AsyncJob``: one job on a venue, followed through its lifecycle (async)."""
 
+# unasync: async-only
+# The sync Job, covia/job.py, is generated from this file: after changing it, run
+# `python tools/unasync.py`.
+# unasync: end
+
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
@@ -22,9 +27,9 @@ __all__ = ["AsyncJob"]
 
 
 class AsyncJob(JobView):
-    """A job, as last seen: the async twin of ``covia.Job``. ``refresh``, ``wait`` and
-    the control methods are awaited and update it; the properties (``status``,
-    ``output``, ``is_finished``, …) read the last record without I/O."""
+    """A job, as last seen (async). ``refresh``, ``wait`` and the control methods
+    update it; the properties (``status``, ``output``, ``is_finished``, …) read the last
+    record without I/O."""
 
     def __init__(self, session: AsyncSession, record: JobRecord) -> None:
         self._session = session
@@ -80,8 +85,8 @@ class AsyncJob(JobView):
         await self._session.call(jobs.delete_job(self._session.context.endpoint, self.id))
 
     async def stream(self) -> AsyncGenerator[ServerSentEvent, None]:
-        """The job's events (``.event``, ``.data``) until it finishes, as an async
-        iterator: from the venue's event stream, or made from polling where it has none.
+        """The job's events (``.event``, ``.data``) until it finishes, as an async iterator:
+        from the venue's event stream, or made from polling where it has none.
 
         Leaving the loop early (``break``) ends the stream when the iterator is closed:
         at once under ``contextlib.aclosing(job.stream())``, else when it is collected.

@@ -1,6 +1,11 @@
 """``AsyncVenue``: a connection to one venue (async). Each method hands a flow of the
-protocol core to the connection's driver; the methods mirror ``covia.Venue`` one for
-one, with the same arguments, results and exceptions, and are awaited."""
+protocol core to the connection's driver."""
+
+# unasync: async-only
+# The sync Venue, covia/venue.py, is generated from this file: after changing it, run
+# `python tools/unasync.py`. So the two have the same methods, arguments, results and
+# exceptions, but for the differences marked here.
+# unasync: end
 
 from __future__ import annotations
 
@@ -47,14 +52,12 @@ from covia_proto.sse import ServerSentEvent
 __all__ = ["AsyncVenue"]
 
 
+# unasync: "Any number of tasks may use" -> "Any number of threads may use"
 class AsyncVenue(VenueManagers[AsyncSession]):
     """A venue: its assets, operations and jobs, and its discovery documents (async).
 
-    Made by ``AsyncGrid.connect``. Use it with ``async with``, or ``await
-    venue.close()``. Any number of tasks may use one ``AsyncVenue`` at once.
-
-    The venue's DID needs a request, so it is ``await venue.get_did()`` (fetched once,
-    then remembered); after that the ``did`` property gives it without I/O.
+    Made by ``AsyncGrid.connect``. Use it as an async context manager, or call
+    ``await venue.close()``. Any number of tasks may use one ``AsyncVenue`` at once.
     """
 
     def __init__(self, session: AsyncSession, *, address: str) -> None:
@@ -78,13 +81,17 @@ class AsyncVenue(VenueManagers[AsyncSession]):
     # -- lifecycle ----------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Close the connection. A ``session`` or ``driver`` passed to ``connect`` is the
-        caller's: it stays open, and closing it is the caller's job."""
+        """Close the connection. A ``session`` or ``driver`` passed to
+        ``AsyncGrid.connect`` is the caller's: it stays open, and closing it is the
+        caller's job."""
         await self._session.aclose()
 
+    # unasync: async-only
     async def aclose(self) -> None:
         """The same as ``close`` (for ``contextlib.aclosing``)."""
         await self._session.aclose()
+
+    # unasync: end
 
     async def __aenter__(self) -> AsyncVenue:
         return self
@@ -120,6 +127,8 @@ class AsyncVenue(VenueManagers[AsyncSession]):
         """The venue's DID document (``/.well-known/did.json``)."""
         return await self._session.call(discovery.get_did_document(self._endpoint))
 
+    # unasync: async-only
+    # The DID needs a request: a property cannot wait for one in the async API.
     async def get_did(self) -> str:
         """The venue's DID, fetched once and then remembered (see ``did``)."""
         if self._did is None:
@@ -133,6 +142,17 @@ class AsyncVenue(VenueManagers[AsyncSession]):
         if self._did is None:
             raise CoviaUsageError("the venue's DID is not fetched yet: await venue.get_did()")
         return self._did
+
+    # unasync: end
+    # unasync: sync-only
+    # @property
+    # def did(self) -> str:
+    #     """The venue's DID, fetched once and then remembered."""
+    #     if self._did is None:
+    #         self._did = self._session.run(fetch_venue_did(self._session.context))
+    #     return self._did
+    #
+    # unasync: end
 
     async def mcp_discovery(self) -> McpDiscovery:
         """The venue's MCP discovery document (``/.well-known/mcp``)."""
@@ -202,7 +222,8 @@ class AsyncVenue(VenueManagers[AsyncSession]):
     # The official SDK's job controls by id: each is the ``AsyncJob`` method of that name.
 
     async def cancel_job(self, job_id: str, reason: str | None = None) -> JobRecord:
-        """Cancel job ``job_id`` (as ``(await get_job(id)).cancel(reason=…)``)."""
+        """Cancel job ``job_id`` (as ``(await get_job(id)).cancel(reason=…)``):
+        its record."""
         return await self._session.run(cancel_job(self._session.context, job_id, reason=reason))
 
     async def pause_job(self, job_id: str) -> JobRecord:
@@ -249,8 +270,8 @@ class AsyncVenue(VenueManagers[AsyncSession]):
         return AsyncAsset(document, venue=self)
 
     async def register(self, asset: AssetView | Mapping[str, Any]) -> AsyncAsset:
-        """Register metadata (an ``AsyncAsset``, an ``Asset`` or a dict); returns the
-        asset under the id the venue gave it."""
+        """Register metadata (an asset, sync or async, or a dict); returns the asset
+        under the id the venue gave it."""
         metadata = asset.metadata if isinstance(asset, AssetView) else asset
         document = await self._session.run(register_asset(self._session.context, metadata))
         return AsyncAsset(document, venue=self)
@@ -281,9 +302,13 @@ class AsyncVenue(VenueManagers[AsyncSession]):
             verify=verify,
             max_size=context.limits.max_body_size,
         )
+        content: list[bytes] = []
         async with aclosing(self._session.iterate(flow)) as chunks:
-            return b"".join([chunk async for chunk in chunks])
+            async for chunk in chunks:
+                content.append(chunk)
+        return b"".join(content)
 
+    # unasync: "\n        Writes are plain file writes, one chunk at a time." -> ""
     async def download_asset_content(
         self,
         asset_id: str,
@@ -323,6 +348,8 @@ class AsyncVenue(VenueManagers[AsyncSession]):
         result: ContentDownload = outcome.value
         return result
 
+    # unasync: " | AsyncIterable[bytes]" -> ""
+    # unasync: "\n        Async iterables of chunks are taken too." -> ""
     async def put_asset_content(
         self,
         asset_id: str,
@@ -330,10 +357,16 @@ class AsyncVenue(VenueManagers[AsyncSession]):
         *,
         content_type: str | None = None,
     ) -> str:
-        """Upload content from bytes, a binary file, or chunks (an iterable or an async
-        iterable of bytes); returns the SHA-256 the venue stored it under (it checks it
-        against the metadata)."""
+        """Upload content from bytes, a binary file or an iterable of chunks; returns
+        the SHA-256 the venue stored it under (it checks it against the metadata).
+        Async iterables of chunks are taken too."""
         body, stream = split_upload(data)
+        # unasync: sync-only
+        # if isinstance(stream, AsyncIterable) and not isinstance(stream, Iterable):
+        #     raise CoviaUsageError(
+        #         "the sync API uploads bytes, a file or chunks, not async chunks"
+        #     )
+        # unasync: end
         flow = upload_content(
             self._session.context, asset_id, body, stream=stream, content_type=content_type
         )
