@@ -111,7 +111,7 @@ def unasync_text(text: str, source: str) -> str:
         directive = marker.group(2).strip()
         if directive in ("async-only", "sync-only"):
             if block is not None:
-                raise UnasyncError(f"{where}: {directive} inside a {block} block")
+                raise UnasyncError(f"{where}: {directive} inside the open {block} block")
             block = directive
         elif directive == "end":
             if block is None:
@@ -128,9 +128,14 @@ def unasync_text(text: str, source: str) -> str:
         if old not in result:
             raise UnasyncError(f"{source}: the replacement of {old!r} matches nothing")
         result = result.replace(old, new)
+    return header(source) + unasync_words(result)
+
+
+def unasync_words(text: str) -> str:
+    """``text`` with the word rules applied (no markers): async code or prose to sync."""
     for pattern, replacement in RULES:
-        result = pattern.sub(replacement, result)
-    return header(source) + result
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _uncomment(line: str, where: str) -> str:

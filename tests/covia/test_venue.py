@@ -25,6 +25,7 @@ from covia import (
     JobTimeoutError,
     NotFoundError,
 )
+from covia.async_api import AsyncAsset
 from covia.models import AgentCard, AssetList, DidDocument, McpDiscovery, OperationInfo
 from tests.covia.helpers import DELAY, ECHO, ERROR, NEVER, PAUSE, Harness, memory_venue
 
@@ -224,6 +225,8 @@ def test_register_an_asset_or_a_dict_and_read_it_back(harness: Harness) -> None:
     assert registered.id in venue.list_all_assets()
     again = venue.register(dict(metadata))
     assert again.id == registered.id  # the id is the hash of the metadata
+    # An async asset's metadata too, as the async venue takes a sync asset's.
+    assert venue.register(AsyncAsset(metadata)).id == registered.id
     fetched = venue.get_asset(registered.id)
     assert fetched.metadata == metadata
     assert fetched.id == registered.id
