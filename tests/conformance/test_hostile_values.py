@@ -40,14 +40,56 @@ def record(status: str, job_id: str = JOB) -> bytes:
 # -- a closed venue ---------------------------------------------------------------------------
 
 
-def test_a_closed_venue_refuses_calls_and_sends_nothing(venue_loop: BackgroundLoop, client: str):
+async def _events(venue: Any) -> list[Any]:
+    return [event async for event in venue.stream_job_events(JOB)]
+
+
+# One of each way a shell reaches the driver: one call, a flow, a stream, a download.
+AFTER_CLOSE = {
+    "call": lambda venue: venue.status(),
+    "flow": lambda venue: venue.list_all_assets(),
+    "stream": _events,
+    "content": lambda venue: venue.get_asset_content(ASSET),
+}
+
+
+def own_driver(client: str) -> Any:
+    """A driver of ``client``'s kind made by the caller, who keeps it (and closes it)."""
+    if client == "requests":
+        from covia_requests import RequestsDriver
+
+        return RequestsDriver()
+    if client == "aiohttp":
+        from covia_aiohttp import AiohttpDriver
+
+        return AiohttpDriver()
+    from covia_trio import TrioDriver
+
+    return TrioDriver()
+
+
+@pytest.mark.parametrize("work", AFTER_CLOSE)
+@pytest.mark.parametrize("owner", ["sdk", "caller"])
+def test_a_closed_venue_refuses_calls_and_sends_nothing(
+    venue_loop: BackgroundLoop, client: str, work: str, owner: str
+):
+    # A driver the SDK made is closed with the venue and refuses by itself; a caller's
+    # stays open, so only the venue's own check keeps the work from going out.
+    driver = own_driver(client) if owner == "caller" else None
+
     async def use_after_close(venue: Any) -> Any:
-        await venue.status()
-        await venue.close()
-        return await venue.status()
+        try:
+            await venue.status()
+            await venue.close()
+            return await AFTER_CLOSE[work](venue)
+        finally:
+            if driver is not None:
+                closed = driver.close() if client == "requests" else driver.aclose()
+                if closed is not None:
+                    await closed
 
     with serving(venue_loop, lambda seen: response(200, json.dumps(STATUS).encode())) as server:
-        error = raises(client, server.url, use_after_close)
+        error = raises(client, server.url, use_after_close, driver=driver)
     assert isinstance(error, CoviaUsageError)
     assert "closed" in str(error)
     assert len(server.seen) == 1  # only the call made before close()
