@@ -81,14 +81,9 @@ def public_members(cls: type) -> dict[str, Any]:
 
 
 def kind(member: Any) -> str:
-    if isinstance(member, property):
-        return "property"
-    if isinstance(member, staticmethod):
-        return "staticmethod"
-    if isinstance(member, classmethod):
-        return "classmethod"
-    if callable(member):
-        return "method"  # a coroutine function or an async generator counts as a method
+    """property, staticmethod, classmethod or method (async or not: that is the point)."""
+    if callable(member) and not isinstance(member, staticmethod | classmethod):
+        return "method"
     return type(member).__name__
 
 
