@@ -19,6 +19,7 @@ with one function.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import requests
@@ -42,6 +43,8 @@ __all__ = ["DirectSender", "as_requests_error"]
 
 # As HTTPAdapter's default: no retry by urllib3 (the core's flows decide about retries).
 _NO_RETRIES: Final = urllib3.Retry(0, read=False)
+
+_AUTHORITY_END: Final = re.compile(r"[/?#]")
 
 
 class DirectSender:
@@ -69,9 +72,11 @@ class DirectSender:
     ) -> urllib3.BaseHTTPResponse:
         """Send the request and return once the head of its answer has arrived: the body
         is left to read (``read1``); the caller closes the response."""
-        scheme_end = url.find("//") + 2
-        path_at = url.find("/", scheme_end)
-        origin, target = (url, "/") if path_at < 0 else (url[:path_at], url[path_at:])
+        found = _AUTHORITY_END.search(url, url.find("//") + 2)
+        split = found.start() if found is not None else len(url)
+        origin, target = url[:split], url[split:].partition("#")[0]
+        if not target.startswith("/"):
+            target = "/" + target
         try:
             # A CA bundle or certificate that is not there is an OSError, as requests
             # raises it: the caller's setting, not the network, is at fault.
@@ -81,7 +86,7 @@ class DirectSender:
         try:
             return pool.urlopen(
                 method,
-                target.partition("#")[0],
+                target,
                 body=body,
                 headers=headers,
                 redirect=False,

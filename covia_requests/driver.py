@@ -11,6 +11,12 @@ redirect handling (half of a call's time, measured by ``benchmarks/``). A sessio
 proxies, auth, cookies, hooks or params of its own, and streamed uploads, take the full
 path, so a caller's session keeps working exactly as configured.
 
+The SDK's own session (``Grid.connect`` without ``session=``) goes further: it adds
+nothing requests must do, so its requests skip requests altogether and go straight to
+its adapter's urllib3 pools (``.direct``), unless the environment names a proxy for
+the venue, the venue has set a cookie, or the caller has changed the session (mounted
+an adapter, set a client certificate, auth, proxies, hooks or params).
+
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
 of it is read. The response head is bounded by ``http.client`` itself (65,536 bytes a

@@ -107,6 +107,24 @@ def test_what_goes_out_is_what_requests_would_send(loop: BackgroundLoop) -> None
     assert put.header("Content-Length") == "0"
 
 
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        ("/api/v1/assets/0xab%2Fcd?limit=5", "/api/v1/assets/0xab%2Fcd?limit=5"),
+        ("?limit=5", "/?limit=5"),
+        ("", "/"),
+    ],
+)
+def test_the_target_is_the_urls_path_and_query_as_given(
+    loop: BackgroundLoop, url: str, target: str
+) -> None:
+    with serving(loop, lambda seen: response(200, b"{}")) as server:
+        driver = RequestsDriver(timeout=5)
+        driver.perform(Send(Request("GET", server.url + url)))
+        driver.close()
+    assert [seen.target for seen in server.seen] == [target]
+
+
 def test_compressed_answers_are_decoded(loop: BackgroundLoop) -> None:
     body = b'{"name": "zipped"}' * 100
     reply = response(200, gzip.compress(body), headers=(("Content-Encoding", "gzip"),))
