@@ -84,7 +84,7 @@ class _Answer:
     response, whose body is read with ``read1`` (so that events arrive as sent);
     ``response`` is the ``requests.Response`` around it, if one was made."""
 
-    __slots__ = ("headers", "info", "raw", "response", "status")
+    __slots__ = ("armed", "headers", "info", "raw", "response", "status")
 
     def __init__(
         self,
@@ -99,6 +99,7 @@ class _Answer:
         self.raw = raw
         self.response = response
         self.info = info
+        self.armed: float | None = None  # the read timeout a ReadChunk last set
 
     @classmethod
     def of(cls, response: requests.Response, info: RequestInfo) -> _Answer:
@@ -372,12 +373,17 @@ class RequestsDriver:
 
     def _read(self, handle: object, limit: float | None) -> bytes:
         assert isinstance(handle, _Answer)
+        wait = self._timeout(limit)
         try:
-            _limit_read(handle.raw, self._timeout(limit))
+            if wait != handle.armed:
+                # Set once for a stream read with the same bound each time (an event
+                # stream), rather than before every read: a syscall or two each.
+                _limit_read(handle.raw, wait)
+                handle.armed = wait
             return bytes(handle.raw.read1(READ_SIZE, decode_content=True))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.close()
-            raise _translate(exc, handle.info, self._timeout(limit)) from exc
+            raise _translate(exc, handle.info, wait) from exc
 
     def close(self) -> None:
         if self._owns_session:

@@ -5,7 +5,9 @@ still goes through requests."""
 from __future__ import annotations
 
 import gzip
+import json
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +35,7 @@ from covia_requests import RequestsDriver
 from covia_requests.deadline import _HTTPConnection
 from covia_requests.direct import as_requests_error
 from tests.conformance.hostile import Seen, response, serving
+from tests.covia.helpers import NEVER
 from tests.requests_driver.test_driver import CannedAdapter
 
 Served = RunningVenue[VenueSimulator]
@@ -153,6 +156,25 @@ def test_a_stream_returns_what_has_arrived_in_large_reads(loop: BackgroundLoop) 
         driver.close()
     assert sum(reads) == size
     assert max(reads) > 64 * 1024  # not cut to 64 KiB pieces
+
+
+def test_each_read_of_a_stream_is_held_to_its_own_bound(venue: Served) -> None:
+    driver = RequestsDriver(timeout=30)
+    job = json.loads(
+        requests.post(venue.url + "/api/v1/invoke", json={"operation": NEVER}, timeout=5).content
+    )
+    events = Request(
+        "GET", venue.url + f"/api/v1/jobs/{job['id']}/sse", (("Accept", "text/event-stream"),)
+    )
+    opened = driver.perform(OpenStream(events))
+    assert driver.perform(ReadChunk(opened.handle, timeout=5.0))  # the snapshot
+    # Nothing more comes: a shorter bound than the last read's is the one that holds.
+    started = time.monotonic()
+    with pytest.raises(CoviaTimeoutError):
+        driver.perform(ReadChunk(opened.handle, timeout=0.05))
+    assert time.monotonic() - started < 2.0
+    driver.perform(CloseStream(opened.handle))
+    driver.close()
 
 
 def test_an_environment_proxy_keeps_requests_path(
