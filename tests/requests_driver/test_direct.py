@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import pathlib
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+import trustme
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -188,6 +191,35 @@ def test_an_environment_proxy_keeps_requests_path(
         driver.perform(Send(status("http://venue.example")))
     assert no_adapter_send == ["http://venue.example/api/v1/status"]
     driver.close()
+
+
+def test_tls_settings_come_from_the_driver_then_the_environment(
+    loop: BackgroundLoop, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    ca = trustme.CA()
+    ca_path = str(tmp_path / "ca.pem")
+    ca.cert_pem.write_to_path(ca_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(tls)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with serving(loop, lambda seen: response(200, b"{}"), tls=tls) as server:
+        request = Send(status(server.url))
+        refused = RequestsDriver(timeout=5)
+        with pytest.raises(CoviaConnectionError, match="TLS failed"):
+            refused.perform(request)
+        given = RequestsDriver(timeout=5, verify=ca_path)
+        assert given.perform(request).status == 200
+        # As requests does: the environment's bundle when the driver names none.
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_path)
+        assert refused.perform(request).status == 200
+        # Once the environment's bundle is gone, the same driver refuses again.
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+        with pytest.raises(CoviaConnectionError, match="TLS failed"):
+            refused.perform(request)
+        refused.close()
+        given.close()
+    assert len(server.seen) == 2
 
 
 def test_an_adapter_mounted_on_the_sdks_session_is_used() -> None:
