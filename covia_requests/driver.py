@@ -11,6 +11,12 @@ redirect handling (half of a call's time, measured by ``benchmarks/``). A sessio
 proxies, auth, cookies, hooks or params of its own, and streamed uploads, take the full
 path, so a caller's session keeps working exactly as configured.
 
+The SDK's own session (``Grid.connect`` without ``session=``) goes further: it adds
+nothing requests must do, so its requests skip requests altogether and go straight to
+its adapter's urllib3 pools (``.direct``), unless the environment names a proxy for
+the venue, the venue has set a cookie, or the caller has changed the session (mounted
+an adapter, set a client certificate, auth, proxies, hooks or params).
+
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
 of it is read. The response head is bounded by ``http.client`` itself (65,536 bytes a
@@ -52,10 +58,18 @@ from covia_proto.flows.effects import (
 from covia_proto.http import Request, Response, ResponseHead
 from covia_proto.limits import BoundedBody
 from covia_requests.deadline import DeadlineAdapter, exchange_deadline
+from covia_requests.direct import DirectSender
 
-__all__ = ["CHUNK_SIZE", "RequestsDriver"]
+__all__ = ["CHUNK_SIZE", "READ_SIZE", "RequestsDriver"]
 
 CHUNK_SIZE: Final = 64 * 1024
+"""The chunk size asked of an adapter of the caller's own (``iter_content``)."""
+
+READ_SIZE: Final = 128 * 1024
+"""The most bytes one read of a body asks for. A read returns what has arrived (one
+read of the socket), so an event comes back as soon as it is in; a download moves in
+half as many reads as at 64 KiB, and a caller who stops early has been given at most
+this much past the point they wanted."""
 
 # Failures in which the request cannot have reached the venue: safe to send again.
 _NOT_SENT: Final = (
@@ -65,14 +79,41 @@ _NOT_SENT: Final = (
 )
 
 
-class _Stream:
-    """An open response body, read with ``read1`` so that events arrive as sent."""
+class _Answer:
+    """A response whose head has arrived, from either path: ``raw`` is urllib3's
+    response, whose body is read with ``read1`` (so that events arrive as sent);
+    ``response`` is the ``requests.Response`` around it, if one was made."""
 
-    __slots__ = ("info", "response")
+    __slots__ = ("armed", "headers", "info", "raw", "response", "status")
 
-    def __init__(self, response: requests.Response, info: RequestInfo) -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: tuple[tuple[str, str], ...],
+        raw: Any,
+        response: requests.Response | None,
+        info: RequestInfo,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.raw = raw
         self.response = response
         self.info = info
+        self.armed: float | None = None  # the read timeout a ReadChunk last set
+
+    @classmethod
+    def of(cls, response: requests.Response, info: RequestInfo) -> _Answer:
+        headers = tuple(response.headers.items())
+        return cls(response.status_code, headers, response.raw, response, info)
+
+    def close(self) -> None:
+        if self.response is not None:
+            self.response.close()
+        else:
+            # As requests.Response.close: a connection whose body was not all read
+            # is closed, one that was is already back in its pool.
+            self.raw.close()
+            self.raw.release_conn()
 
 
 class RequestsDriver:
@@ -93,11 +134,17 @@ class RequestsDriver:
         if not timeout > 0:
             raise CoviaUsageError(f"timeout must be positive, not {timeout!r}")
         self._owns_session = session is None
+        self._direct: DirectSender | None = None
+        self._adapter: DeadlineAdapter | None = None
         if session is None:
             session = requests.Session()
             # Heads and bodies held to each exchange's deadline (see .deadline).
-            session.mount("https://", DeadlineAdapter())
-            session.mount("http://", DeadlineAdapter())
+            self._adapter = DeadlineAdapter()
+            session.mount("https://", self._adapter)
+            session.mount("http://", self._adapter)
+            # The SDK's own session adds nothing requests must do: its exchanges go
+            # straight to the adapter's urllib3 pools (see .direct).
+            self._direct = DirectSender(self._adapter)
         self.session = session
         # A User-Agent the caller set on their own session is theirs to choose: it
         # replaces the SDK's default (a connect(headers=...) one still wins).
@@ -110,6 +157,7 @@ class RequestsDriver:
         self.verify = verify
         self.timeout = timeout
         self._proxies: dict[str, dict[str, str]] = {}
+        self._proxied: dict[str, bool] = {}  # origin -> whether a proxy is used for it
 
     # -- effects ------------------------------------------------------------------------
 
@@ -121,8 +169,8 @@ class RequestsDriver:
         if isinstance(effect, OpenStream):
             return self._open(effect.request, effect.timeout)
         if isinstance(effect, CloseStream):
-            assert isinstance(effect.handle, _Stream)
-            effect.handle.response.close()
+            assert isinstance(effect.handle, _Answer)
+            effect.handle.close()
             return None
         if isinstance(effect, Sleep):
             time.sleep(effect.seconds)
@@ -134,24 +182,73 @@ class RequestsDriver:
     def _timeout(self, limit: float | None) -> float:
         return self.timeout if limit is None else max(0.001, min(self.timeout, limit))
 
-    def _exchange(
-        self, request: Request, limit: float | None, body: Any, *, stream: bool
-    ) -> requests.Response:
+    def _exchange(self, request: Request, limit: float | None, body: Any) -> _Answer:
+        """Send ``request``; the answer's body is left to read."""
         try:
             if (body is None or isinstance(body, bytes)) and self._plain_session():
-                return self._lean_exchange(request, limit, body, stream=stream)
-            return self.session.request(
-                request.method,
-                request.url,
-                headers=self._headers(request),
-                data=body,
-                timeout=self._timeout(limit),
-                verify=self.verify,
-                allow_redirects=False,
-                stream=stream,
-            )
-        except requests.RequestException as exc:
+                if self._direct is not None and self._goes_direct(request.url):
+                    return self._direct_exchange(self._direct, request, limit, body)
+                response = self._lean_exchange(request, limit, body)
+            else:
+                response = self.session.request(
+                    request.method,
+                    request.url,
+                    headers=self._headers(request),
+                    data=body,
+                    timeout=self._timeout(limit),
+                    verify=self.verify,
+                    allow_redirects=False,
+                    stream=True,
+                )
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise _translate(exc, request.info, self._timeout(limit)) from exc
+        except OSError as exc:
+            # Raised by requests before anything is sent: a CA bundle or a client
+            # certificate named in the settings is not there.
+            raise CoviaUsageError(f"TLS settings refused: {exc}", request=request.info) from exc
+        return _Answer.of(response, request.info)
+
+    def _goes_direct(self, url: str) -> bool:
+        """Whether ``url`` is sent by the SDK's own adapter with no proxy (proxies, and
+        an adapter the caller mounted on the session, keep requests' own path)."""
+        session = self.session
+        if session.cert is not None or session.get_adapter(url) is not self._adapter:
+            return False
+        origin = "/".join(url.split("/", 3)[:3])
+        proxied = self._proxied.get(origin)
+        if proxied is None:
+            found = requests.utils.select_proxy(url, self._environment_proxies(url))
+            proxied = self._proxied[origin] = found is not None
+        return not proxied
+
+    def _direct_exchange(
+        self, direct: DirectSender, request: Request, limit: float | None, body: bytes | None
+    ) -> _Answer:
+        headers = {}
+        for name, value in self.session.headers.items():
+            text = value if isinstance(value, str) else value.decode("latin-1")
+            headers[name.lower()] = (name, text)
+        for name, value in self._headers(request).items():
+            headers[name.lower()] = (name, value)
+        if body is not None:
+            headers["content-length"] = ("Content-Length", str(len(body)))
+        elif request.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            headers["content-length"] = ("Content-Length", "0")
+        raw = direct.urlopen(
+            request.method,
+            request.url,
+            dict(headers.values()),
+            body,
+            timeout=self._timeout(limit),
+            verify=self._verify_setting(),
+        )
+        if "set-cookie" in raw.headers:
+            # Kept as Session.send would (see _lean_exchange).
+            prepared = requests.PreparedRequest()
+            prepared.url = request.url
+            prepared.headers = CaseInsensitiveDict(dict(headers.values()))
+            extract_cookies_to_jar(self.session.cookies, prepared, raw)  # type: ignore[no-untyped-call]
+        return _Answer(raw.status, tuple(raw.headers.itermerged()), raw, None, request.info)
 
     def _headers(self, request: Request) -> dict[str, str]:
         headers = dict(request.headers)
@@ -171,7 +268,7 @@ class RequestsDriver:
         )
 
     def _lean_exchange(
-        self, request: Request, limit: float | None, body: bytes | None, *, stream: bool
+        self, request: Request, limit: float | None, body: bytes | None
     ) -> requests.Response:
         session = self.session
         prepared = requests.PreparedRequest()
@@ -190,7 +287,7 @@ class RequestsDriver:
         prepared.hooks = {"response": []}
         response = session.get_adapter(request.url).send(
             prepared,
-            stream=stream,
+            stream=True,
             timeout=self._timeout(limit),
             verify=self._verify_setting(),
             cert=session.cert,
@@ -226,43 +323,38 @@ class RequestsDriver:
         deadline = None if limit is None else time.monotonic() + limit
         try:
             with exchange_deadline(self.timeout, deadline):
-                response = self._exchange(request, limit, body, stream=True)
+                answer = self._exchange(request, limit, body)
                 try:
-                    content = self._read_whole(response, max_body, request.info, deadline)
+                    content = self._read_whole(answer, max_body, deadline)
                 except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                     raise _translate(exc, request.info, self._timeout(limit)) from exc
                 finally:
-                    response.close()
+                    answer.close()
         except CoviaTimeoutError as exc:
             whole = _which_bound(exc, limit, deadline)
             if whole is exc:
                 raise
             raise whole from exc
-        return Response(response.status_code, tuple(response.headers.items()), content)
+        return Response(answer.status, answer.headers, content)
 
-    def _read_whole(
-        self,
-        response: requests.Response,
-        max_body: int | None,
-        info: RequestInfo,
-        deadline: float | None,
-    ) -> bytes:
+    def _read_whole(self, answer: _Answer, max_body: int | None, deadline: float | None) -> bytes:
         """The whole body (decoded, as ``response.content`` would be), at most
         ``max_body`` bytes of it, read by the piece as it arrives so that each read is
         held to the time left (a caller's session has no ``DeadlineAdapter``)."""
-        body = BoundedBody(max_body, info, response.headers.items())
-        raw = response.raw
+        body = BoundedBody(max_body, answer.info, answer.headers)
+        raw = answer.raw
         if not isinstance(raw, urllib3.response.BaseHTTPResponse):  # an adapter of its own
-            for chunk in response.iter_content(CHUNK_SIZE):
+            assert answer.response is not None
+            for chunk in answer.response.iter_content(CHUNK_SIZE):
                 body.add(chunk)
             return body.bytes()
         while True:
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise CoviaTimeoutError("the answer did not end in time", request=info)
-                _limit_read(response, min(self.timeout, left))
-            chunk = raw.read1(CHUNK_SIZE, decode_content=True)
+                    raise CoviaTimeoutError("the answer did not end in time", request=answer.info)
+                _limit_read(raw, min(self.timeout, left))
+            chunk = raw.read1(READ_SIZE, decode_content=True)
             if not chunk:
                 return body.bytes()
             body.add(chunk)
@@ -271,37 +363,41 @@ class RequestsDriver:
         deadline = None if limit is None else time.monotonic() + limit
         try:
             with exchange_deadline(self.timeout, deadline):
-                response = self._exchange(request, limit, request.body or None, stream=True)
+                answer = self._exchange(request, limit, request.body or None)
         except CoviaTimeoutError as exc:
             whole = _which_bound(exc, limit, deadline)
             if whole is exc:
                 raise
             raise whole from exc
-        head = ResponseHead(response.status_code, tuple(response.headers.items()))
-        return OpenedStream(head, _Stream(response, request.info))
+        return OpenedStream(ResponseHead(answer.status, answer.headers), answer)
 
     def _read(self, handle: object, limit: float | None) -> bytes:
-        assert isinstance(handle, _Stream)
+        assert isinstance(handle, _Answer)
+        wait = self._timeout(limit)
         try:
-            _limit_read(handle.response, self._timeout(limit))
-            return bytes(handle.response.raw.read1(CHUNK_SIZE, decode_content=True))
+            if wait != handle.armed:
+                # Set once for a stream read with the same bound each time (an event
+                # stream), rather than before every read: a syscall or two each.
+                _limit_read(handle.raw, wait)
+                handle.armed = wait
+            return bytes(handle.raw.read1(READ_SIZE, decode_content=True))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            handle.response.close()
-            raise _translate(exc, handle.info, self._timeout(limit)) from exc
+            handle.close()
+            raise _translate(exc, handle.info, wait) from exc
 
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
 
 
-def _limit_read(response: requests.Response, seconds: float) -> None:
-    """Bound the next read of an open body to ``seconds``. urllib3 sets the read timeout
-    once, when the head arrives; a flow's deadline shrinks as it reads (a job's event
-    stream), so each read gets its own."""
-    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+def _limit_read(raw: Any, seconds: float) -> None:
+    """Bound the next read of an open body (urllib3's ``raw`` response) to ``seconds``.
+    urllib3 sets the read timeout once, when the head arrives; a flow's deadline shrinks
+    as it reads (a job's event stream), so each read gets its own."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
     if sock is None:
         # After a "Connection: close" head, only the body's reader holds the socket.
-        reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        reader = getattr(getattr(raw, "_fp", None), "fp", None)
         sock = getattr(getattr(reader, "raw", None), "_sock", None)
     if sock is not None:
         sock.settimeout(seconds)
