@@ -9,7 +9,9 @@ What the real venue 0.1 does (observed):
   idempotent. ``path`` may be a workspace path (``w/…``, ``o/…``, ``/o/…``), a catalogue
   path (``v/…``, ``/v/…``), an asset id (bare or ``0x`` hex, ``/a/<hex>``, ``a/<hex>``)
   or a DID URL ``<any DID>/a/<hex>`` — content-addressed, so whatever DID it names, a
-  copy the venue holds will do: that is how another venue's asset is pinned. A DID URL
+  copy the venue holds will do: that is how another venue's asset is pinned (a venue
+  fetches a ``did:web`` one it lacks; the loopback venues of the tests have ``did:key``
+  DIDs, so only the local-copy path is exercised). A DID URL
   of a mutable path (``<DID>/w/…``, ``<DID>/v/…``, the caller's own too) is ``Path not
   found``. Only maps pin (``Cannot pin non-map value at w/n (got CVMLong)``); an unknown
   id is ``Asset not found: <hex>``, anything else unresolved ``Path not found: <path>``;
@@ -19,8 +21,9 @@ What the real venue 0.1 does (observed):
   limit is 100 unless given and at most 1000 (more is cut to 1000). The venue's
   ``GET /assets`` does not list pins: it lists the venue's own assets.
 * ``get {id}`` → ``{id, exists, value}`` for any address a pin takes (a pin's DID URL
-  too); ``exists: false`` where nothing, or no map, is there. Pins are content-addressed
-  and so readable by anyone who knows the hash.
+  too); ``exists: false`` where nothing, or no map, is there. A pin is its owner's: by
+  hash or DID URL, another identity finds only what the venue itself holds (its own
+  assets), not the values others pinned.
 
 The pinned copy is the caller's: it stays when the source changes, and an operation
 pinned this way is invoked by its DID URL (``venue.run(pinned.path, input)``).

@@ -40,15 +40,14 @@ def _pins(rt: LatticeRuntime, owner: str) -> dict[str, Any]:
 
 
 def _by_hash(rt: Any, caller: str, ident: str) -> tuple[bool, Any]:
-    """An asset by id: the venue's own, else one pinned by anybody (content-addressed:
-    any holder's copy will do)."""
+    """An asset by id: the venue's own, else one the caller pinned (another identity's
+    pins are not found, whichever DID the URL names)."""
     asset = rt.assets.get(ident)
     if asset is not None:
         return True, asset.metadata
-    for space in [rt.namespace(caller), *rt.namespaces.values()]:
-        pinned = space.get("a", {}).get("0x" + ident) if isinstance(space.get("a"), dict) else None
-        if isinstance(pinned, list) and len(pinned) == 3:
-            return True, pinned[2]
+    pinned = _pins(rt, caller).get("0x" + ident)
+    if isinstance(pinned, list) and len(pinned) == 3:
+        return True, pinned[2]
     return False, None
 
 
