@@ -83,7 +83,7 @@ class AgentTrigger:
     agent_id: str = wire(default="")
     status: str | None = wire()
     result: Any = wire()
-    task_results: Mapping[str, Any] | None = wire(lenient=True)
+    task_results: Any = wire()  # per task, a map on 0.1 (the official SDK wants a list)
     session_id: str | None = wire()
     extra: Mapping[str, Any] = _extra()
 
