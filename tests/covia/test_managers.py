@@ -494,7 +494,9 @@ def pins(
 
 def _operation_id(url: str, name: str) -> str:
     with Grid.connect(url, auth=Ed25519Auth.generate()) as venue:
-        return venue.get_operation(name).asset
+        found = venue.get_operation(name).asset
+    assert found is not None
+    return found
 
 
 DOC = {"name": "Doc", "type": "note", "x": 1}
