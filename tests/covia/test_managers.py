@@ -196,6 +196,11 @@ def test_a_workspace_is_invisible_to_another_identity_without_a_venue_grant(
         client(private_venue, bob, steps(ws("read", f"{alice.did}/w/x", ucans=[token])))
     with pytest.raises(JobFailedError, match="Can only write to"):  # nor to write there
         client(private_venue, bob, steps(ws("write", notes, "overwritten")))
+    # Copy and inspect find nothing at another identity's path, grant or not.
+    (inspected,) = client(private_venue, bob, steps(ws("inspect", notes)))
+    assert inspected == {notes: f"null /* not found: {notes} */"}
+    with pytest.raises(JobFailedError, match=f"source not found: {notes}"):
+        client(private_venue, bob, steps(ws("copy", notes, "w/mine")))
     (still,) = _sync(private_venue, alice, steps(ws("read", "w/notes")))
     assert still.value == "for Bob"
 
