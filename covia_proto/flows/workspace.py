@@ -22,9 +22,14 @@ output into a model. What the real venue answers (venue 0.1, observed):
   ``inspect {paths}`` → ``{result: <JSON5 text>}`` for one path, ``{result: {path:
   text}}`` for several.
 
-Newer venues are said to serve ``GET /values/{op}`` without a job (venue-api.md §3.14);
-its shapes are unconfirmed and differ from the operations' (``items`` for ``keys``), so
-these flows use the operations, which every venue version answers the same way.
+The official SDK reads through ``GET /values/{read|list|slice|inspect|count|aggregate}``
+(no job; venue-api.md §3.14), with no fallback. The real venue 0.1 has no such route:
+``GET /api/v1/values/read?path=w/x`` is ``404 {"error": "Endpoint GET
+/api/v1/values/read not found"}`` (every op name alike), and it
+has no ``count`` or ``aggregate`` operation. Its shapes being unconfirmed as well, these
+flows use the operations, which every venue version answers the same way; ``ucans``
+count for ``read``, ``list`` and ``slice`` only (``copy`` and ``inspect`` find nothing
+at another identity's path, grant or not).
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ each test with identities of its own."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -589,3 +592,39 @@ def test_pin_arguments_are_checked_before_any_request(covia_venue_url: str):
             venue.pins.pin("")
         with pytest.raises(CoviaUsageError, match="at most 1000"):
             venue.pins.list(limit=5000)
+
+
+# -- what the real venue lacks ------------------------------------------------------------
+
+
+def _get(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return int(answer.status), json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+@pytest.mark.parametrize("operation", ["read", "list", "count"])
+def test_the_real_venue_serves_no_job_free_value_reads(external_venue_url: str, operation: str):
+    # Why the workspace reads through operations (covia_proto.flows.workspace).
+    route = f"GET /api/v1/values/{operation}"
+    assert _get(f"{external_venue_url}/api/v1/values/{operation}?path=w/x") == (
+        404,
+        {"error": f"Endpoint {route} not found"},
+    )
+
+
+def test_the_real_venue_keeps_a_private_job_like_any_other(external_venue_url: str):
+    # Why the SDK offers no private jobs: the venue ignores the flag.
+    body = {"operation": "v/test/ops/echo", "input": 1, "private": True}
+    posted = urllib.request.Request(
+        f"{external_venue_url}/api/v1/invoke",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(posted, timeout=10) as answer:
+        job = json.loads(answer.read())
+    assert job["status"] == "COMPLETE"
+    status, record = _get(f"{external_venue_url}/api/v1/jobs/{job['id'][2:]}")
+    assert (status, record["output"]) == (200, 1)
