@@ -96,12 +96,9 @@ class List(_JobOperation):
     def run(self, rt: LatticeRuntime, job: Job) -> Any:
         value = _input(job)
         path = value.get("path")
-        if path is None:
-            exists, found = True, rt.namespace(job.caller)
-        else:
-            exists, found = _readable(rt, job, path)
-        if found is None:
-            return {"type": "Nil", "exists": exists}
+        found = rt.namespace(job.caller) if path is None else _readable(rt, job, path)[1]
+        if found is None:  # a null is no value to the venue: nothing is there
+            return {"type": "Nil", "exists": False}
         answer: dict[str, Any] = {"type": _type_name(found), "exists": True}
         if isinstance(found, dict):
             answer["keys"] = _window(value, sorted(found))[1]

@@ -23,7 +23,12 @@ from covia.managers import Workspace, flow_method
 from covia_proto.asset_id import asset_id
 from covia_proto.errors import CoviaUsageError, NotFoundError
 from covia_proto.flows.pins import PinnedAsset, PinSummary, ResolvedAsset
-from covia_proto.flows.workspace import WorkspaceListing, WorkspaceSlice, WorkspaceValue
+from covia_proto.flows.workspace import (
+    WorkspaceCount,
+    WorkspaceListing,
+    WorkspaceSlice,
+    WorkspaceValue,
+)
 from covia_proto.testing.server import BackgroundLoop, serve_venue
 from covia_trio import TrioGrid
 
@@ -137,6 +142,23 @@ def test_workspace_round_trip(venue_url: str, client):
     assert copied_b.value == "hello"
     assert inspected == {"w/notes/a": "{x: 1}"}
     assert gone.exists is False
+
+
+def test_workspace_count(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    values = {"w/m": {"a": 1, "b": {"c": 2}}, "w/v": [1, 2, 3], "w/e": {}, "w/s": "abc", "w/n": 5}
+    writes = [ws("write", path, value) for path, value in values.items()]
+    counts = client(
+        venue_url, me, steps(*writes, *(ws("count", p) for p in values), ws("count", "w/x"))
+    )
+    assert counts[len(writes) :] == [
+        WorkspaceCount(exists=True, count=2, type="Map"),
+        WorkspaceCount(exists=True, count=3, type="Vector"),
+        WorkspaceCount(exists=True, count=0, type="Map"),
+        WorkspaceCount(type="String"),
+        WorkspaceCount(type="Integer"),
+        WorkspaceCount(type="Nil"),
+    ]
 
 
 @pytest.mark.parametrize(
