@@ -354,6 +354,26 @@ class Fork(_JobOperation):
         return {"created": True, "forkedFrom": source_id, "agentId": agent_id, "status": "SLEEPING"}
 
 
+class _InTaskOnly(_JobOperation):
+    """``complete-task`` and ``fail-task`` belong to an agent's own turn; a caller's
+    job has no task in scope."""
+
+    name = ""
+
+    def run(self, rt: LatticeRuntime, job: Job) -> Any:
+        raise ValueError(
+            f"agent:{self.name} requires task scope (agentId + taskId in RequestContext)"
+        )
+
+
+class CompleteTask(_InTaskOnly):
+    name = "completeTask"
+
+
+class FailTask(_InTaskOnly):
+    name = "failTask"
+
+
 AGENT_OPERATIONS: Final[Mapping[str, Any]] = {
     "create": Create(),
     "info": Info(),
@@ -369,4 +389,6 @@ AGENT_OPERATIONS: Final[Mapping[str, Any]] = {
     "trigger": Trigger(),
     "cancelTask": CancelTask(),
     "context": Context(),
+    "completeTask": CompleteTask(),
+    "failTask": FailTask(),
 }

@@ -26,7 +26,7 @@ venue's, captured (``catalog``). Where it knowingly differs from the venue:
 * only the ``test`` adapter's echo, random, error, never, delay, pause, chat and llm,
   ``v/ops/auth/whoami``, ``v/ops/secret/set|extract``, ``v/ops/covia/*``,
   ``v/ops/ucan/issue`` (see ``lattice_ops``, ``workspace_ops``), ``v/ops/agent/*``
-  but ``complete-task`` and ``fail-task`` (``agent_ops``: scripted models only),
+  (``agent_ops``: scripted models only),
   ``v/ops/asset/pin|list|get`` (``asset_ops``) and a minimal orchestrator run; the
   other catalogued operations are listed but answer ``Adapter not available``;
   ``operation.strict`` input schemas are not checked;

@@ -416,6 +416,18 @@ def test_agent_refusals(venue_url: str, call, error: str):
         _sync(venue_url, me, steps(call))
 
 
+@pytest.mark.parametrize(
+    ("operation", "body"), [("complete-task", {"result": 1}), ("fail-task", {"error": "x"})]
+)
+def test_task_verdicts_belong_to_an_agents_own_turn(venue_url: str, operation: str, body):
+    # Why the managers offer no complete_task or fail_task.
+    with (
+        Grid.connect(venue_url, auth=Ed25519Auth.generate()) as venue,
+        pytest.raises(JobFailedError, match="requires task scope"),
+    ):
+        venue.run(f"v/ops/agent/{operation}", body)
+
+
 def test_agents_belong_to_their_identity(venue_url: str):
     alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
     _sync(venue_url, alice, steps(("agents", "create", ("mine", SCRIPTED_MODEL), {})))
