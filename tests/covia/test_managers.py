@@ -578,11 +578,18 @@ def test_pins_round_trip(venue_url: str, client):
     assert nothing == ResolvedAsset(id="w/nothing", exists=False)
 
 
-def test_a_pinned_operation_runs_by_its_did_url(venue_url: str):
-    me = Ed25519Auth.generate()
-    with Grid.connect(venue_url, auth=me) as venue:
-        pinned = venue.pin_asset("v/test/ops/echo")
-        assert venue.run(pinned.path, {"hi": 1}) == {"hi": 1}
+def test_a_pinned_operation_runs_by_its_did_url(venue_url: str, client):
+    def act(venue: Any) -> Any:
+        if isinstance(venue, Venue):
+            return venue.run(venue.pin_asset("v/test/ops/echo").path, {"hi": 1})
+
+        async def pin_and_run() -> Any:
+            pinned = await venue.pin_asset("v/test/ops/echo")
+            return await venue.run(pinned.path, {"hi": 1})
+
+        return pin_and_run()
+
+    assert client(venue_url, Ed25519Auth.generate(), act) == {"hi": 1}
 
 
 def test_an_asset_named_by_another_did_is_pinned_by_its_hash(venue_url: str):
