@@ -120,8 +120,9 @@ class session_method(flow_method[P, T]):
 class Workspace(Manager[S]):
     """The caller's lattice values (``w/…``), through the ``v/ops/covia/*`` operations:
     ``read``, ``write``, ``delete``, ``append``, ``copy``, ``list``, ``slice``,
-    ``inspect``. Another identity's paths (``<DID>/w/…``) are read with a venue-issued
-    UCAN in ``ucans=``. See ``covia_proto.flows.workspace`` for what each answers."""
+    ``count``, ``inspect``. Another identity's paths (``<DID>/w/…``) are read with a
+    venue-issued UCAN in ``ucans=``. See ``covia_proto.flows.workspace`` for what each
+    answers."""
 
     read = flow_method(workspace.read)
     write = flow_method(workspace.write)
@@ -130,6 +131,7 @@ class Workspace(Manager[S]):
     copy = flow_method(workspace.copy)
     list = flow_method(workspace.list_path)
     slice = flow_method(workspace.slice_path)
+    count = flow_method(workspace.count)
     inspect = flow_method(workspace.inspect)
 
 
