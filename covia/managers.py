@@ -14,7 +14,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
-from covia_proto.flows import agents, grants, secrets, workspace
+from covia_proto.flows import agent_tasks, agents, grants, pins, secrets, workspace
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow
 
@@ -27,6 +27,7 @@ __all__ = [
     "Agents",
     "ChatSession",
     "Manager",
+    "Pins",
     "Secrets",
     "Ucan",
     "VenueManagers",
@@ -64,14 +65,16 @@ class flow_method(Generic[P, T]):
     def __get__(self, manager: None, owner: type[Any]) -> flow_method[P, T]: ...
 
     @overload
-    def __get__(self, manager: Manager[SyncSession], owner: type[Any]) -> Callable[P, T]: ...
+    def __get__(
+        self, manager: Manager[SyncSession] | VenueManagers[SyncSession], owner: type[Any]
+    ) -> Callable[P, T]: ...
 
     @overload
     def __get__(
-        self, manager: Manager[AsyncSession], owner: type[Any]
+        self, manager: Manager[AsyncSession] | VenueManagers[AsyncSession], owner: type[Any]
     ) -> Callable[P, Awaitable[T]]: ...
 
-    def __get__(self, manager: Manager[Any] | None, owner: type[Any]) -> Any:
+    def __get__(self, manager: Manager[Any] | VenueManagers[Any] | None, owner: type[Any]) -> Any:
         if manager is None:
             return self
         session = manager._session
@@ -117,8 +120,9 @@ class session_method(flow_method[P, T]):
 class Workspace(Manager[S]):
     """The caller's lattice values (``w/…``), through the ``v/ops/covia/*`` operations:
     ``read``, ``write``, ``delete``, ``append``, ``copy``, ``list``, ``slice``,
-    ``inspect``. Another identity's paths (``<DID>/w/…``) are read with a venue-issued
-    UCAN in ``ucans=``. See ``covia_proto.flows.workspace`` for what each answers."""
+    ``count``, ``inspect``. Another identity's paths (``<DID>/w/…``) are read with a
+    venue-issued UCAN in ``ucans=``. See ``covia_proto.flows.workspace`` for what each
+    answers."""
 
     read = flow_method(workspace.read)
     write = flow_method(workspace.write)
@@ -127,6 +131,7 @@ class Workspace(Manager[S]):
     copy = flow_method(workspace.copy)
     list = flow_method(workspace.list_path)
     slice = flow_method(workspace.slice_path)
+    count = flow_method(workspace.count)
     inspect = flow_method(workspace.inspect)
 
 
@@ -143,9 +148,11 @@ class Secrets(Manager[S]):
 
 class Agents(Manager[S]):
     """The caller's agents: ``list``, ``info``, ``create`` (from a config map or a
-    template such as ``v/agents/templates/minimal``), ``update``, ``suspend``,
-    ``resume``, ``delete``, ``chat`` and ``message``. ``venue.agent(id)`` is a handle on
-    one of them. See ``covia_proto.flows.agents`` for what the venue answers."""
+    template such as ``v/agents/templates/minimal``), ``fork``, ``update``, ``suspend``,
+    ``resume``, ``delete``, ``chat`` and ``message``; tasks: ``request`` (wait for the
+    agent to complete one), ``cancel_task``, ``trigger`` and ``context`` (what its
+    model would be sent). ``venue.agent(id)`` is a handle on one of them. See
+    ``covia_proto.flows.agents`` and ``agent_tasks`` for what the venue answers."""
 
     list = flow_method(agents.list_agents)
     info = flow_method(agents.info)
@@ -156,6 +163,11 @@ class Agents(Manager[S]):
     delete = flow_method(agents.delete)
     chat = flow_method(agents.chat)
     message = flow_method(agents.message)
+    fork = flow_method(agents.fork)
+    request = flow_method(agent_tasks.request)
+    trigger = flow_method(agent_tasks.trigger)
+    cancel_task = flow_method(agent_tasks.cancel_task)
+    context = flow_method(agent_tasks.render_context)
 
 
 class Agent(Manager[S]):
@@ -176,6 +188,11 @@ class Agent(Manager[S]):
     delete = agent_method(agents.delete)
     chat = agent_method(agents.chat)
     message = agent_method(agents.message)
+    fork = agent_method(agents.fork)
+    request = agent_method(agent_tasks.request)
+    trigger = agent_method(agent_tasks.trigger)
+    cancel_task = agent_method(agent_tasks.cancel_task)
+    context = agent_method(agent_tasks.render_context)
 
     def session(self, session_id: str | None = None) -> ChatSession[S]:
         """A conversation: each ``send`` continues it (``session_id`` resumes one)."""
@@ -202,6 +219,17 @@ class ChatSession(Manager[S]):
         return f"<ChatSession {self.agent_id!r} {self.session_id or '(new)'}>"
 
     send = session_method(agents.ChatSession.send)
+
+
+class Pins(Manager[S]):
+    """The caller's pinned assets: ``pin(path)`` snapshots any resolvable map (a
+    workspace path, an operation, another venue's asset by DID URL) into their own
+    content-addressed store; ``list`` pages through them; ``get`` reads the metadata at
+    any address. See ``covia_proto.flows.pins``."""
+
+    pin = flow_method(pins.pin)
+    list = flow_method(pins.list_pins)
+    get = flow_method(pins.get)
 
 
 class Ucan(Manager[S]):
@@ -237,6 +265,15 @@ class VenueManagers(Generic[S]):
     def agent(self, agent_id: str) -> Agent[S]:
         """A handle on one agent: ``venue.agent("bot").session().send("hi")``."""
         return Agent(self._session, agent_id)
+
+    # The official SDK's name for ``venue.pins.pin`` (defined before ``pins`` shadows
+    # the module in this class body).
+    pin_asset = flow_method(pins.pin)
+
+    @functools.cached_property
+    def pins(self) -> Pins[S]:
+        """The caller's pinned assets: ``venue.pins.pin("w/doc")``, ``list``, ``get``."""
+        return Pins(self._session)
 
     @functools.cached_property
     def ucan(self) -> Ucan[S]:

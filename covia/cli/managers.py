@@ -1,5 +1,6 @@
 """The caller's own things on the command line: ``ws ls|get|put|rm PATH`` (workspace),
-``secrets [set|rm NAME]``, ``agents`` and ``chat AGENT [MESSAGE]``.
+``secrets [set|rm NAME]``, ``agents [request|fork|trigger|context|cancel-task …]``,
+``chat AGENT [MESSAGE]``, and ``pin PATH`` / ``pins`` (pinned assets).
 
 A secret's value is read from stdin (a prompt that does not echo at a terminal), never
 from the command line, where it would land in the shell's history and the process list.
@@ -121,6 +122,88 @@ def agents_list(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _show_value(out: Output, value: Any) -> None:
+    out.line(value if isinstance(value, str) else dumps(value))
+
+
+def agents_request(args: argparse.Namespace, out: Output) -> int:
+    task = read_input(args.input)
+    with connect(VenueOptions.from_args(args), out) as venue:
+        result = venue.agent(args.agent).request(task, session_id=args.session, timeout=args.wait)
+    if out.json_mode:
+        out.json(unstructure(result))
+        return 0
+    _show_value(out, result.output)
+    if result.session_id:
+        out.note(f"session {result.session_id} (continue it with --session)")
+    return 0
+
+
+def agents_fork(args: argparse.Namespace, out: Output) -> int:
+    with connect(VenueOptions.from_args(args), out) as venue:
+        forked = venue.agent(args.source).fork(
+            args.agent, include_timeline=args.timeline, overwrite=args.overwrite
+        )
+    out.done(unstructure(forked), f"forked {args.source} into {forked.agent_id}")
+    return 0
+
+
+def agents_trigger(args: argparse.Namespace, out: Output) -> int:
+    with connect(VenueOptions.from_args(args), out) as venue:
+        cycle = venue.agent(args.agent).trigger(wait=not args.no_wait)
+    if out.json_mode:
+        out.json(unstructure(cycle))
+        return 0
+    out.line(cycle.status or "")
+    if cycle.result is not None:
+        _show_value(out, cycle.result)
+    return 0
+
+
+def agents_context(args: argparse.Namespace, out: Output) -> int:
+    task = read_input(args.task)
+    with connect(VenueOptions.from_args(args), out) as venue:
+        rendered = venue.agent(args.agent).context(task=task)
+    if out.json_mode:
+        out.json(unstructure(rendered))
+    else:
+        out.line(rendered.text)
+    return 0
+
+
+def agents_cancel_task(args: argparse.Namespace, out: Output) -> int:
+    with connect(VenueOptions.from_args(args), out) as venue:
+        cancelled = venue.agent(args.agent).cancel_task(args.task)
+    out.done(unstructure(cancelled), f"cancelled task {args.task} of {args.agent}")
+    return 0
+
+
+# -- pins ---------------------------------------------------------------------------------
+
+
+def pin(args: argparse.Namespace, out: Output) -> int:
+    with connect(VenueOptions.from_args(args), out) as venue:
+        pinned = venue.pins.pin(args.path)
+    if out.json_mode:
+        out.json(unstructure(pinned))
+    else:
+        out.line(pinned.path)
+    return 0
+
+
+def pins_list(args: argparse.Namespace, out: Output) -> int:
+    with connect(VenueOptions.from_args(args), out) as venue:
+        page = venue.pins.list(type=args.type, offset=args.offset, limit=args.limit)
+    if out.json_mode:
+        out.json(unstructure(page))
+        return 0
+    rows = [(p.id, p.name or "", p.type or "") for p in page.items]
+    out.table(["id", "name", "type"], rows)
+    if page.total is not None and page.total > len(page.items):
+        out.note(f"{len(page.items)} of {page.total} pins (page with --offset, --limit)")
+    return 0
+
+
 def _show_reply(out: Output, reply: Any) -> None:
     if out.json_mode:
         out.json_line(unstructure(reply))
@@ -188,9 +271,14 @@ def register(
     remove.add_argument("name")
     remove.set_defaults(handler=secrets_rm)
 
-    agents = commands.add_parser("agents", parents=[common], help="list your agents")
+    agents = commands.add_parser(
+        "agents",
+        parents=[common],
+        help="list your agents; request, fork, trigger, context, cancel-task",
+    )
     agents.add_argument("--all", action="store_true", help="terminated agents too")
     agents.set_defaults(handler=agents_list)
+    _agent_actions(agents, common)
 
     talk = commands.add_parser(
         "chat",
@@ -201,3 +289,56 @@ def register(
     talk.add_argument("message", nargs="?", default=None)
     talk.add_argument("--session", default=None, help="continue this session id")
     talk.set_defaults(handler=chat)
+
+    pinned = commands.add_parser(
+        "pin",
+        parents=[common],
+        help="pin a value (w/..., an operation, an asset id or DID URL) as your asset",
+        description="Snapshot the map at PATH into your own content-addressed store; "
+        "prints the pin's DID URL.",
+    )
+    pinned.add_argument("path")
+    pinned.set_defaults(handler=pin)
+    listed = commands.add_parser("pins", parents=[common], help="list your pinned assets")
+    listed.add_argument("--type", default=None, help="only pins whose metadata has this type")
+    listed.add_argument("--offset", type=int, default=None)
+    listed.add_argument("--limit", type=int, default=None, help="at most 1000")
+    listed.set_defaults(handler=pins_list)
+
+
+def _agent_actions(agents: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    actions = agents.add_subparsers(dest="agents_command", metavar="ACTION")
+    request = actions.add_parser(
+        "request", parents=[common], help="give an agent a task and print its answer"
+    )
+    request.add_argument("agent")
+    request.add_argument("input", help='the task as JSON ({"task": "..."}), @FILE or -')
+    request.add_argument("--session", default=None, help="file it in this session")
+    request.add_argument(
+        "--wait", type=float, default=None, help="seconds to wait for the answer (default: any)"
+    )
+    request.set_defaults(handler=agents_request)
+    fork = actions.add_parser("fork", parents=[common], help="copy an agent under a new name")
+    fork.add_argument("source")
+    fork.add_argument("agent")
+    fork.add_argument("--timeline", action="store_true", help="copy its timeline too")
+    fork.add_argument(
+        "--overwrite", action="store_true", help="reuse the name of a terminated agent"
+    )
+    fork.set_defaults(handler=agents_fork)
+    trigger = actions.add_parser("trigger", parents=[common], help="run a cycle of an agent")
+    trigger.add_argument("agent")
+    trigger.add_argument("--no-wait", action="store_true", help="do not wait for the cycle")
+    trigger.set_defaults(handler=agents_trigger)
+    shown = actions.add_parser(
+        "context", parents=[common], help="print what the agent's model would be sent"
+    )
+    shown.add_argument("agent")
+    shown.add_argument("--task", default=None, help="as on a request with this JSON task")
+    shown.set_defaults(handler=agents_context)
+    cancel = actions.add_parser(
+        "cancel-task", parents=[common], help="take a task (a request's job id) off the queue"
+    )
+    cancel.add_argument("agent")
+    cancel.add_argument("task")
+    cancel.set_defaults(handler=agents_cancel_task)

@@ -22,6 +22,17 @@ What the real venue 0.1 does (observed):
   adds ``config`` and ``timelineLength`` (``Agent not found: <id>``); ``delete`` marks
   it ``TERMINATED`` (``remove: true`` drops the record) and a second delete fails
   (``Agent not found or terminated: <id>``).
+* ``resume`` of an agent that is not suspended fails (``Agent is not suspended
+  (status: SLEEPING)``); ``autoWake: false`` resumes it without running pending work.
+* ``fork {sourceId, agentId, config?, includeTimeline?, overwrite?}`` → ``{agentId,
+  created: true, forkedFrom, status: "SLEEPING"}``: the source's config (``config``
+  merged on top) and state, fresh tasks and inbox, its timeline only with
+  ``includeTimeline``. A suspended source forks too. ``Source agent not found: <id>``;
+  ``Target agent already exists: <id>`` unless the target is ``TERMINATED`` and
+  ``overwrite`` is true.
+
+Work given to an agent (``request``, ``trigger``, ``cancel-task``, ``context``) is in
+``covia_proto.flows.agent_tasks``.
 """
 
 from __future__ import annotations
@@ -42,12 +53,14 @@ from covia_proto.flows.send import send
 
 __all__ = [
     "AgentChange",
+    "AgentFork",
     "AgentInfo",
     "ChatReply",
     "ChatSession",
     "chat",
     "create",
     "delete",
+    "fork",
     "info",
     "list_agents",
     "message",
@@ -87,6 +100,17 @@ class AgentChange:
     status: str | None = wire()
     created: bool | None = wire()
     updated: bool | None = wire()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class AgentFork:
+    """What ``fork`` answers: the new agent, the one it was forked from, its status."""
+
+    agent_id: str = wire(default="")
+    forked_from: str | None = wire()
+    status: str | None = wire()
+    created: bool | None = wire()
     extra: Mapping[str, Any] = _extra()
 
 
@@ -208,10 +232,17 @@ def suspend(
 
 
 def resume(
-    context: VenueContext, agent_id: str, *, timeout: float | None = None
+    context: VenueContext,
+    agent_id: str,
+    *,
+    auto_wake: bool | None = None,
+    timeout: float | None = None,
 ) -> Flow[AgentChange]:
-    """Let a suspended agent run again (``SLEEPING``)."""
-    body = {"agentId": _agent_id(agent_id)}
+    """Let a suspended agent run again (``SLEEPING``); ``auto_wake=False`` keeps it from
+    starting on the work that waits for it (the venue's default is to start)."""
+    body: dict[str, Any] = {"agentId": _agent_id(agent_id)}
+    if auto_wake is not None:
+        body["autoWake"] = _flag("auto_wake", auto_wake)
     result: AgentChange = yield from _call(context, "resume", body, AgentChange, timeout)
     return result
 
@@ -225,6 +256,38 @@ def delete(
         body["remove"] = True
     result: AgentChange = yield from _call(context, "delete", body, AgentChange, timeout)
     return result
+
+
+def fork(
+    context: VenueContext,
+    source_id: str,
+    agent_id: str,
+    *,
+    config: str | Mapping[str, Any] | None = None,
+    include_timeline: bool = False,
+    overwrite: bool = False,
+    timeout: float | None = None,
+) -> Flow[AgentFork]:
+    """Make the agent ``agent_id`` a copy of ``source_id`` (config and state; its
+    timeline with ``include_timeline``), with ``config`` merged on top. ``overwrite``
+    reuses the name of a ``TERMINATED`` agent."""
+    body: dict[str, Any] = {"sourceId": _agent_id(source_id), "agentId": _agent_id(agent_id)}
+    if config is not None:
+        if not isinstance(config, str | Mapping):
+            raise CoviaUsageError("an agent config is a map or a reference string")
+        body["config"] = config if isinstance(config, str) else dict(config)
+    if _flag("include_timeline", include_timeline):
+        body["includeTimeline"] = True
+    if _flag("overwrite", overwrite):
+        body["overwrite"] = True
+    result: AgentFork = yield from _call(context, "fork", body, AgentFork, timeout)
+    return result
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise CoviaUsageError(f"{name} is True or False, not {value!r:.40}")
+    return value
 
 
 def chat(

@@ -21,10 +21,18 @@ output into a model. What the real venue answers (venue 0.1, observed):
   ``delete {path}`` → ``{deleted: true}``, also for a path that was not there;
   ``inspect {paths}`` → ``{result: <JSON5 text>}`` for one path, ``{result: {path:
   text}}`` for several.
+* ``count`` is no operation of the venue's: it is ``list`` with ``limit: 1`` (a limit of
+  0 still lists one key), the ``count`` of a map or vector; a string's ``count`` (its
+  characters) and scalars are not collections.
 
-Newer venues are said to serve ``GET /values/{op}`` without a job (venue-api.md §3.14);
-its shapes are unconfirmed and differ from the operations' (``items`` for ``keys``), so
-these flows use the operations, which every venue version answers the same way.
+The official SDK reads through ``GET /values/{read|list|slice|inspect|count|aggregate}``
+(no job; venue-api.md §3.14), with no fallback. The real venue 0.1 has no such route:
+``GET /api/v1/values/read?path=w/x`` is ``404 {"error": "Endpoint GET
+/api/v1/values/read not found"}`` (every op name alike), and it
+has no ``count`` or ``aggregate`` operation. Its shapes being unconfirmed as well, these
+flows use the operations, which every venue version answers the same way; ``ucans``
+count for ``read``, ``list`` and ``slice`` only (``copy`` and ``inspect`` find nothing
+at another identity's path, grant or not).
 """
 
 from __future__ import annotations
@@ -42,11 +50,13 @@ from covia_proto.flows.run import run
 
 __all__ = [
     "OPERATIONS",
+    "WorkspaceCount",
     "WorkspaceListing",
     "WorkspaceSlice",
     "WorkspaceValue",
     "append",
     "copy",
+    "count",
     "delete",
     "inspect",
     "list_path",
@@ -87,6 +97,19 @@ class WorkspaceListing:
     keys: tuple[str, ...] = wire(default=())
     count: int | None = wire()
     extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class WorkspaceCount:
+    """How many entries the collection at a path holds; ``exists`` is false (and
+    ``count`` None) where nothing, or no map or vector, is there."""
+
+    exists: bool = False
+    count: int | None = None
+    type: str | None = None
+
+
+_COLLECTIONS: Final = frozenset({"Map", "Vector", "Index", "Set"})
 
 
 @attrs.frozen
@@ -196,6 +219,20 @@ def list_path(
     output = yield from run(context, OPERATIONS["list"], body, timeout=timeout, ucans=ucans)
     result: WorkspaceListing = _model(OPERATIONS["list"], output, WorkspaceListing)
     return result
+
+
+def count(
+    context: VenueContext,
+    path: str,
+    *,
+    ucans: Sequence[str] | None = None,
+    timeout: float | None = None,
+) -> Flow[WorkspaceCount]:
+    """How many entries (keys of a map, elements of a vector) are at ``path``."""
+    listing = yield from list_path(context, path, limit=1, ucans=ucans, timeout=timeout)
+    if not listing.exists or listing.type not in _COLLECTIONS or listing.count is None:
+        return WorkspaceCount(type=listing.type)
+    return WorkspaceCount(exists=True, count=listing.count, type=listing.type)
 
 
 def slice_path(

@@ -154,6 +154,8 @@ class Read(_JobOperation):
                 found = found[key]
             else:
                 return {"value": None, "exists": False}
+        if found is None:  # a written null: its key is listed, yet nothing is there
+            return {"value": None, "exists": False}
         max_size = value.get("maxSize")
         if isinstance(max_size, int) and not isinstance(max_size, bool):
             # The venue measures its own encoding; compact JSON is near enough.

@@ -17,6 +17,7 @@ from typing import Any, Final, Protocol
 import attrs
 
 from covia_proto.testing.agent_ops import AGENT_OPERATIONS
+from covia_proto.testing.asset_ops import ASSET_OPERATIONS
 from covia_proto.testing.jobs import MISSING, Job
 from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
@@ -343,6 +344,7 @@ ADAPTERS: Final[Mapping[str, Mapping[str, Operation]]] = {
     "auth": {"whoami": WhoAmI()},
     "covia": _LATTICE_OPS,
     "agent": AGENT_OPERATIONS,
+    "asset": ASSET_OPERATIONS,
     "ucan": {"issue": UcanIssue()},  # type: ignore[dict-item]
     "secret": {"set": SecretSet(), "extract": SecretExtract()},
     "orchestrator": {"": Orchestrate()},

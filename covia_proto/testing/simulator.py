@@ -20,12 +20,15 @@ venue's, captured (``catalog``). Where it knowingly differs from the venue:
 * EdDSA JWTs are verified as the venue does (``testing.identity``); ``tokens`` also
   maps opaque bearer tokens to caller DIDs, for tests that need no key. Any other bearer
   token is "invalid" (downgraded to the public identity on a public venue);
-* operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>`` and
-  this venue's DID URLs; pins, workspace paths and other venues' DIDs do not;
+* operation references resolve locally only: catalog paths, hex ids, ``/a/<hex>``,
+  this venue's DID URLs and ``<any DID>/a/<hex>`` of an asset held here; pins, workspace
+  paths and other DIDs' mutable paths do not;
 * only the ``test`` adapter's echo, random, error, never, delay, pause, chat and llm,
-  ``v/ops/auth/whoami``, ``v/ops/secret/set``, ``v/ops/covia/read|write``,
-  ``v/ops/ucan/issue`` (see ``lattice_ops``) and a minimal orchestrator run; the other
-  catalogued operations are listed but answer ``Adapter not available``;
+  ``v/ops/auth/whoami``, ``v/ops/secret/set|extract``, ``v/ops/covia/*``,
+  ``v/ops/ucan/issue`` (see ``lattice_ops``, ``workspace_ops``), ``v/ops/agent/*``
+  (``agent_ops``: scripted models only),
+  ``v/ops/asset/pin|list|get`` (``asset_ops``) and a minimal orchestrator run; the
+  other catalogued operations are listed but answer ``Adapter not available``;
   ``operation.strict`` input schemas are not checked;
 * JSON5 bodies may not hold ``NaN`` or ``Infinity`` (no answer could carry them);
 * ``/mcp`` runs tool calls only for the operations above and keeps no event streams;

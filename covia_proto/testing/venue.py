@@ -146,13 +146,17 @@ class Venue:
 
     def resolve_operation(self, ref: str) -> tuple[str, Mapping[str, Any]] | None:
         """An operation reference (§3.4) → asset id and metadata, if it resolves
-        locally: catalog path (``/v/…`` too), hex id, ``/a/<hex>``, or this venue's DID
-        URLs. Pins (``o/…``), workspace paths and other venues' DIDs do not resolve here.
+        locally: catalog path (``/v/…`` too), hex id, ``/a/<hex>``, this venue's DID
+        URLs, or ``<any DID>/a/<hex>`` of an asset held here. Pins (``o/…``), workspace
+        paths and other DIDs' mutable paths do not resolve here.
 
         As on the venue (measured), a catalog path resolves whatever its metadata, an
         id only metadata that has an ``operation`` (of any type): data assets do not."""
         if ref.startswith(self.did + "/"):
             ref = ref[len(self.did) :]
+        elif ref.startswith("did:") and "/a/" in ref:
+            # Content-addressed: a local copy serves whichever DID the URL names.
+            ref = "/a/" + ref.partition("/a/")[2]
         if ref.startswith("/v/"):
             ref = ref[1:]
         if ref in self.catalog:

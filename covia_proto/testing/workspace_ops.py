@@ -64,6 +64,13 @@ def _readable(rt: LatticeRuntime, job: Job, path: Any) -> tuple[bool, Any]:
     return _walk(rt.namespace(owner), keys)
 
 
+def _own(rt: LatticeRuntime, job: Job, path: Any) -> tuple[bool, Any]:
+    """For ``copy`` and ``inspect``: the real venue finds nothing at another identity's
+    path, with or without a grant (observed), where ``read`` says ``Access denied``."""
+    owner, keys = _split(job.caller, path)
+    return _walk(rt.namespace(owner), keys) if owner == job.caller else (False, None)
+
+
 def _window(value: Mapping[str, Any], items: list[Any]) -> tuple[int, list[Any]]:
     offset = value.get("offset")
     limit = value.get("limit")
@@ -89,12 +96,9 @@ class List(_JobOperation):
     def run(self, rt: LatticeRuntime, job: Job) -> Any:
         value = _input(job)
         path = value.get("path")
-        if path is None:
-            exists, found = True, rt.namespace(job.caller)
-        else:
-            exists, found = _readable(rt, job, path)
-        if found is None:
-            return {"type": "Nil", "exists": exists}
+        found = rt.namespace(job.caller) if path is None else _readable(rt, job, path)[1]
+        if found is None:  # a null is no value to the venue: nothing is there
+            return {"type": "Nil", "exists": False}
         answer: dict[str, Any] = {"type": _type_name(found), "exists": True}
         if isinstance(found, dict):
             answer["keys"] = _window(value, sorted(found))[1]
@@ -149,7 +153,7 @@ class Copy(_JobOperation):
     def run(self, rt: LatticeRuntime, job: Job) -> Any:
         value = _input(job)
         source = value.get("from")
-        exists, found = _readable(rt, job, source)
+        exists, found = _own(rt, job, source)
         if not exists:
             raise ValueError(f"source not found: {source}")
         target = writable_place(rt, job, value.get("to"))
@@ -174,7 +178,7 @@ class Inspect(_JobOperation):
         wanted = paths if isinstance(paths, list) else [paths]
         rendered: dict[str, str] = {}
         for path in wanted:
-            exists, found = _readable(rt, job, path)
+            exists, found = _own(rt, job, path)
             rendered[str(path)] = json5(found) if exists else f"null /* not found: {path} */"
         if isinstance(paths, list):
             return {"result": rendered}

@@ -94,3 +94,47 @@ def test_agents_and_chat(cli, me: Ed25519Auth, monkeypatch):
     unknown = cli("chat", "nobody", "hi")
     assert unknown.code == 5
     assert_one_line_error(unknown.err, "Agent not found or terminated: nobody")
+
+
+def test_agent_request_fork_trigger_context_and_cancel_task(cli, me: Ed25519Auth):
+    with Grid.connect(cli.url, auth=me) as venue:
+        venue.agents.create("worker", {"llmOperation": "v/test/ops/taskllm"})
+    answered = cli("agents", "request", "worker", '{"task": "hi"}')
+    assert (answered.code, json.loads(answered.out)) == (0, {"answer": "done"})
+    assert "session " in answered.err
+    as_json = json.loads(cli("agents", "request", "worker", '"plain"', "--json").out)
+    assert (as_json["status"], as_json["output"]) == ("COMPLETE", {"answer": "done"})
+    forked = json.loads(cli("agents", "fork", "worker", "copy", "--json").out)
+    assert (forked["agentId"], forked["forkedFrom"]) == ("copy", "worker")
+    assert "copy" in cli("agents").out
+    assert cli("agents", "trigger", "copy").out.splitlines() == [
+        "SLEEPING",
+        "No tasks to complete",
+    ]
+    assert json.loads(cli("agents", "trigger", "copy", "--no-wait", "--json").out)["status"] == (
+        "RUNNING"
+    )
+    shown = cli("agents", "context", "copy", "--task", '"hello"')
+    assert json.loads(shown.out)["messages"][-1] == {"role": "user", "content": "hello"}
+    assert json.loads(cli("agents", "context", "copy", "--json").out)["messages"]
+    missing = cli("agents", "cancel-task", "copy", "00ff")
+    assert missing.code == 5
+    assert_one_line_error(missing.err, "Task not found: 00ff")
+
+
+def test_pin_and_pins(cli):
+    assert cli("ws", "put", "w/doc", '{"name": "Doc", "type": "note"}').code == 0
+    path = cli("pin", "w/doc").out.strip()
+    assert "/a/" in path
+    pinned = json.loads(cli("pin", "v/test/ops/echo", "--json").out)
+    assert pinned["path"].endswith("/a/" + pinned["hash"])
+    listed = json.loads(cli("pins", "--json").out)
+    assert listed["total"] == 2
+    table = cli("pins", "--type", "note").out
+    assert "Doc" in table
+    assert "Echo" not in table
+    paged = cli("pins", "--limit", "1")
+    assert "1 of 2 pins" in paged.err
+    refused = cli("pin", "w/nothing")
+    assert refused.code == 5
+    assert_one_line_error(refused.err, "Path not found: w/nothing")

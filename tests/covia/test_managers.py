@@ -5,7 +5,10 @@ each test with identities of its own."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,8 +20,15 @@ from covia import Grid, JobFailedError, JobTimeoutError, Venue
 from covia.async_api import AsyncGrid
 from covia.auth import Ed25519Auth
 from covia.managers import Workspace, flow_method
+from covia_proto.asset_id import asset_id
 from covia_proto.errors import CoviaUsageError, NotFoundError
-from covia_proto.flows.workspace import WorkspaceListing, WorkspaceSlice, WorkspaceValue
+from covia_proto.flows.pins import PinnedAsset, PinSummary, ResolvedAsset
+from covia_proto.flows.workspace import (
+    WorkspaceCount,
+    WorkspaceListing,
+    WorkspaceSlice,
+    WorkspaceValue,
+)
 from covia_proto.testing.server import BackgroundLoop, serve_venue
 from covia_trio import TrioGrid
 
@@ -134,6 +144,23 @@ def test_workspace_round_trip(venue_url: str, client):
     assert gone.exists is False
 
 
+def test_workspace_count(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    values = {"w/m": {"a": 1, "b": {"c": 2}}, "w/v": [1, 2, 3], "w/e": {}, "w/s": "abc", "w/n": 5}
+    writes = [ws("write", path, value) for path, value in values.items()]
+    counts = client(
+        venue_url, me, steps(*writes, *(ws("count", p) for p in values), ws("count", "w/x"))
+    )
+    assert counts[len(writes) :] == [
+        WorkspaceCount(exists=True, count=2, type="Map"),
+        WorkspaceCount(exists=True, count=3, type="Vector"),
+        WorkspaceCount(exists=True, count=0, type="Map"),
+        WorkspaceCount(type="String"),
+        WorkspaceCount(type="Integer"),
+        WorkspaceCount(type="Nil"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("call", "error"),
     [
@@ -194,6 +221,11 @@ def test_a_workspace_is_invisible_to_another_identity_without_a_venue_grant(
         client(private_venue, bob, steps(ws("read", f"{alice.did}/w/x", ucans=[token])))
     with pytest.raises(JobFailedError, match="Can only write to"):  # nor to write there
         client(private_venue, bob, steps(ws("write", notes, "overwritten")))
+    # Copy and inspect find nothing at another identity's path, grant or not.
+    (inspected,) = client(private_venue, bob, steps(ws("inspect", notes)))
+    assert inspected == {notes: f"null /* not found: {notes} */"}
+    with pytest.raises(JobFailedError, match=f"source not found: {notes}"):
+        client(private_venue, bob, steps(ws("copy", notes, "w/mine")))
     (still,) = _sync(private_venue, alice, steps(ws("read", "w/notes")))
     assert still.value == "for Bob"
 
@@ -368,6 +400,13 @@ def test_agent_lifecycle(venue_url: str, client):
         (("agents", "info", ("nobody",), {}), "Agent not found: nobody"),
         (("agents", "delete", ("nobody",), {}), "Agent not found or terminated: nobody"),
         (("agents", "chat", ("bot", "hi"), {"session_id": "00ff"}), "Unknown sessionId: 00ff"),
+        (("agents", "resume", ("bot",), {}), r"Agent is not suspended \(status: SLEEPING\)"),
+        (("agents", "fork", ("nobody", "x"), {}), "Source agent not found: nobody"),
+        (("agents", "fork", ("bot", "bot"), {}), "Target agent already exists: bot"),
+        (("agents", "request", ("nobody", {"task": "x"}), {}), "not found or terminated: nobody"),
+        (("agents", "trigger", ("nobody",), {}), "Agent not found or terminated: nobody"),
+        (("agents", "context", ("nobody",), {}), "Agent not found: nobody"),
+        (("agents", "cancel_task", ("bot", "00ff"), {}), "Task not found: 00ff"),
     ],
 )
 def test_agent_refusals(venue_url: str, call, error: str):
@@ -377,9 +416,256 @@ def test_agent_refusals(venue_url: str, call, error: str):
         _sync(venue_url, me, steps(call))
 
 
+@pytest.mark.parametrize(
+    ("operation", "body"), [("complete-task", {"result": 1}), ("fail-task", {"error": "x"})]
+)
+def test_task_verdicts_belong_to_an_agents_own_turn(venue_url: str, operation: str, body):
+    # Why the managers offer no complete_task or fail_task.
+    with (
+        Grid.connect(venue_url, auth=Ed25519Auth.generate()) as venue,
+        pytest.raises(JobFailedError, match="requires task scope"),
+    ):
+        venue.run(f"v/ops/agent/{operation}", body)
+
+
 def test_agents_belong_to_their_identity(venue_url: str):
     alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
     _sync(venue_url, alice, steps(("agents", "create", ("mine", SCRIPTED_MODEL), {})))
     assert _sync(venue_url, bob, steps(("agents", "list", (), {}))) == [[]]
     with pytest.raises(JobFailedError, match="Agent not found or terminated: mine"):
         _sync(venue_url, bob, steps(("agents", "chat", ("mine", "hi"), {})))
+
+
+# -- agent tasks --------------------------------------------------------------------------
+
+# A scripted model that completes each task it is given with {"answer": "done"}.
+TASK_MODEL = {"llmOperation": "v/test/ops/taskllm"}
+
+
+def ag(method: str, *args: Any, **kwargs: Any) -> tuple[str, str, tuple[Any, ...], dict[str, Any]]:
+    return ("agents", method, args, kwargs)
+
+
+def test_agent_request_trigger_fork_and_context(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    results = client(
+        venue_url,
+        me,
+        steps(
+            ag("create", "worker", TASK_MODEL),
+            ag("request", "worker", {"task": "say hi"}, timeout=CHAT_TIMEOUT),
+            ag("trigger", "worker"),
+            ag("trigger", "worker", wait=False),
+            ag("context", "worker", task="hello"),
+            ag("fork", "worker", "copy", config={"systemPrompt": "be brief"}),
+            ag("context", "copy"),
+            ag("delete", "copy"),
+            ag("fork", "worker", "copy", overwrite=True),
+        ),
+    )
+    _, done, cycle, kicked, rendered, forked, copy_context, _, reforked = results
+    assert (done.status, done.output) == ("COMPLETE", {"answer": "done"})
+    assert done.id
+    assert done.session_id
+    assert (cycle.agent_id, cycle.status, cycle.result) == (
+        "worker",
+        "SLEEPING",
+        "No tasks to complete",
+    )
+    assert cycle.task_results == {}
+    assert (kicked.status, kicked.result) == ("RUNNING", None)
+    assert rendered.messages[0]["role"] == "system"
+    assert rendered.messages[-1] == {"role": "user", "content": "hello"}
+    assert '"role"' in rendered.text
+    assert (forked.agent_id, forked.forked_from, forked.created, forked.status) == (
+        "copy",
+        "worker",
+        True,
+        "SLEEPING",
+    )
+    assert copy_context.messages[0]["content"].startswith("be brief")
+    assert reforked.created is True
+
+
+def test_a_request_continues_its_session(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    _, first = _sync(
+        venue_url,
+        me,
+        steps(ag("create", "w", TASK_MODEL), ag("request", "w", "plain text", timeout=30)),
+    )
+    (second,) = client(
+        venue_url, me, steps(ag("request", "w", {"task": "more"}, session_id=first.session_id))
+    )
+    assert second.session_id == first.session_id
+    assert second.id != first.id
+
+
+def test_a_task_waits_for_a_suspended_agent_until_cancelled(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    # The scripted chat model never completes a task: the agent stays suspended so the
+    # venue's loop does not turn the task over while it waits.
+    _sync(venue_url, me, steps(ag("create", "idle", SCRIPTED_MODEL), ag("suspend", "idle")))
+    with pytest.raises(JobTimeoutError) as waited:
+        client(venue_url, me, steps(ag("request", "idle", {"task": "x"}, timeout=1)))
+    task_id = waited.value.job_id
+    queued, cancelled, after = client(
+        venue_url,
+        me,
+        steps(ag("info", "idle"), ag("cancel_task", "idle", task_id), ag("info", "idle")),
+    )
+    assert (queued.tasks, after.tasks) == (1, 0)
+    assert (cancelled.cancelled, cancelled.agent_id, cancelled.task_id) == (True, "idle", task_id)
+    with pytest.raises(JobFailedError, match=f"Task not found: {task_id}"):
+        _sync(venue_url, me, steps(ag("cancel_task", "idle", task_id)))
+    # The venue leaves the request's job running; it is the caller's to end.
+    with Grid.connect(venue_url, auth=me) as venue:
+        assert venue.get_job(task_id).status == "STARTED"
+        venue.cancel_job(task_id)
+        venue.agents.delete("idle", remove=True)
+
+
+# -- pins ---------------------------------------------------------------------------------
+
+
+def pins(
+    method: str, *args: Any, **kwargs: Any
+) -> tuple[str, str, tuple[Any, ...], dict[str, Any]]:
+    return ("pins", method, args, kwargs)
+
+
+def _operation_id(url: str, name: str) -> str:
+    with Grid.connect(url, auth=Ed25519Auth.generate()) as venue:
+        found = venue.get_operation(name).asset
+    assert found is not None
+    return found
+
+
+DOC = {"name": "Doc", "type": "note", "x": 1}
+
+
+def test_pins_round_trip(venue_url: str, client):
+    me = Ed25519Auth.generate()
+    echo = _operation_id(venue_url, "v/test/ops/echo")
+    results = client(
+        venue_url,
+        me,
+        steps(
+            ws("write", "w/doc", DOC),
+            pins("pin", "w/doc"),
+            pins("pin", "w/doc"),  # the same value: the same pin
+            pins("pin", "v/test/ops/echo"),
+            pins("pin", f"0x{echo}"),
+            pins("list"),
+            pins("list", type="note"),
+            pins("list", offset=1, limit=1),
+            ws("write", "w/doc", {"changed": True}),
+            pins("get", f"{me.did}/a/{asset_id(DOC)}"),
+            pins("get", "w/nothing"),
+        ),
+    )
+    _, doc, again, op, by_id, every, notes, page, _, kept, nothing = results
+    assert doc == again == PinnedAsset(f"{me.did}/a/{asset_id(DOC)}", asset_id(DOC))
+    assert op.hash == by_id.hash == echo
+    ids = sorted([doc.hash, echo])
+    assert [item.id for item in every.items] == ids
+    assert (every.total, every.offset, every.limit) == (2, 0, 100)
+    assert notes.items == (PinSummary(id=doc.hash, name="Doc", type="note"),)
+    assert [item.id for item in page.items] == ids[1:]
+    assert (page.total, page.offset, page.limit) == (2, 1, 1)
+    # A pin is a snapshot: the workspace value moved on, the pin did not.
+    assert (kept.exists, kept.value) == (True, DOC)
+    assert nothing == ResolvedAsset(id="w/nothing", exists=False)
+
+
+def test_a_pinned_operation_runs_by_its_did_url(venue_url: str, client):
+    def act(venue: Any) -> Any:
+        if isinstance(venue, Venue):
+            return venue.run(venue.pin_asset("v/test/ops/echo").path, {"hi": 1})
+
+        async def pin_and_run() -> Any:
+            pinned = await venue.pin_asset("v/test/ops/echo")
+            return await venue.run(pinned.path, {"hi": 1})
+
+        return pin_and_run()
+
+    assert client(venue_url, Ed25519Auth.generate(), act) == {"hi": 1}
+
+
+def test_an_asset_named_by_another_did_is_pinned_by_its_hash(venue_url: str):
+    # Content-addressed: a copy the venue holds will do, whichever DID the URL names.
+    echo = _operation_id(venue_url, "v/test/ops/echo")
+    me = Ed25519Auth.generate()
+    elsewhere = f"did:web:venue.example/a/{echo}"
+    (pinned,) = _sync(venue_url, me, steps(pins("pin", elsewhere)))
+    assert pinned == PinnedAsset(f"{me.did}/a/{echo}", echo)
+
+
+def test_pins_belong_to_their_identity(venue_url: str):
+    alice, bob = Ed25519Auth.generate(), Ed25519Auth.generate()
+    (_, pinned) = _sync(venue_url, alice, steps(ws("write", "w/doc", DOC), pins("pin", "w/doc")))
+    listed, by_url, by_hash = _sync(
+        venue_url, bob, steps(pins("list"), pins("get", pinned.path), pins("get", pinned.hash))
+    )
+    assert (listed.items, listed.total) == ((), 0)
+    assert by_url.exists is by_hash.exists is False
+    (own,) = _sync(venue_url, alice, steps(pins("get", pinned.hash)))
+    assert own.value == DOC
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("w/nothing", "Path not found: w/nothing"),
+        ("w/number", r"Cannot pin non-map value at w/number \(got CVMLong\)"),
+        ("ab" * 32, "Asset not found: " + "ab" * 32),
+    ],
+)
+def test_what_cannot_be_pinned(venue_url: str, path: str, error: str):
+    me = Ed25519Auth.generate()
+    with pytest.raises(JobFailedError, match=error):
+        _sync(venue_url, me, steps(ws("write", "w/number", 5), pins("pin", path)))
+
+
+def test_pin_arguments_are_checked_before_any_request(covia_venue_url: str):
+    with Grid.connect(covia_venue_url) as venue:
+        with pytest.raises(CoviaUsageError, match="non-empty address"):
+            venue.pins.pin("")
+        with pytest.raises(CoviaUsageError, match="at most 1000"):
+            venue.pins.list(limit=5000)
+
+
+# -- what the real venue lacks ------------------------------------------------------------
+
+
+def _get(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return int(answer.status), json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+@pytest.mark.parametrize("operation", ["read", "list", "count"])
+def test_the_real_venue_serves_no_job_free_value_reads(external_venue_url: str, operation: str):
+    # Why the workspace reads through operations (covia_proto.flows.workspace).
+    route = f"GET /api/v1/values/{operation}"
+    assert _get(f"{external_venue_url}/api/v1/values/{operation}?path=w/x") == (
+        404,
+        {"error": f"Endpoint {route} not found"},
+    )
+
+
+def test_the_real_venue_keeps_a_private_job_like_any_other(external_venue_url: str):
+    # Why the SDK offers no private jobs: the venue ignores the flag.
+    body = {"operation": "v/test/ops/echo", "input": 1, "private": True}
+    posted = urllib.request.Request(
+        f"{external_venue_url}/api/v1/invoke",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(posted, timeout=10) as answer:
+        job = json.loads(answer.read())
+    assert job["status"] == "COMPLETE"
+    status, record = _get(f"{external_venue_url}/api/v1/jobs/{job['id'][2:]}")
+    assert (status, record["output"]) == (200, 1)

@@ -10,7 +10,7 @@ import pytest
 
 from covia_proto.errors import CoviaUsageError, GridError, VenueProtocolError
 from covia_proto.flows import agents
-from covia_proto.flows.agents import AgentChange, AgentInfo, ChatSession
+from covia_proto.flows.agents import AgentChange, AgentFork, AgentInfo, ChatSession
 from covia_proto.testing.scripted import ScriptedDriver
 from tests.proto.flows.canned import BASE, context, job_response, json_response
 
@@ -82,6 +82,25 @@ def test_create_from_a_template_with_overrides():
         (lambda c: agents.info(c, "a"), "info", {"agentId": "a"}),
         (lambda c: agents.suspend(c, "a"), "suspend", {"agentId": "a"}),
         (lambda c: agents.resume(c, "a"), "resume", {"agentId": "a"}),
+        (
+            lambda c: agents.resume(c, "a", auto_wake=False),
+            "resume",
+            {"agentId": "a", "autoWake": False},
+        ),
+        (lambda c: agents.fork(c, "a", "b"), "fork", {"sourceId": "a", "agentId": "b"}),
+        (
+            lambda c: agents.fork(
+                c, "a", "b", config="w/cfg", include_timeline=True, overwrite=True
+            ),
+            "fork",
+            {
+                "sourceId": "a",
+                "agentId": "b",
+                "config": "w/cfg",
+                "includeTimeline": True,
+                "overwrite": True,
+            },
+        ),
         (lambda c: agents.delete(c, "a", remove=True), "delete", {"agentId": "a", "remove": True}),
         (lambda c: agents.update(c, "a", state=1), "update", {"agentId": "a", "state": 1}),
         (
@@ -122,6 +141,10 @@ def test_a_chat_session_keeps_the_session_the_venue_minted():
         lambda c: agents.chat(c, None, "hi"),  # type: ignore[arg-type]
         lambda c: agents.create(c, "a", 3),  # type: ignore[arg-type]
         lambda c: agents.message(c, "a", {"not": "text"}),  # type: ignore[arg-type]
+        lambda c: agents.fork(c, "a", ""),
+        lambda c: agents.fork(c, "a", "b", config=3),  # type: ignore[arg-type]
+        lambda c: agents.fork(c, "a", "b", overwrite="yes"),  # type: ignore[arg-type]
+        lambda c: agents.resume(c, "a", auto_wake=1),  # type: ignore[arg-type]
     ],
 )
 def test_bad_arguments_send_nothing(flow):
@@ -135,3 +158,11 @@ def test_bad_arguments_send_nothing(flow):
 def test_odd_agent_lists_are_protocol_errors(output):
     with pytest.raises(VenueProtocolError):
         ScriptedDriver([_done(output)]).run(agents.list_agents(context(), include_terminated=True))
+
+
+def test_a_fork_answers_where_it_came_from():
+    answer = {"created": True, "forkedFrom": "a", "agentId": "b", "status": "SLEEPING", "n": 1}
+    forked = ScriptedDriver([_done(answer)]).run(agents.fork(context(), "a", "b"))
+    assert forked == AgentFork(
+        agent_id="b", forked_from="a", status="SLEEPING", created=True, extra={"n": 1}
+    )

@@ -146,3 +146,24 @@ def test_a_refusal_is_the_failed_job():
     with pytest.raises(JobFailedError, match="Write permission denied") as info:
         driver.run(workspace.write(context(), "v/x", 1))
     assert info.value.job_data.error == "Write permission denied for namespace: v"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"type": "Map", "keys": ["a"], "count": 2, "exists": True}, (True, 2)),
+        ({"type": "Vector", "count": 3, "exists": True}, (True, 3)),
+        ({"type": "String", "count": 3, "exists": True}, (False, None)),
+        ({"type": "Map", "exists": True}, (False, None)),
+        ({"type": "Nil", "exists": False}, (False, None)),
+    ],
+)
+def test_count_is_a_list_of_one_key_read_for_collections_only(answer, expected):
+    driver = _done(answer)
+    counted = driver.run(workspace.count(context(), "w/x", ucans=["t.o.k"]))
+    assert (counted.exists, counted.count, counted.type) == (*expected, answer["type"])
+    assert _sent(driver) == {
+        "operation": "v/ops/covia/list",
+        "input": {"path": "w/x", "limit": 1},
+        "ucans": ["t.o.k"],
+    }
