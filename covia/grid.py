@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from covia._optional import require
 from covia._session import SyncSession
 from covia.venue import Venue
 from covia_proto.auth import Auth
+from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy
 from covia_proto.flows.discovery import locate_did_web
 from covia_proto.flows.identity import bind_auth
@@ -56,6 +58,8 @@ class Grid:
         ``driver`` replaces the transport altogether (e.g. an in-memory venue); like a
         ``session``, a driver passed in is yours: closing the venue leaves it open, and
         closing it is up to you.
+        ``retry`` and ``poll`` tune retries of transient failures and job polling
+        (``RetryPolicy`` and ``PollPolicy`` from ``covia_proto.flows.context``).
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
         event line and event sizes, JSON depth; header sizes are fixed by requests).
         ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
@@ -73,7 +77,20 @@ class Grid:
             call_timeout=call_timeout,
         )
         owns_driver = driver is None
-        if driver is None:
+        if driver is not None:
+            # As AsyncGrid does: a wrong kind of driver, or options meant for a driver
+            # the SDK would make, are refused here rather than failing (or being
+            # ignored) later.
+            if not isinstance(driver, SyncDriver) or inspect.iscoroutinefunction(driver.perform):
+                raise CoviaUsageError(f"driver must be a sync driver, not {driver!r}")
+            given = [
+                name
+                for name, value in (("session", session), ("verify", verify))
+                if value is not None
+            ]
+            if given:
+                raise CoviaUsageError(f"{', '.join(given)}: configure your driver instead")
+        else:
             require("requests", extra="requests", needed_by="Grid.connect without driver=")
             from covia_requests import RequestsDriver  # imported only when it is used
 

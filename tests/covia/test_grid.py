@@ -235,3 +235,23 @@ def test_limits_reach_the_flows(plain_served: Served) -> None:
         assert venue.status().status
     with pytest.raises(CoviaUsageError, match="limits"):
         Grid.connect(plain_served.url, limits=10)  # type: ignore[arg-type]
+
+
+def test_an_async_driver_is_refused_before_any_io() -> None:
+    from covia_proto.testing.memory import AsyncMemoryDriver
+    from covia_proto.testing.pytest_plugin import FakeClock
+    from covia_proto.testing.simulator import VenueSimulator
+
+    clock = FakeClock()
+    driver = AsyncMemoryDriver(VenueSimulator(clock=clock), clock)
+    with pytest.raises(CoviaUsageError, match="must be a sync driver"):
+        Grid.connect("http://venue.test", driver=driver)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("option", [{"session": requests.Session()}, {"verify": False}])
+def test_options_for_the_sdks_own_driver_are_refused_with_a_driver(
+    option: dict[str, Any],
+) -> None:
+    mem = memory_venue()
+    with pytest.raises(CoviaUsageError, match="configure your driver instead"):
+        Grid.connect("http://venue.test", driver=mem.driver, **option)
