@@ -23,7 +23,15 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.flows.context import VenueContext
-from covia_proto.flows.effects import CloseStream, Emit, Flow, GetTime, ReadChunk, Sleep
+from covia_proto.flows.effects import (
+    CloseStream,
+    Emit,
+    EmitAll,
+    Flow,
+    GetTime,
+    ReadChunk,
+    Sleep,
+)
 from covia_proto.flows.send import open_stream, read_error_body, remaining, send
 from covia_proto.hexid import normalize_hex
 from covia_proto.http import ResponseHead
@@ -157,7 +165,7 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     parser = SSEParser(max_line_length=limits.max_event_line, max_event_size=limits.max_event_size)
     seen = 0
     ended = False
-    left: float | None = None  # without a deadline, no clock is read
+    read = ReadChunk(opened.handle)  # without a deadline, no clock is read: one effect
     while not ended:
         if watch.deadline is not None:
             now: float = yield GetTime()
@@ -165,10 +173,11 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
             if left == 0.0:
                 yield CloseStream(opened.handle)
                 raise watch.timed_out()
+            read = ReadChunk(opened.handle, timeout=left)
         # Only the transport and the event framing count as a broken stream; a record
         # that makes no sense is the venue's error and is raised as it is.
         try:
-            chunk: bytes = yield ReadChunk(opened.handle, timeout=left)
+            chunk: bytes = yield read
             ended = not chunk
             if not ended:
                 parser.receive_data(chunk)
@@ -177,24 +186,35 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
         except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
             yield CloseStream(opened.handle)
             return _after_break(context, watch, exc)
+        # The events of one chunk go to the user in one step, up to one that ends it.
+        batch: list[ServerSentEvent] = []
+        done = False
         for event in parser.events():
             seen += 1
             watch.failures = 0
             if event.id is not None:
                 watch.last_event_id = event.id
-            status = None
             if event.event == JOB_UPDATE:
-                status = _status_of_event(event, watch.job_id, limits)
+                try:
+                    status = _status_of_event(event, watch.job_id, limits)
+                except VenueProtocolError:
+                    if emit and batch:
+                        yield EmitAll(tuple(batch))  # what came before it, as it came
+                    raise
                 watch.update(event)
-                if watch.done_at(status):
+                done = watch.done_at(status)
+                if done:
                     # Built now, before the user holds the event: the record the
                     # wait returns is checked whole, whatever the user does after.
                     _ = watch.last
-            if emit:
-                yield Emit(event)
-            if status is not None and watch.done_at(status):
-                yield CloseStream(opened.handle)
-                return _After.DONE
+            batch.append(event)
+            if done:
+                break
+        if emit and batch:
+            yield EmitAll(tuple(batch)) if len(batch) > 1 else Emit(batch[0])
+        if done:
+            yield CloseStream(opened.handle)
+            return _After.DONE
     yield CloseStream(opened.handle)
     if seen == 1:
         # The stream closed right after its snapshot: it cannot be followed, only polled.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -8,10 +9,12 @@ from covia_proto.errors import (
     CoviaConnectionError,
     CoviaTimeoutError,
     JobNotFoundError,
+    JobTimeoutError,
     VenueProtocolError,
 )
-from covia_proto.flows.effects import GetTime, ReadChunk, Sleep
+from covia_proto.flows.effects import Emit, EmitAll, GetTime, ReadChunk, Sleep
 from covia_proto.flows.events import follow_job, job_from_event, wait_for_job
+from covia_proto.flows.runner import iterate
 from covia_proto.http import Response
 from covia_proto.sse import ServerSentEvent
 from covia_proto.status import JobStatus
@@ -306,8 +309,46 @@ def test_a_wait_that_times_out_on_a_stream_carries_the_last_update():
         reads = 0
 
     driver = IdleAfterFirst([sse_stream(sse_event(job("STARTED", updated=7)))])
-    with pytest.raises(CoviaTimeoutError, match="did not finish") as info:
+    with pytest.raises(JobTimeoutError, match="did not finish") as info:
         driver.run(wait_for_job(context(), JOB, timeout=5))
     last = info.value.job_data
     assert last is not None
     assert (last.status, last.updated) == (JobStatus.STARTED, 7)
+
+
+def _steps(flow: Any, driver: ScriptedDriver) -> tuple[list[Any], Any]:
+    """Run ``flow`` by hand: every effect it yields, emitting ones included."""
+    steps: list[Any] = []
+    value = None
+    try:
+        while True:
+            effect = flow.send(value)
+            steps.append(effect)
+            value = None if isinstance(effect, Emit | EmitAll) else driver.perform(effect)
+    except StopIteration as stop:
+        return steps, stop.value
+
+
+def test_the_events_of_one_chunk_reach_the_user_in_one_step_up_to_the_last():
+    chunk = b"".join(
+        sse_event(job(status, updated=n))
+        for n, status in enumerate(["STARTED", "STARTED", "COMPLETE", "COMPLETE"])
+    )
+    steps, record = _steps(follow_job(context(), JOB), ScriptedDriver([sse_stream(chunk)]))
+    emitted = [step for step in steps if isinstance(step, Emit | EmitAll)]
+    assert len(emitted) == 1
+    assert isinstance(emitted[0], EmitAll)
+    events = [e for e in emitted[0].items if isinstance(e, ServerSentEvent)]
+    assert [e.json()["updated"] for e in events] == [0, 1, 2]
+    assert record.updated == 2
+
+
+def test_events_before_a_malformed_one_in_the_same_chunk_still_reach_the_user():
+    not_a_record = b"event: job-update\ndata: [1]\n\n"
+    chunk = sse_event(job("STARTED")) + sse_event(job("STARTED", updated=2)) + not_a_record
+    seen: list[ServerSentEvent] = []
+    driver = ScriptedDriver([sse_stream(chunk)])
+    with pytest.raises(VenueProtocolError, match="job event"):
+        seen.extend(iterate(follow_job(context(), JOB), driver.perform))
+    assert [e.json()["updated"] for e in seen] == [1, 2]
+    assert driver.open_streams == 0
