@@ -23,6 +23,7 @@ from covia_proto.flows.assets import (
     ContentDownload,
     download_content,
     register_asset,
+    stream_content,
     upload_content,
 )
 from covia_proto.flows.control import cancel_job
@@ -247,7 +248,7 @@ class Venue(VenueManagers[SyncSession]):
         """The content in chunks as they arrive (an iterator); its SHA-256 is
         checked against the metadata, and a mismatch raises ``ContentHashError`` after
         the last chunk. Close it (``contextlib.closing``) to stop early at once."""
-        flow = download_content(
+        flow = stream_content(
             self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
         )
         with closing(self._session.iterate(flow)) as chunks:
@@ -259,7 +260,7 @@ class Venue(VenueManagers[SyncSession]):
         """The whole content, checked; at most ``Limits.max_body_size`` bytes of it
         (``download_asset_content`` or ``iter_asset_content`` for more)."""
         context = self._session.context
-        flow = download_content(
+        flow = stream_content(
             context,
             asset_id,
             expected_sha256=expected_sha256,

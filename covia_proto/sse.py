@@ -31,9 +31,9 @@ import attrs
 
 from covia_proto.errors import CoviaUsageError, VenueProtocolError
 from covia_proto.http import is_header_value
-from covia_proto.limits import json_cost_exceeds, json_depth_exceeds, limits_in_force
+from covia_proto.limits import Limits, json_cost_exceeds, json_depth_exceeds, limits_in_force
 
-__all__ = ["SSEParser", "ServerSentEvent"]
+__all__ = ["SSEParser", "ServerSentEvent", "decode_data", "decode_shared"]
 
 _BOM: Final = b"\xef\xbb\xbf"
 
@@ -56,19 +56,38 @@ class ServerSentEvent:
     data: str = ""
     id: str | None = None
     retry: int | None = None
+    # ``data`` as the SDK already decoded it (see ``decode_shared``), with the limits it
+    # was decoded under; None when there is none to hand over.
+    _decoded: tuple[Any, int, int] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
 
     def json(self, *, max_depth: int | None = None) -> Any:
         """``data`` parsed as JSON, nested no deeper than ``max_depth`` (by default the
-        limits in force, see ``covia_proto.limits``); anything else is the venue's fault."""
-        where = f" (id {self.id!r})" if self.id else ""
+        limits in force, see ``covia_proto.limits``); anything else is the venue's fault.
+
+        Every call returns a value of its own, so changing one changes no other; the
+        first call may take the value the SDK decoded while following a job, instead of
+        decoding again."""
         limits = limits_in_force()
         depth = limits.max_json_depth if max_depth is None else max_depth
+        decoded = self._decoded
+        if decoded is not None:
+            object.__setattr__(self, "_decoded", None)  # handed over once only
+            value, checked_depth, checked_size = decoded
+            # Decoded under limits at least as strict: it passes these too.
+            if checked_depth <= depth and checked_size <= limits.max_json_size:
+                return value
+        return self._parse(depth, limits.max_json_size)
+
+    def _parse(self, depth: int, max_size: int) -> Any:
+        where = f" (id {self.id!r})" if self.id else ""
         if json_depth_exceeds(self.data, depth):
             raise VenueProtocolError(
                 f"event {self.event!r}{where} carries JSON nested too deeply "
                 f"(max_json_depth is {depth})"
             )
-        costly = json_cost_exceeds(self.data, limits.max_json_size)
+        costly = json_cost_exceeds(self.data, max_size)
         if costly is not None:
             raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
         try:
@@ -77,6 +96,21 @@ class ServerSentEvent:
             raise VenueProtocolError(
                 f"event {self.event!r}{where} does not carry valid JSON: {exc}"
             ) from None
+
+
+def decode_shared(event: ServerSentEvent, limits: Limits) -> Any:
+    """``event.data`` parsed as JSON under ``limits``, for the SDK to look at before it
+    hands the event to the user, whose first ``json()`` then takes this same value:
+    each event is decoded once. The SDK must only read it (it becomes the user's)."""
+    value = event._parse(limits.max_json_depth, limits.max_json_size)
+    object.__setattr__(event, "_decoded", (value, limits.max_json_depth, limits.max_json_size))
+    return value
+
+
+def decode_data(event: ServerSentEvent, limits: Limits) -> Any:
+    """``event.data`` parsed as JSON under ``limits``: a value of its own, whatever
+    ``decode_shared`` left for the user."""
+    return event._parse(limits.max_json_depth, limits.max_json_size)
 
 
 class SSEParser:

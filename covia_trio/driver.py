@@ -76,13 +76,15 @@ DEFAULT_MAX_CONNECTIONS: Final = 100
 class _Body:
     """The handle of an open response body (``OpenedStream.handle``)."""
 
-    __slots__ = ("connection", "done", "reading", "request")
+    __slots__ = ("connection", "done", "failure", "reading", "request")
 
     def __init__(self, connection: Connection, request: Request) -> None:
         self.connection: Connection | None = connection  # None once given back or closed
         self.request = request
         self.done = False  # the whole body was read
         self.reading = False  # a task is in ReadChunk on it
+        # What went wrong after the bytes the last read returned: raised by the next.
+        self.failure: CoviaError | None = None
 
 
 class TrioDriver:
@@ -276,6 +278,10 @@ class TrioDriver:
                 "another task is reading this stream: read it from one task at a time",
                 request=info,
             )
+        if body.failure is not None:
+            failure, body.failure, body.connection = body.failure, None, None
+            await self.pool.discard(connection)
+            raise failure
         limit = self.timeout if effect.timeout is None else min(self.timeout, effect.timeout)
         body.reading = True
         try:
@@ -296,7 +302,25 @@ class TrioDriver:
             await self.pool.release(connection)
             return b""
         assert isinstance(event, bytes)
-        return event
+        # Whatever else has arrived goes with it: a venue that flushes every event
+        # sends each in a chunk of its own, and one read per chunk was most of the cost.
+        pieces: list[bytes] | None = None
+        while True:
+            try:
+                more = connection.http.next_event()
+            except CoviaError as exc:
+                body.failure = exc  # the bytes before it are handed over first
+                break
+            if not isinstance(more, bytes):
+                if more is END_OF_BODY:
+                    body.done = True
+                    body.connection = None
+                    await self.pool.release(connection)
+                break  # NEED_DATA: nothing more without waiting
+            if pieces is None:
+                pieces = [event]
+            pieces.append(more)
+        return event if pieces is None else b"".join(pieces)
 
     async def _close(self, handle: object) -> None:
         body = _handle(handle)

@@ -27,6 +27,7 @@ from covia_proto.flows.assets import (
     ContentDownload,
     download_content,
     register_asset,
+    stream_content,
     upload_content,
 )
 from covia_proto.flows.control import cancel_job
@@ -282,7 +283,7 @@ class AsyncVenue(VenueManagers[AsyncSession]):
         """The content in chunks as they arrive (an async iterator); its SHA-256 is
         checked against the metadata, and a mismatch raises ``ContentHashError`` after
         the last chunk. Close it (``contextlib.aclosing``) to stop early at once."""
-        flow = download_content(
+        flow = stream_content(
             self._session.context, asset_id, expected_sha256=expected_sha256, verify=verify
         )
         async with aclosing(self._session.iterate(flow)) as chunks:
@@ -295,7 +296,7 @@ class AsyncVenue(VenueManagers[AsyncSession]):
         """The whole content, checked; at most ``Limits.max_body_size`` bytes of it
         (``download_asset_content`` or ``iter_asset_content`` for more)."""
         context = self._session.context
-        flow = download_content(
+        flow = stream_content(
             context,
             asset_id,
             expected_sha256=expected_sha256,

@@ -21,10 +21,17 @@ from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import CloseStream, Emit, Flow, ReadChunk
 from covia_proto.flows.send import open_stream, read_error_body, send, send_request
 from covia_proto.hexid import normalize_hex, parse_hex
+from covia_proto.http import ResponseHead
 from covia_proto.limits import body_too_large
 from covia_proto.models import AssetDocument
 
-__all__ = ["ContentDownload", "download_content", "register_asset", "upload_content"]
+__all__ = [
+    "ContentDownload",
+    "download_content",
+    "register_asset",
+    "stream_content",
+    "upload_content",
+]
 
 
 def register_asset(
@@ -80,8 +87,59 @@ def download_content(
     keeps the whole content in memory: past it (or a larger declared length) the
     download stops with ``VenueProtocolError`` naming ``max_body_size``. ``on_size`` is
     told the length the venue declares (``Content-Length``; None if it declares none)
-    before the first chunk, for a progress bar.
+    before the first chunk, for a progress bar. The content is hashed even when there
+    is nothing to check it against: the result reports its SHA-256
+    (``stream_content`` spares that work when the hash is not wanted).
     """
+    got = yield from _download(
+        context, asset_id, expected_sha256, verify, max_size, on_size, always_hash=True
+    )
+    assert got.digest is not None
+    return ContentDownload(
+        sha256=got.digest,
+        size=got.size,
+        content_type=got.head.header("content-type"),
+        file_name=got.head.header("filename"),
+        verified=got.verified,
+    )
+
+
+def stream_content(
+    context: VenueContext,
+    asset_id: str,
+    *,
+    expected_sha256: str | None = None,
+    verify: bool = True,
+    max_size: int | None = None,
+) -> Flow[bool]:
+    """``download_content`` for a consumer that only wants the bytes: they are hashed
+    only to be checked (``verify`` and a hash expected or declared), and the flow
+    returns whether they were. A mismatch still raises ``ContentHashError`` after the
+    last chunk."""
+    got = yield from _download(
+        context, asset_id, expected_sha256, verify, max_size, None, always_hash=False
+    )
+    return got.verified
+
+
+@attrs.frozen
+class _Downloaded:
+    digest: str | None  # None when the content was not hashed
+    size: int
+    head: ResponseHead
+    verified: bool
+
+
+def _download(
+    context: VenueContext,
+    asset_id: str,
+    expected_sha256: str | None,
+    verify: bool,
+    max_size: int | None,
+    on_size: Callable[[int | None], None] | None,
+    *,
+    always_hash: bool,
+) -> Flow[_Downloaded]:
     expected = _expected_hash(expected_sha256)
     if verify and expected is None:
         document = yield from send(
@@ -106,13 +164,17 @@ def download_content(
         raise body_too_large(max_size, request.info)
     if on_size is not None:
         on_size(declared)
-    hasher = hashlib.sha256()
+    checked = verify and expected is not None
+    # Hashing is most of the client's work on a fast link: done only when wanted.
+    hasher = hashlib.sha256() if checked or always_hash else None
     size = 0
+    read = ReadChunk(opened.handle)
     while True:
-        chunk: bytes = yield ReadChunk(opened.handle)
+        chunk: bytes = yield read
         if not chunk:
             break
-        hasher.update(chunk)
+        if hasher is not None:
+            hasher.update(chunk)
         size += len(chunk)
         if max_size is not None and size > max_size:
             yield CloseStream(opened.handle)
@@ -122,18 +184,12 @@ def download_content(
     if declared is not None and size != declared:
         message = f"content ended after {size} of {declared} bytes"
         raise VenueProtocolError(message, request=request.info)
-    digest = hasher.hexdigest()
-    checked = verify and expected is not None
+    digest = hasher.hexdigest() if hasher is not None else None
     if checked and digest != expected:
         assert expected is not None
+        assert digest is not None
         raise ContentHashError(expected, digest, request=request.info)
-    return ContentDownload(
-        sha256=digest,
-        size=size,
-        content_type=head.header("content-type"),
-        file_name=head.header("filename"),
-        verified=checked,
-    )
+    return _Downloaded(digest, size, head, checked)
 
 
 def _expected_hash(value: str | None) -> str | None:

@@ -19,6 +19,7 @@ timeout)``             ``timeout`` as for ``Send``
 ``Sleep(seconds)``     None, after sleeping that long
 ``GetTime()``          monotonic seconds as a float (the core owns no clock)
 ``Emit(item)``         None, once the item has been handed to the user
+``EmitAll(items)``     None, once every item has been handed to the user, in order
 =====================  ===============================================================
 
 Transport failures are thrown into the flow as ``CoviaConnectionError`` or
@@ -48,6 +49,7 @@ __all__ = [
     "CloseStream",
     "Effect",
     "Emit",
+    "EmitAll",
     "Flow",
     "GetTime",
     "OpenStream",
@@ -128,6 +130,14 @@ class Emit:
     item: object
 
 
-Effect: TypeAlias = Send | OpenStream | ReadChunk | CloseStream | Sleep | GetTime | Emit
+@attrs.frozen
+class EmitAll:
+    """Several items for the user in one step (the events of one chunk): as many
+    ``Emit`` effects, for the price of one."""
+
+    items: tuple[object, ...]
+
+
+Effect: TypeAlias = Send | OpenStream | ReadChunk | CloseStream | Sleep | GetTime | Emit | EmitAll
 Flow: TypeAlias = Generator[Effect, Any, T]
 """A flow that yields effects and finally returns a ``T``."""

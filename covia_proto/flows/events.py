@@ -13,8 +13,6 @@ import json
 import logging
 from typing import Final
 
-import attrs
-
 from covia_proto.converter import structure, unstructure
 from covia_proto.endpoints import jobs
 from covia_proto.errors import (
@@ -25,12 +23,22 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.flows.context import VenueContext
-from covia_proto.flows.effects import CloseStream, Emit, Flow, GetTime, ReadChunk, Sleep
+from covia_proto.flows.effects import (
+    CloseStream,
+    Emit,
+    EmitAll,
+    Flow,
+    GetTime,
+    ReadChunk,
+    Sleep,
+)
 from covia_proto.flows.send import open_stream, read_error_body, remaining, send
+from covia_proto.hexid import normalize_hex
 from covia_proto.http import ResponseHead
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 from covia_proto.models import JobRecord
-from covia_proto.sse import ServerSentEvent, SSEParser
+from covia_proto.sse import ServerSentEvent, SSEParser, decode_data, decode_shared
+from covia_proto.status import JobStatus
 
 __all__ = ["JOB_UPDATE", "follow_job", "job_from_event", "wait_for_job"]
 
@@ -45,16 +53,39 @@ def job_from_event(
     if event.event != JOB_UPDATE:
         return None
     try:
-        job = structure(event.json(max_depth=limits.max_json_depth), JobRecord)
+        job = structure(decode_data(event, limits), JobRecord)
     except VenueProtocolError as exc:
         raise VenueProtocolError(f"job event: {exc.message}") from None
     if job.id != job_id:
-        raise VenueProtocolError(f"event stream for job {job_id} sent job {job.id or '(none)'}")
+        raise _other_job(job_id, job.id)
     return job
 
 
-def _settled(job: JobRecord) -> bool:
-    return job.status.is_terminal or job.status.is_interactive
+def _status_of_event(event: ServerSentEvent, job_id: str, limits: Limits) -> JobStatus:
+    """The status a ``job-update`` event reports, checked as far as following the job
+    needs: a JSON object within ``limits``, of this job, with a status. Its data is
+    decoded once, shared with the user's ``event.json()``; the whole record is built
+    (``job_from_event``) only when it is wanted."""
+    try:
+        record = decode_shared(event, limits)
+    except VenueProtocolError as exc:
+        raise VenueProtocolError(f"job event: {exc.message}") from None
+    sent = record.get("id", "") if isinstance(record, dict) else None
+    status = record.get("status", "PENDING") if isinstance(record, dict) else None
+    if not isinstance(sent, str) or not isinstance(status, str):
+        job_from_event(event, job_id, limits)  # malformed: the record's parser says how
+        raise VenueProtocolError("job event: a JobRecord needs a string id and status")
+    sent = normalize_hex(sent)
+    if sent != job_id:
+        raise _other_job(job_id, sent)
+    return _STATUSES.get(status) or JobStatus(status)
+
+
+_STATUSES: Final = dict(JobStatus.__members__)
+
+
+def _other_job(job_id: str, sent: str) -> VenueProtocolError:
+    return VenueProtocolError(f"event stream for job {job_id} sent job {sent or '(none)'}")
 
 
 class _After(enum.Enum):
@@ -65,20 +96,54 @@ class _After(enum.Enum):
     POLL = "no stream worth following: poll the job instead"
 
 
-@attrs.define
 class _Watch:
-    """The state of following one job: deadline, last record, last event id."""
+    """The state of following one job: deadline, last record, last event id.
 
-    job_id: str
-    timeout: float | None
-    deadline: float | None
-    stop_when_settled: bool
-    last: JobRecord | None = None
-    last_event_id: str | None = None
-    failures: int = 0
+    The newest record from the event stream is kept as its event and built into a
+    ``JobRecord`` only when ``last`` is read: a stream of many updates costs one
+    record, not one per event."""
+
+    def __init__(
+        self,
+        job_id: str,
+        timeout: float | None,
+        deadline: float | None,
+        stop_when_settled: bool,
+        limits: Limits,
+        last: JobRecord | None = None,
+    ) -> None:
+        self.job_id = job_id
+        self.timeout = timeout
+        self.deadline = deadline
+        self.stop_when_settled = stop_when_settled
+        self.limits = limits
+        self.last_event_id: str | None = None
+        self.failures = 0
+        self._last = last
+        self._pending: ServerSentEvent | None = None  # newer than _last, not yet built
+
+    @property
+    def last(self) -> JobRecord | None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._last = job_from_event(pending, self.job_id, self.limits)
+        return self._last
+
+    @last.setter
+    def last(self, job: JobRecord) -> None:
+        self._last, self._pending = job, None
+
+    def update(self, event: ServerSentEvent) -> None:
+        """``event`` (checked by ``_status_of_event``) holds the newest record."""
+        self._pending = event
 
     def done(self, job: JobRecord) -> bool:
-        return job.status.is_terminal or (self.stop_when_settled and _settled(job))
+        return self.done_at(job.status)
+
+    def done_at(self, status: JobStatus) -> bool:
+        return status.is_terminal or (
+            self.stop_when_settled and (status.is_terminal or status.is_interactive)
+        )
 
     def timed_out(self) -> JobTimeoutError:
         return JobTimeoutError(self.job_id, self.timeout, self.last)
@@ -100,16 +165,19 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     parser = SSEParser(max_line_length=limits.max_event_line, max_event_size=limits.max_event_size)
     seen = 0
     ended = False
+    read = ReadChunk(opened.handle)  # without a deadline, no clock is read: one effect
     while not ended:
-        now: float = yield GetTime()
-        left = remaining(watch.deadline, now)
-        if left == 0.0:
-            yield CloseStream(opened.handle)
-            raise watch.timed_out()
+        if watch.deadline is not None:
+            now: float = yield GetTime()
+            left = remaining(watch.deadline, now)
+            if left == 0.0:
+                yield CloseStream(opened.handle)
+                raise watch.timed_out()
+            read = ReadChunk(opened.handle, timeout=left)
         # Only the transport and the event framing count as a broken stream; a record
         # that makes no sense is the venue's error and is raised as it is.
         try:
-            chunk: bytes = yield ReadChunk(opened.handle, timeout=left)
+            chunk: bytes = yield read
             ended = not chunk
             if not ended:
                 parser.receive_data(chunk)
@@ -118,19 +186,35 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
         except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
             yield CloseStream(opened.handle)
             return _after_break(context, watch, exc)
+        # The events of one chunk go to the user in one step, up to one that ends it.
+        batch: list[ServerSentEvent] = []
+        done = False
         for event in parser.events():
             seen += 1
             watch.failures = 0
             if event.id is not None:
                 watch.last_event_id = event.id
-            job = job_from_event(event, watch.job_id, limits)
-            if job is not None:
-                watch.last = job
-            if emit:
-                yield Emit(event)
-            if job is not None and watch.done(job):
-                yield CloseStream(opened.handle)
-                return _After.DONE
+            if event.event == JOB_UPDATE:
+                try:
+                    status = _status_of_event(event, watch.job_id, limits)
+                except VenueProtocolError:
+                    if emit and batch:
+                        yield EmitAll(tuple(batch))  # what came before it, as it came
+                    raise
+                watch.update(event)
+                done = watch.done_at(status)
+                if done:
+                    # Built now, before the user holds the event: the record the
+                    # wait returns is checked whole, whatever the user does after.
+                    _ = watch.last
+            batch.append(event)
+            if done:
+                break
+        if emit and batch:
+            yield EmitAll(tuple(batch)) if len(batch) > 1 else Emit(batch[0])
+        if done:
+            yield CloseStream(opened.handle)
+            return _After.DONE
     yield CloseStream(opened.handle)
     if seen == 1:
         # The stream closed right after its snapshot: it cannot be followed, only polled.
@@ -202,7 +286,7 @@ def _follow(
 ) -> Flow[JobRecord]:
     start: float = (yield GetTime()) if since is None else since
     deadline = None if timeout is None else start + timeout
-    watch = _Watch(job_id, timeout, deadline, stop_when_settled, last=last_seen)
+    watch = _Watch(job_id, timeout, deadline, stop_when_settled, context.limits, last=last_seen)
     try:
         while context.features.events is not False:
             after = yield from _stream_once(context, watch, emit=emit)

@@ -24,6 +24,7 @@ from covia_proto.flows.effects import (
     CloseStream,
     Effect,
     Emit,
+    EmitAll,
     Flow,
     GetTime,
     OpenedStream,
@@ -139,6 +140,9 @@ def iterate(
             if isinstance(effect, Emit):
                 yield effect.item
                 continue
+            if isinstance(effect, EmitAll):
+                yield from effect.items
+                continue
             try:
                 value = perform(effect)
             except CoviaError as exc:
@@ -169,6 +173,10 @@ async def aiterate(
         while (effect := run.next_effect()) is not None:
             if isinstance(effect, Emit):
                 yield effect.item
+                continue
+            if isinstance(effect, EmitAll):
+                for item in effect.items:
+                    yield item
                 continue
             try:
                 value = await perform(effect)

@@ -580,3 +580,48 @@ def test_event_json_packed_to_blow_up_in_memory_is_refused() -> None:
     event = ServerSentEvent("job-update", "[" + "{}," * 300_000 + "{}]")
     with pytest.raises(VenueProtocolError, match="times its size"):
         event.json()
+
+
+# Decoding once
+
+
+def test_the_value_decoded_by_the_sdk_is_handed_to_the_first_json_call_only() -> None:
+    from covia_proto.limits import DEFAULT_LIMITS
+    from covia_proto.sse import decode_data, decode_shared
+
+    event = ServerSentEvent("job-update", '{"a": [1]}')
+    shared = decode_shared(event, DEFAULT_LIMITS)
+    assert decode_data(event, DEFAULT_LIMITS) is not shared  # the core's own copy
+    first = event.json()
+    assert first is shared
+    first["a"].append(2)  # the user's to change
+    assert event.json() == {"a": [1]}  # later calls decode again
+    assert event.json() is not first
+    assert event == ServerSentEvent("job-update", '{"a": [1]}')  # the cache is no field
+
+
+def test_a_value_decoded_under_looser_limits_is_checked_again() -> None:
+    from covia_proto.limits import Limits, applied_limits
+    from covia_proto.sse import decode_shared
+
+    event = ServerSentEvent("job-update", '{"a":[{"b":1}]}', id="7")  # depth 3
+    decode_shared(event, Limits(max_json_depth=3))
+    with pytest.raises(VenueProtocolError, match="max_json_depth is 2"):
+        event.json(max_depth=2)
+    decode_shared(event, Limits(max_json_depth=3))
+    with applied_limits(Limits(max_json_depth=2)), pytest.raises(VenueProtocolError):
+        event.json()
+
+
+def test_an_event_holding_a_decoded_value_pickles() -> None:
+    import pickle
+
+    from covia_proto.limits import DEFAULT_LIMITS
+    from covia_proto.sse import decode_shared
+
+    event = ServerSentEvent("job-update", '{"a": 1}', id="3")
+    decode_shared(event, DEFAULT_LIMITS)
+    copy = pickle.loads(pickle.dumps(event))
+    assert copy == event
+    assert copy.json() == {"a": 1}
+    assert copy.json() == {"a": 1}

@@ -54,7 +54,7 @@ from covia_proto.testing.faults import (
 )
 from covia_proto.testing.server import BackgroundLoop
 from covia_trio import TrioDriver
-from covia_trio.connection import CHUNK_SIZE
+from covia_trio.connection import CHUNK_SIZE, MAX_RECEIVE_SIZE
 from tests.conformance.hostile import Seen, dribble, serving
 from tests.trio_driver.conftest import Served
 from tests.trio_driver.helpers import (
@@ -638,7 +638,7 @@ async def test_download_streams_in_bounded_chunks_and_checks_the_hash(served: Se
             c async for c in aiterate(download_content(ctx, asset_id), driver.perform, outcome)
         ]
         assert b"".join(chunks) == data
-        assert max(len(c) for c in chunks) <= CHUNK_SIZE
+        assert max(len(c) for c in chunks) <= MAX_RECEIVE_SIZE
         assert len(chunks) > 1
         assert outcome.value.verified
         assert outcome.value.size == len(data)
@@ -893,3 +893,80 @@ def test_an_effects_timeout_bounds_the_whole_exchange_and_is_named(
 
     with serving(raw_loop, trickle) as server:
         trio.run(exchange, server.url)
+
+
+class _CannedStream(trio.abc.Stream):
+    """A venue that answers each request (sent in one write) with ``answer``, all of it
+    at once, and records how many bytes each read asked for."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.pending = b""
+        self.asked: list[int] = []
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        await trio.lowlevel.checkpoint()
+        self.pending += self.answer
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        await trio.lowlevel.checkpoint()
+        assert max_bytes is not None
+        self.asked.append(max_bytes)
+        data, self.pending = self.pending[:max_bytes], self.pending[max_bytes:]
+        return data
+
+    async def aclose(self) -> None:
+        await trio.lowlevel.checkpoint()
+
+
+def _chunked(*chunks: bytes) -> bytes:
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    return head + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+
+
+@pytest.mark.trio
+async def test_a_read_hands_over_every_chunk_that_has_arrived() -> None:
+    events = [b"data: %d\n\n" % n for n in range(5)]
+    stream = _CannedStream(_chunked(*events))
+    async with TrioDriver(stream_factory=lambda *_: stream) as driver:
+        opened = await driver.perform(OpenStream(Request("GET", "http://v/events")))
+        assert await driver.perform(ReadChunk(opened.handle)) == b"".join(events)
+        assert await driver.perform(ReadChunk(opened.handle)) == b""
+        assert driver.pool.idle_connections == 1  # its end came with it: kept
+
+
+@pytest.mark.trio
+async def test_a_malformed_chunk_after_good_ones_fails_the_read_after_them() -> None:
+    good = b"data: 1\n\n"
+    answer = _chunked(good)[: -len(b"0\r\n\r\n")] + b"zz\r\nnot a chunk\r\n"
+    async with TrioDriver(stream_factory=lambda *_: _CannedStream(answer)) as driver:
+        opened = await driver.perform(OpenStream(Request("GET", "http://v/events")))
+        assert await driver.perform(ReadChunk(opened.handle)) == good
+        with pytest.raises(VenueProtocolError):
+            await driver.perform(ReadChunk(opened.handle))
+        assert driver.pool.open_connections == 0
+
+
+@pytest.mark.trio
+async def test_reads_grow_while_a_body_streams_in_and_start_small_for_each_answer() -> None:
+    body = bytes(3 * MAX_RECEIVE_SIZE)
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    stream = _CannedStream(answer)
+    async with TrioDriver(stream_factory=lambda *_: stream) as driver:
+        for _ in range(2):  # on one kept-alive connection
+            del stream.asked[:]
+            opened = await driver.perform(OpenStream(Request("GET", "http://v/blob")))
+            got = b""
+            while chunk := await driver.perform(ReadChunk(opened.handle)):
+                assert len(chunk) <= MAX_RECEIVE_SIZE
+                got += chunk
+            assert got == body
+            await driver.perform(CloseStream(opened.handle))
+            assert CHUNK_SIZE < MAX_RECEIVE_SIZE
+            assert stream.asked[0] == CHUNK_SIZE
+            assert stream.asked[1] == min(2 * CHUNK_SIZE, MAX_RECEIVE_SIZE)
+            assert max(stream.asked) == MAX_RECEIVE_SIZE
+            assert driver.pool.idle_connections == 1

@@ -16,6 +16,7 @@ from covia.async_api import AsyncJob, AsyncVenue
 from covia_proto.errors import CoviaConnectionError, CoviaUsageError, JobFailedError
 from covia_proto.status import JobStatus
 from covia_trio import TrioDriver, TrioGrid
+from covia_trio.connection import MAX_RECEIVE_SIZE
 from tests.trio_driver.conftest import Served
 from tests.trio_driver.helpers import FAST_POLL, FAST_RETRY, TlsFront
 
@@ -91,7 +92,7 @@ async def test_content_round_trip(served: Served) -> None:
         assert await asset.get_content() == data
         received = [chunk async for chunk in asset.iter_content()]
         assert b"".join(received) == data
-        assert max(map(len, received)) <= 64 * 1024
+        assert max(map(len, received)) <= MAX_RECEIVE_SIZE
     finally:
         await venue.aclose()
 

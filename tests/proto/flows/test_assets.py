@@ -16,7 +16,12 @@ from covia_proto.errors import (
     CoviaUsageError,
     VenueProtocolError,
 )
-from covia_proto.flows.assets import download_content, register_asset, upload_content
+from covia_proto.flows.assets import (
+    download_content,
+    register_asset,
+    stream_content,
+    upload_content,
+)
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing.scripted import ScriptedDriver, StreamScript
 from tests.proto.flows.canned import BASE, context, json_response
@@ -196,3 +201,55 @@ def test_download_for_memory_refuses_a_declared_length_over_max_size():
         driver.run(download_content(context(), ASSET, expected_sha256=SHA, max_size=10))
     assert driver.emitted == []
     assert driver.open_streams == 0
+
+
+_SHA256 = hashlib.sha256
+
+
+class CountingSha256:
+    """Stands in for hashlib.sha256, counting the bytes it is given."""
+
+    hashed = 0
+
+    def __init__(self) -> None:
+        self._inner = _SHA256()
+
+    def update(self, data: bytes) -> None:
+        CountingSha256.hashed += len(data)
+        self._inner.update(data)
+
+    def hexdigest(self) -> str:
+        return self._inner.hexdigest()
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> type[CountingSha256]:
+    CountingSha256.hashed = 0
+    monkeypatch.setattr(hashlib, "sha256", CountingSha256)
+    return CountingSha256
+
+
+def test_streamed_content_with_nothing_to_check_is_not_hashed(counted):
+    undeclared = {"name": "Iris, no hash", "content": {"contentType": "text/csv"}}
+    driver = ScriptedDriver([metadata_response(undeclared), content_stream(DATA)])
+    assert driver.run(stream_content(context(), asset_id(undeclared))) is False
+    driver = ScriptedDriver([content_stream(DATA[:10], DATA[10:])])
+    assert driver.run(stream_content(context(), ASSET, verify=False)) is False
+    assert b"".join(driver.emitted) == DATA
+    assert counted.hashed == 0
+
+
+def test_streamed_content_is_checked_against_a_declared_or_expected_hash(counted):
+    driver = ScriptedDriver([metadata_response(), content_stream(DATA[:10], DATA[10:])])
+    assert driver.run(stream_content(context(), ASSET)) is True
+    assert counted.hashed == len(DATA)
+    driver = ScriptedDriver([content_stream(b"tampered")])
+    with pytest.raises(ContentHashError):
+        driver.run(stream_content(context(), ASSET, expected_sha256=SHA))
+    assert driver.open_streams == 0
+
+
+def test_a_download_reports_the_hash_even_with_nothing_to_check_it_against():
+    driver = ScriptedDriver([content_stream(DATA)])
+    result = driver.run(download_content(context(), ASSET, verify=False))
+    assert (result.sha256, result.verified) == (SHA, False)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -8,10 +9,12 @@ from covia_proto.errors import (
     CoviaConnectionError,
     CoviaTimeoutError,
     JobNotFoundError,
+    JobTimeoutError,
     VenueProtocolError,
 )
-from covia_proto.flows.effects import ReadChunk, Sleep
+from covia_proto.flows.effects import Emit, EmitAll, GetTime, ReadChunk, Sleep
 from covia_proto.flows.events import follow_job, job_from_event, wait_for_job
+from covia_proto.flows.runner import iterate
 from covia_proto.http import Response
 from covia_proto.sse import ServerSentEvent
 from covia_proto.status import JobStatus
@@ -245,3 +248,107 @@ def test_job_from_event_takes_its_depth_limit_explicitly():
     assert job_from_event(event, JOB, Limits(max_json_depth=3)) is not None
     with pytest.raises(VenueProtocolError, match="max_json_depth is 2"):
         job_from_event(event, JOB, Limits(max_json_depth=2))
+
+
+def test_following_without_a_deadline_reads_the_clock_once_not_per_chunk():
+    stream = sse_stream(
+        sse_event(job("STARTED")), sse_event(job("STARTED", updated=2)), sse_event(job("COMPLETE"))
+    )
+    driver = ScriptedDriver([stream])
+    driver.run(follow_job(context(), JOB))
+    reads = [i for i, e in enumerate(driver.effects) if isinstance(e, ReadChunk)]
+    assert len(reads) == 3
+    assert not any(isinstance(e, GetTime) for e in driver.effects[reads[0] :])
+
+
+def test_the_record_returned_is_not_the_value_the_user_was_handed():
+    from covia_proto.flows.runner import Outcome, iterate
+
+    stream = sse_stream(sse_event(job("STARTED")), sse_event(job("COMPLETE", output={"x": 1})))
+    driver = ScriptedDriver([stream])
+    outcome = Outcome()
+    for event in iterate(follow_job(context(), JOB), driver.perform, outcome):
+        event.json()["output"] = "changed by the user"
+    assert outcome.value.output == {"x": 1}
+    assert outcome.value.status == JobStatus.COMPLETE
+
+
+def test_each_update_is_checked_for_its_job_and_status():
+    bad_status = {**job("STARTED"), "status": 5}
+    driver = ScriptedDriver([sse_stream(sse_event(bad_status), sse_event(job("COMPLETE")))])
+    with pytest.raises(VenueProtocolError, match="job event"):
+        driver.run(follow_job(context(), JOB))
+    not_an_object = b"event: job-update\ndata: [1]\n\n"
+    driver = ScriptedDriver([sse_stream(not_an_object, sse_event(job("COMPLETE")))])
+    with pytest.raises(VenueProtocolError, match="job event"):
+        driver.run(follow_job(context(), JOB))
+    other = sse_event(job("STARTED", job_id="ff" * 16))
+    driver = ScriptedDriver([sse_stream(other, sse_event(job("COMPLETE")))])
+    with pytest.raises(VenueProtocolError, match="sent job"):
+        driver.run(follow_job(context(), JOB))
+
+
+def test_the_record_that_ends_the_wait_is_checked_whole():
+    malformed = {**job("COMPLETE"), "created": "yesterday"}
+    driver = ScriptedDriver([sse_stream(sse_event(job("STARTED")), sse_event(malformed))])
+    with pytest.raises(VenueProtocolError, match="job event"):
+        driver.run(wait_for_job(context(), JOB))
+    assert driver.open_streams == 0
+
+
+def test_a_wait_that_times_out_on_a_stream_carries_the_last_update():
+    class IdleAfterFirst(ScriptedDriver):
+        def perform(self, effect: object) -> object:
+            if isinstance(effect, ReadChunk) and self.effects and self.reads:
+                self.clock += 10
+                raise CoviaTimeoutError("no data for 10 s")
+            if isinstance(effect, ReadChunk):
+                self.reads = 1
+            return super().perform(effect)  # type: ignore[arg-type]
+
+        reads = 0
+
+    driver = IdleAfterFirst([sse_stream(sse_event(job("STARTED", updated=7)))])
+    with pytest.raises(JobTimeoutError, match="did not finish") as info:
+        driver.run(wait_for_job(context(), JOB, timeout=5))
+    last = info.value.job_data
+    assert last is not None
+    assert (last.status, last.updated) == (JobStatus.STARTED, 7)
+
+
+def _steps(flow: Any, driver: ScriptedDriver) -> tuple[list[Any], Any]:
+    """Run ``flow`` by hand: every effect it yields, emitting ones included."""
+    steps: list[Any] = []
+    value = None
+    try:
+        while True:
+            effect = flow.send(value)
+            steps.append(effect)
+            value = None if isinstance(effect, Emit | EmitAll) else driver.perform(effect)
+    except StopIteration as stop:
+        return steps, stop.value
+
+
+def test_the_events_of_one_chunk_reach_the_user_in_one_step_up_to_the_last():
+    chunk = b"".join(
+        sse_event(job(status, updated=n))
+        for n, status in enumerate(["STARTED", "STARTED", "COMPLETE", "COMPLETE"])
+    )
+    steps, record = _steps(follow_job(context(), JOB), ScriptedDriver([sse_stream(chunk)]))
+    emitted = [step for step in steps if isinstance(step, Emit | EmitAll)]
+    assert len(emitted) == 1
+    assert isinstance(emitted[0], EmitAll)
+    events = [e for e in emitted[0].items if isinstance(e, ServerSentEvent)]
+    assert [e.json()["updated"] for e in events] == [0, 1, 2]
+    assert record.updated == 2
+
+
+def test_events_before_a_malformed_one_in_the_same_chunk_still_reach_the_user():
+    not_a_record = b"event: job-update\ndata: [1]\n\n"
+    chunk = sse_event(job("STARTED")) + sse_event(job("STARTED", updated=2)) + not_a_record
+    seen: list[ServerSentEvent] = []
+    driver = ScriptedDriver([sse_stream(chunk)])
+    with pytest.raises(VenueProtocolError, match="job event"):
+        seen.extend(iterate(follow_job(context(), JOB), driver.perform))
+    assert [e.json()["updated"] for e in seen] == [1, 2]
+    assert driver.open_streams == 0

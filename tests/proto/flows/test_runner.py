@@ -15,6 +15,7 @@ from covia_proto.flows.effects import (
     CloseStream,
     Effect,
     Emit,
+    EmitAll,
     Flow,
     GetTime,
     OpenedStream,
@@ -117,6 +118,22 @@ def test_iterate_yields_emitted_items_and_keeps_the_return_value():
     outcome = Outcome()
     assert list(iterate(flow(), Recorder().perform, outcome)) == ["a", "b"]
     assert outcome.value == 2
+
+
+def test_emit_all_hands_over_its_items_in_order_sync_and_async():
+    def flow() -> Flow[int]:
+        yield EmitAll(("a", "b", "c"))
+        yield Emit("d")
+        return 4
+
+    outcome = Outcome()
+    assert list(iterate(flow(), Recorder().perform, outcome)) == ["a", "b", "c", "d"]
+    assert outcome.value == 4
+
+    async def main() -> list[object]:
+        return [item async for item in aiterate(flow(), Recorder().aperform)]
+
+    assert asyncio.run(main()) == ["a", "b", "c", "d"]
 
 
 def test_streams_left_open_are_closed_when_the_consumer_stops_early():
