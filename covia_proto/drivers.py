@@ -218,22 +218,28 @@ class BaseSyncDriver(abc.ABC):
         return handler(self, effect)
 
     @abc.abstractmethod
-    def perform_send(self, effect: Send) -> Response: ...
+    def perform_send(self, effect: Send) -> Response:
+        """Send the request and read the whole response (``Send`` in the module docs)."""
 
     @abc.abstractmethod
-    def perform_open_stream(self, effect: OpenStream) -> OpenedStream: ...
+    def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        """Send the request and return at its response head (``OpenStream``)."""
 
     @abc.abstractmethod
-    def perform_read_chunk(self, effect: ReadChunk) -> bytes: ...
+    def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        """The next bytes of an open body; ``b""`` at its end (``ReadChunk``)."""
 
     @abc.abstractmethod
-    def perform_close_stream(self, effect: CloseStream) -> None: ...
+    def perform_close_stream(self, effect: CloseStream) -> None:
+        """Release an open body; harmless twice (``CloseStream``)."""
 
     @abc.abstractmethod
-    def perform_sleep(self, effect: Sleep) -> None: ...
+    def perform_sleep(self, effect: Sleep) -> None:
+        """Sleep ``effect.seconds`` with the driver's runtime (``Sleep``)."""
 
     @abc.abstractmethod
-    def perform_get_time(self, effect: GetTime) -> float: ...
+    def perform_get_time(self, effect: GetTime) -> float:
+        """Monotonic seconds, the clock ``Sleep`` moves (``GetTime``)."""
 
     def close(self) -> None:
         """Release what the driver owns (nothing, unless a subclass says otherwise)."""
@@ -265,22 +271,28 @@ class BaseAsyncDriver(abc.ABC):
         return handler(self, effect)  # type: ignore[no-any-return]
 
     @abc.abstractmethod
-    async def perform_send(self, effect: Send) -> Response: ...
+    async def perform_send(self, effect: Send) -> Response:
+        """Send the request and read the whole response (``Send`` in the module docs)."""
 
     @abc.abstractmethod
-    async def perform_open_stream(self, effect: OpenStream) -> OpenedStream: ...
+    async def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        """Send the request and return at its response head (``OpenStream``)."""
 
     @abc.abstractmethod
-    async def perform_read_chunk(self, effect: ReadChunk) -> bytes: ...
+    async def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        """The next bytes of an open body; ``b""`` at its end (``ReadChunk``)."""
 
     @abc.abstractmethod
-    async def perform_close_stream(self, effect: CloseStream) -> None: ...
+    async def perform_close_stream(self, effect: CloseStream) -> None:
+        """Release an open body; harmless twice (``CloseStream``)."""
 
     @abc.abstractmethod
-    async def perform_sleep(self, effect: Sleep) -> None: ...
+    async def perform_sleep(self, effect: Sleep) -> None:
+        """Sleep ``effect.seconds`` with the driver's runtime (``Sleep``)."""
 
     @abc.abstractmethod
-    async def perform_get_time(self, effect: GetTime) -> float: ...
+    async def perform_get_time(self, effect: GetTime) -> float:
+        """Monotonic seconds, the clock ``Sleep`` moves (``GetTime``)."""
 
     async def aclose(self) -> None:
         """Release what the driver owns (nothing, unless a subclass says otherwise)."""
