@@ -173,6 +173,13 @@ class Check:
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def needs_simulator(self) -> bool:
+        """Whether the check needs the simulator (its faults, its assets, or options such
+        as the event-stream route, which venues of version 0.1 shadow), or runs on any
+        public venue with the test operations (``check_*_driver(..., url=...)``)."""
+        return bool(self.faults or self.assets or self.empty_assets or self.venue)
+
 
 # -- helpers of the checks -------------------------------------------------------------------
 
@@ -522,7 +529,14 @@ CHECKS: Final[tuple[Check, ...]] = (
 
 
 @contextlib.contextmanager
-def _site(check: Check, loop: BackgroundLoop | None, *, is_async: bool) -> Iterator[Site]:
+def _site(
+    check: Check, loop: BackgroundLoop | None, url: str | None, *, is_async: bool
+) -> Iterator[Site]:
+    if url is not None:
+        if check.needs_simulator:
+            raise DriverContractError(f"{check.name} needs the simulator: give no url")
+        yield Site(url.rstrip("/"), {}, _refused_url(), is_async)
+        return
     plan = FaultPlan()
     for fault, method, path in check.faults:
         plan.add(fault, method=method, path=path)
@@ -566,11 +580,16 @@ def _leaked(effect: object, exc: BaseException) -> DriverContractError:
 
 
 def check_sync_driver(
-    check: Check, make_driver: Callable[[], SyncDriver], *, loop: BackgroundLoop | None = None
+    check: Check,
+    make_driver: Callable[[], SyncDriver],
+    *,
+    loop: BackgroundLoop | None = None,
+    url: str | None = None,
 ) -> None:
     """Run ``check`` against a driver from ``make_driver()``; ``DriverContractError``
-    says what it did wrong. The driver is closed at the end."""
-    with _site(check, loop, is_async=False) as site:
+    says what it did wrong. The driver is closed at the end. ``url`` runs the check on
+    that venue instead of the simulator (only checks that do not ``needs_simulator``)."""
+    with _site(check, loop, url, is_async=False) as site:
         driver = make_driver()
         body = check.run(site)
         opened: list[object] = []
@@ -603,10 +622,14 @@ def check_sync_driver(
 
 
 async def check_async_driver(
-    check: Check, make_driver: Callable[[], AsyncDriver], *, loop: BackgroundLoop | None = None
+    check: Check,
+    make_driver: Callable[[], AsyncDriver],
+    *,
+    loop: BackgroundLoop | None = None,
+    url: str | None = None,
 ) -> None:
     """The async twin of ``check_sync_driver``: await it under the driver's loop."""
-    with _site(check, loop, is_async=True) as site:
+    with _site(check, loop, url, is_async=True) as site:
         driver = make_driver()
         body = check.run(site)
         opened: list[object] = []

@@ -23,6 +23,7 @@ from covia_proto.testing.driver_kit import (
 from covia_proto.testing.server import BackgroundLoop
 from covia_requests import RequestsDriver
 from covia_trio import TrioDriver
+from tests.venues import VenueTarget
 
 TIMEOUT = 5.0
 
@@ -62,6 +63,26 @@ REQUESTS_GAPS = {
 )
 def test_the_requests_driver(check: Check, kit_loop: BackgroundLoop) -> None:
     check_sync_driver(check, lambda: RequestsDriver(timeout=TIMEOUT), loop=kit_loop)
+
+
+ON_ANY_VENUE = [check for check in CHECKS if not check.needs_simulator]
+
+
+@pytest.mark.venue_needs("anonymous", "test_ops")
+@pytest.mark.parametrize("check", ON_ANY_VENUE, ids=str)
+def test_the_checks_that_need_no_simulator_hold_on_the_venue_under_test(
+    check: Check, venue_target: VenueTarget
+) -> None:
+    # Against the real venue this shows the kit asks nothing the simulator alone allows.
+    trio.run(
+        lambda: check_async_driver(check, lambda: TrioDriver(timeout=TIMEOUT), url=venue_target.url)
+    )
+
+
+def test_a_check_that_needs_the_simulator_refuses_a_url() -> None:
+    needy = next(check for check in CHECKS if check.needs_simulator)
+    with pytest.raises(DriverContractError, match="needs the simulator"):
+        check_sync_driver(needy, lambda: RequestsDriver(timeout=TIMEOUT), url="http://x")
 
 
 # -- the kit catches a driver that breaks the contract ----------------------------------------
