@@ -142,6 +142,7 @@ class Site:
     is_async: bool
 
     def request(self, method: str, path: str, body: object = None) -> Request:
+        """A request to the venue's ``path``, with ``body`` as JSON when given."""
         data = b"" if body is None else json.dumps(body).encode()
         headers = JSON if body is not None else JSON[:1]
         return Request(method, self.url + path, headers=headers, body=data)
