@@ -304,8 +304,6 @@ def _default_driver(
         require("trio", extra="trio", needed_by="AsyncGrid.connect under trio")
         from covia.async_api.trio_grid import make_trio_driver  # imported only when used
 
-        if limit is None:
-            return make_trio_driver(timeout=timeout, verify=verify, max_header_size=max_header_size)
         return make_trio_driver(
             timeout=timeout, verify=verify, max_header_size=max_header_size, max_connections=limit
         )

@@ -123,15 +123,15 @@ def make_trio_driver(
     max_header_size: int,
     ssl_context: ssl.SSLContext | None = None,
     stream_factory: StreamFactory | None = None,
-    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_connections: int | None = None,
     max_idle: float = DEFAULT_MAX_IDLE,
 ) -> TrioDriver:
     """The ``TrioDriver`` a connection makes for itself (``TrioGrid.connect``, and
-    ``AsyncGrid.connect`` under trio)."""
+    ``AsyncGrid.connect`` under trio); ``max_connections`` None means the default."""
     return TrioDriver(
         stream_factory=stream_factory,
         ssl_context=_ssl_context(verify, ssl_context),
-        max_connections=max_connections,
+        max_connections=DEFAULT_MAX_CONNECTIONS if max_connections is None else max_connections,
         timeout=timeout,
         max_idle=max_idle,
         max_header_size=max_header_size,

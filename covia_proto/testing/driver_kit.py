@@ -559,25 +559,50 @@ def _refused_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def _next(body: CheckBody, effect: object, value: Any, error: CoviaError | None) -> object:
-    """The check's next effect, given what the last one gave; None once it is done."""
-    try:
-        return body.throw(error) if error is not None else body.send(value)
-    except StopIteration:
-        return None
-    except CoviaError as exc:
-        if exc is not error:
-            raise
-        raise DriverContractError(
-            f"{effect!r} raised {type(exc).__name__} ({exc}) where the check wanted an answer"
-        ) from exc
+class _Run:
+    """One run of a check, whichever loop performs its effects: what goes into it next,
+    and the streams it opened (closed at the end, however it ends)."""
 
+    def __init__(self, body: CheckBody) -> None:
+        self.body = body
+        self.effect: object = None
+        self.value: Any = None
+        self.error: CoviaError | None = None
+        self.opened: list[object] = []
 
-def _leaked(effect: object, exc: BaseException) -> DriverContractError:
-    return DriverContractError(
-        f"{effect!r} let {type(exc).__name__} out of perform ({exc}): a driver raises "
-        "only the core's errors (covia_proto.errors)"
-    )
+    def next_effect(self) -> object:
+        """The check's next effect, given what the last one gave; None once it is done."""
+        value, error, effect = self.value, self.error, self.effect
+        self.value, self.error = None, None
+        try:
+            self.effect = self.body.throw(error) if error is not None else self.body.send(value)
+        except StopIteration:
+            return None
+        except CoviaError as exc:
+            if exc is not error:
+                raise
+            raise DriverContractError(
+                f"{effect!r} raised {type(exc).__name__} ({exc}) where the check wanted an answer"
+            ) from exc
+        return self.effect
+
+    def performed(self, value: Any) -> None:
+        self.value = value
+        if isinstance(value, OpenedStream):
+            self.opened.append(value.handle)
+
+    def failed(self, exc: Exception) -> None:
+        """A core error goes back into the check; anything else breaks the contract."""
+        if not isinstance(exc, CoviaError):
+            raise DriverContractError(
+                f"{self.effect!r} let {type(exc).__name__} out of perform ({exc}): a driver "
+                "raises only the core's errors (covia_proto.errors)"
+            ) from exc
+        self.error = exc
+
+    def finish(self) -> list[CloseStream]:
+        self.body.close()
+        return [CloseStream(handle) for handle in self.opened]
 
 
 def check_sync_driver(
@@ -592,33 +617,20 @@ def check_sync_driver(
     that venue instead of the simulator (only checks that do not ``needs_simulator``)."""
     with _site(check, loop, url, is_async=False) as site:
         driver = make_driver()
-        body = check.run(site)
-        opened: list[object] = []
+        run = _Run(check.run(site))
         try:
-            value: Any = None
-            error: CoviaError | None = None
-            effect: object = None
-            while True:
-                effect = _next(body, effect, value, error)
-                if effect is None:
-                    break
-                value, error = None, None
+            while (effect := run.next_effect()) is not None:
                 if effect is CLOSE_DRIVER:
                     driver.close()
                     continue
                 try:
-                    value = driver.perform(effect)  # type: ignore[arg-type]
-                except CoviaError as exc:
-                    error = exc
+                    run.performed(driver.perform(effect))  # type: ignore[arg-type]
                 except Exception as exc:
-                    raise _leaked(effect, exc) from exc
-                if isinstance(value, OpenedStream):
-                    opened.append(value.handle)
+                    run.failed(exc)
         finally:
-            body.close()
-            for handle in opened:
+            for close in run.finish():
                 with contextlib.suppress(CoviaError):
-                    driver.perform(CloseStream(handle))
+                    driver.perform(close)
             driver.close()
 
 
@@ -632,31 +644,18 @@ async def check_async_driver(
     """The async twin of ``check_sync_driver``: await it under the driver's loop."""
     with _site(check, loop, url, is_async=True) as site:
         driver = make_driver()
-        body = check.run(site)
-        opened: list[object] = []
+        run = _Run(check.run(site))
         try:
-            value: Any = None
-            error: CoviaError | None = None
-            effect: object = None
-            while True:
-                effect = _next(body, effect, value, error)
-                if effect is None:
-                    break
-                value, error = None, None
+            while (effect := run.next_effect()) is not None:
                 if effect is CLOSE_DRIVER:
                     await driver.aclose()
                     continue
                 try:
-                    value = await driver.perform(effect)  # type: ignore[arg-type]
-                except CoviaError as exc:
-                    error = exc
+                    run.performed(await driver.perform(effect))  # type: ignore[arg-type]
                 except Exception as exc:
-                    raise _leaked(effect, exc) from exc
-                if isinstance(value, OpenedStream):
-                    opened.append(value.handle)
+                    run.failed(exc)
         finally:
-            body.close()
-            for handle in opened:
+            for close in run.finish():
                 with contextlib.suppress(CoviaError):
-                    await driver.perform(CloseStream(handle))
+                    await driver.perform(close)
             await driver.aclose()
