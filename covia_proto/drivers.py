@@ -103,8 +103,10 @@ Ownership and closing
 A driver takes the caller's own session (or stream factory) when given one and uses it
 as it is; otherwise it makes its own, ideally on first use. ``close()``/``aclose()``
 closes every stream still open and what the driver owns, never the caller's session;
-after it, ``perform`` raises ``CoviaUsageError`` or ``CoviaConnectionError``, never a
-library error, and closing again is harmless. The user API closes a driver it made
+a stream closed so is no longer readable (``CoviaUsageError`` or
+``CoviaConnectionError``), and nothing ``perform`` does after it raises a library error
+(a driver that holds connections refuses with ``CoviaUsageError``); closing again is
+harmless. The user API closes a driver it made
 itself when the venue is closed, and never closes a ``driver=`` the caller handed in
 (so one driver may serve several venues). Whatever way a flow ends (its value, an
 error, cancellation), the loop that ran it sends ``CloseStream`` for every stream it

@@ -120,6 +120,7 @@ class MemoryDriver(BaseSyncDriver):
         self.clock: Callable[[], float] = clock or time.monotonic
         self.timeout = timeout
         self._advance: Callable[[float], None] | None = getattr(self.clock, "advance", None)
+        self._open: set[_Handle] = set()  # closed by close(), as the contract asks
 
     # -- time ---------------------------------------------------------------------------
 
@@ -229,7 +230,9 @@ class MemoryDriver(BaseSyncDriver):
         else:
             assert isinstance(reply, Response)
             head, source = ResponseHead(reply.status, reply.headers), _OneChunk(reply.body)
-        return OpenedStream(head, _Handle(source, effect.request.info))
+        handle = _Handle(source, effect.request.info)
+        self._open.add(handle)
+        return OpenedStream(head, handle)
 
     def perform_read_chunk(self, effect: ReadChunk) -> bytes:
         handle = _handle(effect.handle)
@@ -239,9 +242,15 @@ class MemoryDriver(BaseSyncDriver):
 
     def perform_close_stream(self, effect: CloseStream) -> None:
         handle = _handle(effect.handle)
+        self._open.discard(handle)
         if not handle.closed:
             handle.closed = True
             handle.source.close()
+
+    def close(self) -> None:
+        """Close the streams still open (the simulator is the caller's)."""
+        for handle in list(self._open):
+            self.perform_close_stream(CloseStream(handle))
 
     def perform_sleep(self, effect: Sleep) -> None:
         self._pass(effect.seconds)
@@ -285,3 +294,7 @@ class AsyncMemoryDriver(BaseAsyncDriver):
 
     async def perform_get_time(self, effect: GetTime) -> float:
         return self._sync.perform_get_time(effect)
+
+    async def aclose(self) -> None:
+        """Close the streams still open (the simulator is the caller's)."""
+        self._sync.close()
