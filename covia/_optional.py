@@ -1,29 +1,9 @@
-"""Optional I/O libraries: a missing one is named with the extra that installs it,
-rather than surfacing as a bare ``ModuleNotFoundError`` deep inside a call."""
+"""Optional I/O libraries, as the user API checks them: the check belongs to the core
+(``covia_proto.optional``, which the driver packages use too); these names stay
+importable here."""
 
 from __future__ import annotations
 
-import importlib.util
-
-from covia_proto.errors import CoviaError
+from covia_proto.optional import MissingDependencyError, require
 
 __all__ = ["MissingDependencyError", "require"]
-
-
-class MissingDependencyError(CoviaError, ImportError):
-    """A driver's library is not installed; the message says which extra installs it."""
-
-
-def require(module: str, *, extra: str, needed_by: str) -> None:
-    """Raise ``MissingDependencyError`` unless ``module`` can be imported."""
-    try:
-        found = importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):  # a broken parent package, or a stub module
-        found = False
-    if not found:
-        error = MissingDependencyError(
-            f"{needed_by} needs the {module!r} package, which is not installed: "
-            f"pip install 'covia[{extra}]'"
-        )
-        error.name = module
-        raise error

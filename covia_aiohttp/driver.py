@@ -41,6 +41,7 @@ import aiohttp
 import yarl
 from aiohttp import http_exceptions
 
+from covia_proto.drivers import BaseAsyncDriver
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaTimeoutError,
@@ -50,7 +51,6 @@ from covia_proto.errors import (
 )
 from covia_proto.flows.effects import (
     CloseStream,
-    Effect,
     GetTime,
     OpenedStream,
     OpenStream,
@@ -80,7 +80,7 @@ class _Stream:
         self.info = info
 
 
-class AiohttpDriver:
+class AiohttpDriver(BaseAsyncDriver):
     """Performs effects over an ``aiohttp.ClientSession``.
 
     ``session`` is the caller's own (its connector, proxies, cookies and TLS settings
@@ -176,26 +176,23 @@ class AiohttpDriver:
 
     # -- effects ------------------------------------------------------------------------
 
-    async def perform(self, effect: Effect) -> Any:
-        if isinstance(effect, Send):
-            return await self._send(
-                effect.request, effect.timeout, effect.body_stream, effect.max_body
-            )
-        if isinstance(effect, ReadChunk):
-            assert isinstance(effect.handle, _Stream)
-            return await self._read(effect.handle, effect.timeout)
-        if isinstance(effect, OpenStream):
-            return await self._open(effect.request, effect.timeout)
-        if isinstance(effect, CloseStream):
-            assert isinstance(effect.handle, _Stream)
-            self._close(effect.handle.response)
-            return None
-        if isinstance(effect, Sleep):
-            await asyncio.sleep(effect.seconds)
-            return None
-        if isinstance(effect, GetTime):
-            return time.monotonic()
-        raise CoviaUsageError(f"aiohttp driver cannot perform {effect!r}")
+    async def perform_send(self, effect: Send) -> Response:
+        return await self._send(effect.request, effect.timeout, effect.body_stream, effect.max_body)
+
+    async def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        return await self._open(effect.request, effect.timeout)
+
+    async def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        return await self._read(_handle(effect.handle), effect.timeout)
+
+    async def perform_close_stream(self, effect: CloseStream) -> None:
+        self._close(_handle(effect.handle).response)
+
+    async def perform_sleep(self, effect: Sleep) -> None:
+        await asyncio.sleep(effect.seconds)
+
+    async def perform_get_time(self, effect: GetTime) -> float:
+        return time.monotonic()
 
     def _limit(self, limit: float | None) -> float:
         return self.timeout if limit is None else max(0.001, min(self.timeout, limit))
@@ -328,6 +325,12 @@ class AiohttpDriver:
         else:
             response.close()
         self._held.discard(response)
+
+
+def _handle(handle: object) -> _Stream:
+    if not isinstance(handle, _Stream):
+        raise CoviaUsageError(f"not a stream of the aiohttp driver: {handle!r}")
+    return handle
 
 
 async def _read_whole(

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import math
 import ssl
-from typing import Any, Final
+from typing import Final
 
 import trio
 
+from covia_proto.drivers import BaseAsyncDriver
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaError,
@@ -44,7 +45,6 @@ from covia_proto.errors import (
 )
 from covia_proto.flows.effects import (
     CloseStream,
-    Effect,
     GetTime,
     OpenedStream,
     OpenStream,
@@ -87,7 +87,7 @@ class _Body:
         self.failure: CoviaError | None = None
 
 
-class TrioDriver:
+class TrioDriver(BaseAsyncDriver):
     """Performs effects over trio streams with a keep-alive pool.
 
     * ``stream_factory(host, port, scheme)``, sync or async, returns the
@@ -155,37 +155,21 @@ class TrioDriver:
 
     # -- effects ------------------------------------------------------------------------
 
-    async def perform(self, effect: Effect) -> Any:
-        """Carry out one effect of a flow and return its result (see the effects table)."""
-        if isinstance(effect, Send):
-            return await self._send(effect)
-        if isinstance(effect, ReadChunk):
-            return await self._read(effect)
-        if isinstance(effect, OpenStream):
-            return await self._open(effect)
-        if isinstance(effect, CloseStream):
-            await self._close(effect.handle)
-            return None
-        if isinstance(effect, Sleep):
-            await trio.sleep(max(0.0, effect.seconds))
-            return None
-        if isinstance(effect, GetTime):
-            return trio.current_time()
-        raise CoviaUsageError(f"trio driver cannot perform {effect!r}")
+    # ``perform`` (``BaseAsyncDriver``) calls one of these by the effect's type.
+
+    async def perform_sleep(self, effect: Sleep) -> None:
+        await trio.sleep(max(0.0, effect.seconds))
+
+    async def perform_get_time(self, effect: GetTime) -> float:
+        return trio.current_time()
 
     async def aclose(self) -> None:
         """Close every connection; the driver takes no more requests."""
         await self.pool.aclose()
 
-    async def __aenter__(self) -> TrioDriver:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
     # -- Send and OpenStream --------------------------------------------------------
 
-    async def _send(self, effect: Send) -> Response:
+    async def perform_send(self, effect: Send) -> Response:
         request = effect.request
         with self._waits(effect.timeout) as waits:
             connection, head = await self._exchange(request, effect.body_stream, waits)
@@ -200,7 +184,7 @@ class TrioDriver:
             return Response(head.status, head.headers, body)
         raise _timed_out(waits, request.info, effect.timeout)
 
-    async def _open(self, effect: OpenStream) -> OpenedStream:
+    async def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
         request = effect.request
         with self._waits(effect.timeout) as waits:
             connection, head = await self._exchange(request, None, waits)
@@ -261,7 +245,7 @@ class TrioDriver:
 
     # -- ReadChunk and CloseStream ----------------------------------------------------
 
-    async def _read(self, effect: ReadChunk) -> bytes:
+    async def perform_read_chunk(self, effect: ReadChunk) -> bytes:
         body = _handle(effect.handle)
         if body.done:
             return b""
@@ -322,8 +306,8 @@ class TrioDriver:
             pieces.append(more)
         return event if pieces is None else b"".join(pieces)
 
-    async def _close(self, handle: object) -> None:
-        body = _handle(handle)
+    async def perform_close_stream(self, effect: CloseStream) -> None:
+        body = _handle(effect.handle)
         connection, body.connection = body.connection, None
         if connection is None:
             return

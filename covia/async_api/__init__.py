@@ -12,8 +12,9 @@ and exceptions. Streams (``job.stream()``, ``venue.iter_asset_content(...)``) ar
 iterators. The venue's DID is ``await venue.get_did()`` (then ``venue.did``).
 
 The classes here never import an I/O library: ``AsyncGrid.connect`` uses aiohttp
-(``covia_aiohttp``) unless given another ``driver=`` (``covia_trio``'s, an in-memory
-one), and imports it only then.
+(``covia_aiohttp``) under asyncio and the SDK's own trio driver (``covia_trio``) under
+trio, whichever runs it when the connection is first used, and imports that one only
+then; ``driver=`` takes any other (``covia_proto.drivers.AsyncDriver``).
 """
 
 from __future__ import annotations

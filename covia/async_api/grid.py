@@ -1,8 +1,10 @@
-"""``AsyncGrid.connect``: the entry point of the async API.
+"""``AsyncGrid.connect``: the entry point of the async API, under asyncio and trio.
 
-Nothing here imports an I/O library: the default driver (aiohttp's) is imported only
-when ``connect`` is awaited without a ``driver=``, so a trio application that passes
-its own driver never imports aiohttp or asyncio.
+Nothing here imports an I/O library or an event loop. Without a ``driver=``, the
+connection finds out at first use (``await``, ``async with``, or the first call) which
+library runs it and imports that one's driver only then: aiohttp's under asyncio, the
+SDK's own h11 client (``covia_trio``) under trio. A trio program never imports aiohttp
+or asyncio; an asyncio one never imports trio.
 """
 
 from __future__ import annotations
@@ -15,18 +17,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from covia._connect import connection_context, relocated
-from covia._driver import AsyncDriver
-from covia._optional import require
+from covia.async_api._runtime import running_library
 from covia.async_api._session import AsyncSession
 from covia.async_api.venue import AsyncVenue
 from covia_proto.address import VenueAddress
 from covia_proto.auth import Auth
+from covia_proto.drivers import AsyncDriver
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy, VenueContext
 from covia_proto.flows.discovery import locate_did_web
 from covia_proto.flows.identity import bind_auth
 from covia_proto.flows.runner import drive_async
 from covia_proto.limits import Limits
+from covia_proto.optional import require
 
 if TYPE_CHECKING:
     import ssl
@@ -233,11 +236,14 @@ class AsyncGrid:
         bound; a job wait or ``run`` has its own ``timeout`` instead, and a content
         transfer is bounded per wait only). Past either, ``CoviaTimeoutError``. ``headers`` are
         sent with every request; ``auth`` adds credentials (default ``NoAuth``).
-        ``session`` is your own ``aiohttp.ClientSession`` (left open on close);
-        ``verify`` sets TLS verification (on unless ``False``; a CA bundle path or an
-        ``ssl.SSLContext``); ``limit`` caps the open connections of the SDK's own session
-        (default 100). ``driver`` replaces the transport altogether (a trio driver, an
-        in-memory venue) and, like a ``session``, stays yours: closing the venue leaves
+        The transport is chosen when the connection is first used: aiohttp under
+        asyncio, the SDK's trio driver under trio (``covia_trio``; ``TrioGrid.connect``
+        takes its own options). ``session`` is your own ``aiohttp.ClientSession``
+        (asyncio only; left open on close); ``verify`` sets TLS verification (on unless
+        ``False``; a CA bundle path or an ``ssl.SSLContext``); ``limit`` caps the open
+        connections of the SDK's own driver (default 100). ``driver`` replaces the
+        transport altogether (any ``covia_proto.drivers.AsyncDriver``: an in-memory
+        venue, your own) and, like a ``session``, stays yours: closing the venue leaves
         it open, and closing it is up to you; ``retry`` and ``poll`` tune retries and job polling;
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``);
         ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
@@ -266,16 +272,44 @@ class AsyncGrid:
         if session is not None and limit is not None:
             raise CoviaUsageError("limit applies to the SDK's own session: set it on yours")
 
-        def make_aiohttp_driver() -> AsyncDriver:
-            require("aiohttp", extra="aiohttp", needed_by="AsyncGrid.connect without driver=")
-            from covia_aiohttp import AiohttpDriver  # imported only when it is used
-
-            return AiohttpDriver(
-                session,
+        def make_driver() -> AsyncDriver:
+            return _default_driver(
+                session=session,
                 timeout=timeout,
                 verify=verify,
                 limit=limit,
                 max_header_size=context.limits.max_header_size,
             )
 
-        return AsyncVenueConnection(address, where, context, make_aiohttp_driver, owns_driver=True)
+        return AsyncVenueConnection(address, where, context, make_driver, owns_driver=True)
+
+
+def _default_driver(
+    *,
+    session: aiohttp.ClientSession | None,
+    timeout: float,
+    verify: bool | str | ssl.SSLContext | None,
+    limit: int | None,
+    max_header_size: int,
+) -> AsyncDriver:
+    """The driver for the async library running now (called at first use, in the task
+    that connects): trio's under trio, aiohttp's under asyncio. Each is imported only
+    then, so a trio program never loads aiohttp, nor an asyncio one trio."""
+    if running_library() == "trio":
+        if session is not None:
+            raise CoviaUsageError(
+                "session is an aiohttp.ClientSession, which needs asyncio: under trio, "
+                "leave it out or pass driver=covia_trio.TrioDriver(...)"
+            )
+        require("trio", extra="trio", needed_by="AsyncGrid.connect under trio")
+        from covia.async_api.trio_grid import make_trio_driver  # imported only when used
+
+        return make_trio_driver(
+            timeout=timeout, verify=verify, max_header_size=max_header_size, max_connections=limit
+        )
+    require("aiohttp", extra="aiohttp", needed_by="AsyncGrid.connect without driver=")
+    from covia_aiohttp import AiohttpDriver  # imported only when it is used
+
+    return AiohttpDriver(
+        session, timeout=timeout, verify=verify, limit=limit, max_header_size=max_header_size
+    )

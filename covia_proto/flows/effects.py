@@ -1,6 +1,9 @@
 """Effects: what a flow asks its driver to do.
 
-A flow is a plain generator. It yields one of these values and is sent the result:
+A flow is a plain generator. It yields one of these values and is sent the result. The
+whole contract a driver keeps (results, failures, time, closing) is
+``covia_proto.drivers``; the kit that checks it is ``covia_proto.testing.driver_kit``.
+In short:
 
 =====================  ===============================================================
 effect                 the driver sends back
@@ -96,6 +99,10 @@ class OpenStream:
 
 @attrs.frozen
 class OpenedStream:
+    """What ``OpenStream`` gives back: the response ``head`` (status and headers) and a
+    ``handle`` of the driver's own, which the flow passes to ``ReadChunk`` and
+    ``CloseStream`` and never looks into."""
+
     head: ResponseHead
     handle: object = attrs.field(repr=False)
 
@@ -112,21 +119,33 @@ class ReadChunk:
 
 @attrs.frozen
 class CloseStream:
+    """Release the body of ``handle`` (an ``OpenedStream.handle``): a connection read to
+    its end may be reused, any other is closed. The result is None; closing twice, or
+    after the end, is harmless. The loops that run flows close every stream a flow left
+    open, however it ended."""
+
     handle: object = attrs.field(repr=False)
 
 
 @attrs.frozen
 class Sleep:
+    """Sleep ``seconds`` with the driver's runtime (or move its fake clock); None. The
+    core decides every delay (retries, polling), so it never sleeps itself."""
+
     seconds: float
 
 
 @attrs.frozen
 class GetTime:
-    pass
+    """Monotonic seconds as a float, on the clock ``Sleep`` moves: the core owns no
+    clock, so deadlines are computed from what this returns."""
 
 
 @attrs.frozen
 class Emit:
+    """An ``item`` for the user (an event, a chunk of content): the loops that run flows
+    hand it over themselves, so it never reaches a driver."""
+
     item: object
 
 

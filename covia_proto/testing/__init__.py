@@ -9,6 +9,9 @@ Inside: ``simulator`` (request plumbing), ``venue`` (state), ``asset_routes``,
 ``job_routes`` and ``latest`` (handlers), ``ops`` (the test operations), ``jobs``,
 ``assets``, ``content``, ``paging``, ``timers``, ``sse_source``, ``faults``,
 ``ratelimit``, ``didkey`` and ``wire`` (the venue's JSON and header conventions).
+Beside it: ``server`` (the simulator on loopback HTTP), ``memory`` and ``scripted``
+(drivers with no socket), and ``driver_kit`` (checks a driver against the contract of
+``covia_proto.drivers``).
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ from typing import IO, Any, Protocol
 
 import attrs
 
+from covia_proto.drivers import BaseAsyncDriver, BaseSyncDriver
 from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError, RequestInfo
 from covia_proto.flows.effects import (
     CloseStream,
-    Effect,
     GetTime,
     OpenedStream,
     OpenStream,
@@ -102,7 +102,7 @@ class _IterableReader(io.RawIOBase):
         return size
 
 
-class MemoryDriver:
+class MemoryDriver(BaseSyncDriver):
     """Performs effects against ``simulator`` in memory.
 
     ``clock`` is the simulator's clock; when it can ``advance`` (a ``FakeClock``) time
@@ -120,6 +120,7 @@ class MemoryDriver:
         self.clock: Callable[[], float] = clock or time.monotonic
         self.timeout = timeout
         self._advance: Callable[[float], None] | None = getattr(self.clock, "advance", None)
+        self._open: set[_Handle] = set()  # closed by close(), as the contract asks
 
     # -- time ---------------------------------------------------------------------------
 
@@ -199,68 +200,101 @@ class MemoryDriver:
             body.add(chunk)
         return body.bytes()
 
-    def perform(self, effect: Effect) -> Any:
-        if isinstance(effect, Send):
-            reply = self._answer(effect.request, effect.timeout, effect.body_stream)
-            if isinstance(reply, Truncated):
-                raise CoviaConnectionError(
-                    "connection closed mid-body (truncated)", request=effect.request.info
-                )
-            if isinstance(reply, Streamed):
-                handle = _Handle(reply.body, effect.request.info)
-                try:
-                    body = self._read_whole(handle, effect.timeout, effect.max_body)
-                finally:
-                    reply.body.close()
-                return Response(reply.head.status, reply.head.headers, body)
+    # ``perform`` (``BaseSyncDriver``) calls one of these by the effect's type.
+
+    def perform_send(self, effect: Send) -> Response:
+        reply = self._answer(effect.request, effect.timeout, effect.body_stream)
+        if isinstance(reply, Truncated):
+            raise CoviaConnectionError(
+                "connection closed mid-body (truncated)", request=effect.request.info
+            )
+        if isinstance(reply, Streamed):
+            handle = _Handle(reply.body, effect.request.info)
+            try:
+                body = self._read_whole(handle, effect.timeout, effect.max_body)
+            finally:
+                reply.body.close()
+            return Response(reply.head.status, reply.head.headers, body)
+        assert isinstance(reply, Response)
+        BoundedBody(effect.max_body, effect.request.info).add(reply.body)
+        return reply
+
+    def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        reply = self._answer(effect.request, effect.timeout)
+        source: BodySource | _OneChunk
+        if isinstance(reply, Streamed):
+            head, source = reply.head, reply.body
+        elif isinstance(reply, Truncated):
+            head = reply.response.head
+            source = _OneChunk(reply.response.body[: reply.keep], then_fail=True)
+        else:
             assert isinstance(reply, Response)
-            BoundedBody(effect.max_body, effect.request.info).add(reply.body)
-            return reply
-        if isinstance(effect, OpenStream):
-            reply = self._answer(effect.request, effect.timeout)
-            source: BodySource | _OneChunk
-            if isinstance(reply, Streamed):
-                head, source = reply.head, reply.body
-            elif isinstance(reply, Truncated):
-                head = reply.response.head
-                source = _OneChunk(reply.response.body[: reply.keep], then_fail=True)
-            else:
-                assert isinstance(reply, Response)
-                head, source = ResponseHead(reply.status, reply.headers), _OneChunk(reply.body)
-            return OpenedStream(head, _Handle(source, effect.request.info))
-        if isinstance(effect, ReadChunk):
-            assert isinstance(effect.handle, _Handle)
-            return self._read(effect.handle, effect.timeout)
-        if isinstance(effect, CloseStream):
-            assert isinstance(effect.handle, _Handle)
-            if not effect.handle.closed:
-                effect.handle.closed = True
-                effect.handle.source.close()
-            return None
-        if isinstance(effect, Sleep):
-            self._pass(effect.seconds)
-            return None
-        if isinstance(effect, GetTime):
-            return self.clock()
-        raise CoviaUsageError(f"the in-memory driver cannot perform {effect!r}")
+            head, source = ResponseHead(reply.status, reply.headers), _OneChunk(reply.body)
+        handle = _Handle(source, effect.request.info)
+        self._open.add(handle)
+        return OpenedStream(head, handle)
+
+    def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        handle = _handle(effect.handle)
+        if handle.closed:
+            raise CoviaUsageError("read from a stream that is closed", request=handle.info)
+        return self._read(handle, effect.timeout)
+
+    def perform_close_stream(self, effect: CloseStream) -> None:
+        handle = _handle(effect.handle)
+        self._open.discard(handle)
+        if not handle.closed:
+            handle.closed = True
+            handle.source.close()
 
     def close(self) -> None:
-        return None
+        """Close the streams still open (the simulator is the caller's)."""
+        for handle in list(self._open):
+            self.perform_close_stream(CloseStream(handle))
+
+    def perform_sleep(self, effect: Sleep) -> None:
+        self._pass(effect.seconds)
+
+    def perform_get_time(self, effect: GetTime) -> float:
+        return self.clock()
 
 
-class AsyncMemoryDriver:
-    """``MemoryDriver`` for the async API; needs a virtual clock (``FakeClock``)."""
+def _handle(handle: object) -> _Handle:
+    if not isinstance(handle, _Handle):
+        raise CoviaUsageError(f"not a stream of the in-memory driver: {handle!r}")
+    return handle
+
+
+class AsyncMemoryDriver(BaseAsyncDriver):
+    """``MemoryDriver`` for the async API; needs a virtual clock (``FakeClock``). Every
+    effect is performed by the sync driver at once: nothing here ever suspends."""
 
     def __init__(self, simulator: _Simulator, clock: Callable[[], float], *, timeout: float = 30.0):
         if not hasattr(clock, "advance"):
             raise CoviaUsageError("AsyncMemoryDriver needs a clock that can advance (FakeClock)")
         self._sync = MemoryDriver(simulator, clock, timeout=timeout)
 
-    async def perform(self, effect: Effect) -> Any:
-        if isinstance(effect, Send) and isinstance(effect.body_stream, AsyncIterable):
+    async def perform_send(self, effect: Send) -> Response:
+        if isinstance(effect.body_stream, AsyncIterable):
             chunks = [bytes(chunk) async for chunk in effect.body_stream]
             effect = attrs.evolve(effect, body_stream=chunks)
-        return self._sync.perform(effect)
+        return self._sync.perform_send(effect)
+
+    async def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        return self._sync.perform_open_stream(effect)
+
+    async def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        return self._sync.perform_read_chunk(effect)
+
+    async def perform_close_stream(self, effect: CloseStream) -> None:
+        self._sync.perform_close_stream(effect)
+
+    async def perform_sleep(self, effect: Sleep) -> None:
+        self._sync.perform_sleep(effect)
+
+    async def perform_get_time(self, effect: GetTime) -> float:
+        return self._sync.perform_get_time(effect)
 
     async def aclose(self) -> None:
-        return None
+        """Close the streams still open (the simulator is the caller's)."""
+        self._sync.close()

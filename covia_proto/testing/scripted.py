@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from covia_proto.drivers import BaseSyncDriver
 from covia_proto.errors import CoviaError
 from covia_proto.flows.effects import (
     CloseStream,
@@ -54,7 +55,7 @@ class _Stream:
         self.closed = False
 
 
-class ScriptedDriver:
+class ScriptedDriver(BaseSyncDriver):
     """Answers ``Send`` and ``OpenStream`` from ``answers`` in order.
 
     A ``Response`` given to ``OpenStream`` is streamed as one chunk; a ``CoviaError``
@@ -98,46 +99,49 @@ class ScriptedDriver:
 
     def perform(self, effect: Effect) -> Any:
         self.effects.append(effect)
-        if isinstance(effect, Send):
-            answer = self._next_answer(effect.request)
-            if isinstance(answer, CoviaError):
-                raise answer
-            if isinstance(answer, StreamScript):
-                body = b"".join(c for c in answer.chunks if isinstance(c, bytes))
-                return Response(answer.head.status, answer.head.headers, body)
-            return answer
-        if isinstance(effect, OpenStream):
-            answer = self._next_answer(effect.request)
-            if isinstance(answer, CoviaError):
-                raise answer
-            if isinstance(answer, Response):
-                answer = StreamScript(answer.head, [answer.body] if answer.body else [])
-            stream = _Stream(answer.chunks)
-            self.streams.append(stream)
-            return OpenedStream(answer.head, stream)
-        if isinstance(effect, ReadChunk):
-            handle = effect.handle
-            assert isinstance(handle, _Stream)
-            assert not handle.closed, "read from a closed stream"
-            stream = handle
-            if not stream.chunks:
-                return b""
-            chunk = stream.chunks.popleft()
-            if isinstance(chunk, CoviaError):
-                raise chunk
-            return chunk
-        if isinstance(effect, CloseStream):
-            assert isinstance(effect.handle, _Stream)
-            effect.handle.closed = True
-            return None
-        if isinstance(effect, Sleep):
-            assert effect.seconds >= 0, f"negative sleep {effect.seconds}"
-            self.sleeps.append(effect.seconds)
-            self.clock += effect.seconds
-            return None
-        if isinstance(effect, GetTime):
-            return self.clock
-        raise AssertionError(f"unexpected effect {effect!r}")  # Emit never reaches a driver
+        return super().perform(effect)
+
+    def perform_send(self, effect: Send) -> Response:
+        answer = self._next_answer(effect.request)
+        if isinstance(answer, CoviaError):
+            raise answer
+        if isinstance(answer, StreamScript):
+            body = b"".join(c for c in answer.chunks if isinstance(c, bytes))
+            return Response(answer.head.status, answer.head.headers, body)
+        return answer
+
+    def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        answer = self._next_answer(effect.request)
+        if isinstance(answer, CoviaError):
+            raise answer
+        if isinstance(answer, Response):
+            answer = StreamScript(answer.head, [answer.body] if answer.body else [])
+        stream = _Stream(answer.chunks)
+        self.streams.append(stream)
+        return OpenedStream(answer.head, stream)
+
+    def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        stream = effect.handle
+        assert isinstance(stream, _Stream)
+        assert not stream.closed, "read from a closed stream"
+        if not stream.chunks:
+            return b""
+        chunk = stream.chunks.popleft()
+        if isinstance(chunk, CoviaError):
+            raise chunk
+        return chunk
+
+    def perform_close_stream(self, effect: CloseStream) -> None:
+        assert isinstance(effect.handle, _Stream)
+        effect.handle.closed = True
+
+    def perform_sleep(self, effect: Sleep) -> None:
+        assert effect.seconds >= 0, f"negative sleep {effect.seconds}"
+        self.sleeps.append(effect.seconds)
+        self.clock += effect.seconds
+
+    def perform_get_time(self, effect: GetTime) -> float:
+        return self.clock
 
     def run(self, flow: Flow[T]) -> T:
         """Run ``flow`` to its end; emitted items are kept in ``emitted``."""

@@ -1,6 +1,7 @@
-"""Shared helpers for the async client's tests: venues in memory and on loopback, a
-driver wrapper that records every effect and every stream left open, and a TCP proxy
-that counts the connections a client really opens."""
+"""Shared helpers for the async client's tests: venues in memory and on loopback (through
+the aiohttp driver, or through ``AsyncGrid.connect`` under trio), a driver wrapper that
+records every effect and every stream left open, and a TCP proxy that counts the
+connections a client really opens."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 
 import attrs
 
-from covia._driver import AsyncDriver
 from covia.async_api import AsyncGrid, AsyncVenue
 from covia_aiohttp import AiohttpDriver
+from covia_proto.drivers import AsyncDriver
 from covia_proto.flows.context import PollPolicy, RetryPolicy
 from covia_proto.flows.effects import Effect
 from covia_proto.testing.faults import FaultPlan
@@ -126,6 +127,54 @@ async def loopback_client(
     finally:
         await venue.close()
         await aiohttp_driver.aclose()
+
+
+@contextlib.asynccontextmanager
+async def trio_client(
+    url: str, *, timeout: float = 5.0, **connect: Any
+) -> AsyncIterator[tuple[AsyncVenue, AsyncRecorder]]:
+    """Under trio: a venue on ``url`` through ``AsyncGrid.connect`` with no driver given,
+    which must pick the trio driver; every effect is recorded from then on, and on exit
+    every stream must have been closed."""
+    from covia_trio import TrioDriver
+
+    connect.setdefault("retry", FAST_RETRY)
+    connect.setdefault("poll", FAST_POLL)
+    venue = await AsyncGrid.connect(url, timeout=timeout, **connect)
+    try:
+        session = venue._session
+        assert isinstance(session.driver, TrioDriver), session.driver
+        recorder = AsyncRecorder(session.driver)
+        session.driver = recorder  # the venue, its jobs and assets share the session
+        yield venue, recorder
+        recorder.assert_all_closed()
+    finally:
+        await venue.close()
+
+
+async def checkpoint() -> None:
+    """Let the running loop (asyncio or trio) take a turn."""
+    from covia.async_api._runtime import running_library
+
+    if running_library() == "trio":
+        import trio
+
+        await trio.sleep(0)
+    else:
+        await asyncio.sleep(0)
+
+
+@attrs.define
+class TrioPlan:
+    """What the ``harness`` fixture gives a test that is to run under trio: the venue to
+    connect to there (``conftest.pytest_pyfunc_call`` runs the test and makes its
+    ``Harness``)."""
+
+    profile: Profile
+    sse: bool
+    url: str
+    simulator: VenueSimulator
+    call: Any
 
 
 @attrs.define

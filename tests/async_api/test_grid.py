@@ -1,6 +1,7 @@
 """``covia.async_api.grid``: ``AsyncGrid.connect`` awaited or entered, by URL and by
-did:web, its arguments, who owns the aiohttp session, and that the async shell never
-imports an I/O library it was not asked for."""
+did:web, its arguments, who owns the aiohttp session, the driver it picks for the
+running library (aiohttp's under asyncio, trio's under trio), and that the async shell
+never imports an I/O library it was not asked for."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from covia_proto.did import url_to_did_web
 from tests.async_api.conftest import Served
 from tests.async_api.helpers import ECHO, memory_venue
 
-pytestmark = pytest.mark.asyncio
-
 
 def _driver(venue: AsyncVenue) -> AiohttpDriver:
     driver = venue._session.driver
@@ -28,6 +27,7 @@ def _driver(venue: AsyncVenue) -> AiohttpDriver:
     return driver
 
 
+@pytest.mark.asyncio
 async def test_async_with_connects_and_closes_its_own_session(served: Served) -> None:
     async with AsyncGrid.connect(served.url) as venue:
         assert isinstance(venue, AsyncVenue)
@@ -39,6 +39,7 @@ async def test_async_with_connects_and_closes_its_own_session(served: Served) ->
     assert session.closed
 
 
+@pytest.mark.asyncio
 async def test_await_connects_and_close_closes(served: Served) -> None:
     venue = await AsyncGrid.connect(served.url)
     try:
@@ -51,6 +52,7 @@ async def test_await_connects_and_close_closes(served: Served) -> None:
         await venue.status()
 
 
+@pytest.mark.asyncio
 async def test_a_venue_is_its_own_async_context_manager(plain_served: Served) -> None:
     venue = await AsyncGrid.connect(plain_served.url)
     async with venue as same:
@@ -59,6 +61,7 @@ async def test_a_venue_is_its_own_async_context_manager(plain_served: Served) ->
     assert _driver(venue)._closed
 
 
+@pytest.mark.asyncio
 async def test_a_did_web_is_resolved_when_awaited(plain_served: Served) -> None:
     did = url_to_did_web(plain_served.url)
     connecting = AsyncGrid.connect(did)
@@ -69,6 +72,7 @@ async def test_a_did_web_is_resolved_when_awaited(plain_served: Served) -> None:
         assert (await venue.status()).name == "Covia Test Venue"
 
 
+@pytest.mark.asyncio
 async def test_an_unreachable_did_web_fails_and_closes_the_driver(plain_served: Served) -> None:
     # A port nobody listens on: the venue is gone.
     async with AsyncGrid.connect(plain_served.url) as venue:
@@ -80,6 +84,7 @@ async def test_an_unreachable_did_web_fails_and_closes_the_driver(plain_served: 
     assert venue is not None
 
 
+@pytest.mark.asyncio
 async def test_a_callers_session_is_used_and_left_open(plain_served: Served) -> None:
     seen: list[str] = []
 
@@ -101,6 +106,7 @@ async def test_a_callers_session_is_used_and_left_open(plain_served: Served) -> 
             assert response.status == 200
 
 
+@pytest.mark.asyncio
 async def test_headers_and_auth_go_with_every_request() -> None:
     mem = await memory_venue(headers={"X-Tenant": "acme"}, auth=BearerAuth("t0ken"))
     await mem.venue.status()
@@ -110,6 +116,7 @@ async def test_headers_and_auth_go_with_every_request() -> None:
         assert request.header("Authorization") == "Bearer t0ken"
 
 
+@pytest.mark.asyncio
 async def test_a_limit_caps_the_sdks_own_connections(plain_served: Served) -> None:
     async with AsyncGrid.connect(plain_served.url, limit=3) as venue:
         await venue.status()
@@ -133,12 +140,14 @@ async def test_a_limit_caps_the_sdks_own_connections(plain_served: Served) -> No
         ("https://venue.example", {"verify": 3}, "verify"),
     ],
 )
+@pytest.mark.asyncio
 async def test_bad_arguments_are_usage_errors(address, options, match) -> None:
     # Argument errors are raised when connect() is called or awaited, before any I/O.
     with pytest.raises(CoviaUsageError, match=match):
         await AsyncGrid.connect(address, **options)
 
 
+@pytest.mark.asyncio
 async def test_driver_excludes_session_verify_and_limit() -> None:
     mem = await memory_venue()
     async with aiohttp.ClientSession() as session:
@@ -151,6 +160,7 @@ async def test_driver_excludes_session_verify_and_limit() -> None:
         AsyncGrid.connect("http://venue.test", driver=object())  # type: ignore[arg-type]
 
 
+@pytest.mark.asyncio
 async def test_a_connection_is_used_once() -> None:
     mem = await memory_venue()
     connecting = AsyncGrid.connect("http://venue.test", driver=mem.driver)
@@ -162,6 +172,7 @@ async def test_a_connection_is_used_once() -> None:
     assert "venue.test" in repr(connecting)
 
 
+@pytest.mark.asyncio
 async def test_the_shell_imports_no_io_library_and_runs_under_trio() -> None:
     script = textwrap.dedent(
         """
@@ -194,6 +205,7 @@ async def test_the_shell_imports_no_io_library_and_runs_under_trio() -> None:
     assert done.stdout.split() == ["trio", "1", "[]"]
 
 
+@pytest.mark.asyncio
 async def test_limits_reach_the_flows_and_the_aiohttp_driver(plain_served: Served) -> None:
     from covia import Limits
 
@@ -210,11 +222,13 @@ async def test_limits_reach_the_flows_and_the_aiohttp_driver(plain_served: Serve
 
 
 @pytest.mark.parametrize("size", [0, -1, True, 1.5])
+@pytest.mark.asyncio
 async def test_the_aiohttp_driver_refuses_a_bad_header_limit(size: object) -> None:
     with pytest.raises(CoviaUsageError, match="max_header_size"):
         AiohttpDriver(max_header_size=size)  # type: ignore[arg-type]
 
 
+@pytest.mark.asyncio
 async def test_an_unawaited_connection_works_as_the_official_sdks_venue(served: Served) -> None:
     # The official SDK's AsyncGrid.connect returns the venue itself: ported code
     # writes `venue = AsyncGrid.connect(url)` and awaits its methods.
@@ -238,6 +252,7 @@ async def test_an_unawaited_connection_works_as_the_official_sdks_venue(served: 
         await venue.status()
 
 
+@pytest.mark.asyncio
 async def test_an_unawaited_connection_names_what_it_lacks() -> None:
     mem = await memory_venue()
     venue = AsyncGrid.connect("http://venue.test", driver=mem.driver)
@@ -248,6 +263,7 @@ async def test_an_unawaited_connection_names_what_it_lacks() -> None:
     assert mem.driver.effects == []
 
 
+@pytest.mark.asyncio
 async def test_an_unawaited_did_web_connection_resolves_on_first_call(
     plain_served: Served,
 ) -> None:
@@ -257,3 +273,85 @@ async def test_an_unawaited_did_web_connection_resolves_on_first_call(
     assert (await venue.status()).name == "Covia Test Venue"
     assert venue.url == plain_served.url
     await venue.close()
+
+
+def test_under_trio_the_default_driver_is_trios(plain_served: Served) -> None:
+    import trio
+
+    from covia_trio import TrioDriver
+
+    async def main() -> tuple[object, object, bool]:
+        async with AsyncGrid.connect(plain_served.url, limit=7) as venue:
+            driver = venue._session.driver
+            result = await venue.run(ECHO, {"under": "trio"}, timeout=10)
+            events = [event async for event in (await venue.invoke(ECHO, 1)).stream()]
+        assert isinstance(driver, TrioDriver)
+        assert driver.pool.max_connections == 7
+        return result, len(events) > 0, driver.pool.closed
+
+    assert trio.run(main) == ({"under": "trio"}, True, True)
+
+
+def test_under_trio_an_unawaited_connection_picks_its_driver_at_first_call(
+    plain_served: Served,
+) -> None:
+    import trio
+
+    from covia_trio import TrioDriver
+
+    venue = AsyncGrid.connect(plain_served.url)  # outside any loop: nothing chosen yet
+
+    async def main() -> str:
+        status = await venue.status()
+        assert isinstance((await venue)._session.driver, TrioDriver)
+        await venue.aclose()
+        name: str = status.name
+        return name
+
+    assert trio.run(main) == "Covia Test Venue"
+
+
+def test_under_trio_an_aiohttp_session_is_refused(plain_served: Served) -> None:
+    import trio
+
+    session = object.__new__(aiohttp.ClientSession)  # never used: refused first
+
+    async def main() -> None:
+        async with AsyncGrid.connect(plain_served.url, session=session):
+            pass
+
+    with pytest.raises(CoviaUsageError, match="needs asyncio"):
+        trio.run(main)
+
+
+def test_connecting_outside_any_loop_is_refused(plain_served: Served) -> None:
+    connecting = AsyncGrid.connect(plain_served.url)
+    coroutine = connecting.__aenter__()
+    with pytest.raises(CoviaUsageError, match=r"asyncio\.run\(\) or trio\.run\(\)"):
+        coroutine.send(None)
+
+
+def test_under_trio_no_asyncio_or_aiohttp_is_loaded(plain_served: Served) -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        import trio
+        from covia.async_api import AsyncGrid
+
+        async def main():
+            async with AsyncGrid.connect(sys.argv[1]) as venue:
+                print((await venue.status()).name.split()[0])
+
+        trio.run(main)
+        print(sorted(m for m in ("asyncio", "aiohttp", "covia_aiohttp") if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, plain_served.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Covia", "[]"]

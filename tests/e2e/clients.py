@@ -1,4 +1,5 @@
-"""The three clients a scenario of the conformance suite runs under.
+"""The three clients a scenario of the conformance suite runs under: the sync API, and
+the one async API (``AsyncGrid.connect``) under asyncio and under trio.
 
 A scenario is ``async def scenario(venue) -> value``, written once against the async
 API; ``Client.run(url, scenario, **options)`` connects to the venue at ``url`` with that
@@ -42,10 +43,9 @@ def run_asyncio_client(url: str, scenario: Scenario, **options: Any) -> Any:
 def run_trio_client(url: str, scenario: Scenario, **options: Any) -> Any:
     import trio
 
-    from covia_trio import TrioGrid
-
+    # The same entry point as under asyncio: AsyncGrid.connect picks the trio driver.
     async def main() -> Any:
-        async with TrioGrid.connect(url, **(OPTIONS | options)) as venue:
+        async with AsyncGrid.connect(url, **(OPTIONS | options)) as venue:
             return await scenario(venue)
 
     return trio.run(main)

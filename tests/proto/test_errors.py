@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from covia._optional import MissingDependencyError
 from covia_proto.errors import (
     AssetIdMismatchError,
     AssetNotFoundError,
@@ -31,6 +30,7 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.models import JobRecord
+from covia_proto.optional import MissingDependencyError
 from covia_proto.status import JobStatus
 
 REQ = RequestInfo("GET", "https://venue.example/api/v1/jobs/abcd")

@@ -7,13 +7,14 @@ import json
 import pytest
 
 from covia_proto.endpoints import Endpoint, assets, status
-from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError
+from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError
 from covia_proto.flows.assets import download_content, upload_content
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import OpenStream, ReadChunk, Send
 from covia_proto.flows.events import follow_job, wait_for_job
 from covia_proto.flows.runner import drive, drive_async, iterate
 from covia_proto.flows.send import send
+from covia_proto.http import Request
 from covia_proto.testing.faults import (
     FaultPlan,
     Latency,
@@ -231,3 +232,15 @@ def test_send_through_the_flows_is_bounded_by_the_contexts_limits():
     small = VenueContext(context.endpoint, limits=Limits(max_body_size=20))
     with pytest.raises(VenueProtocolError, match=r"max_body_size \(20 bytes\)"):
         drive(send(small, status.get_status(small.endpoint)), driver.perform)
+
+
+def test_closing_the_driver_closes_the_streams_it_left_open() -> None:
+    clock = FakeClock()
+    simulator = VenueSimulator(clock=clock)
+    driver = MemoryDriver(simulator, clock)
+    request = Request("GET", "http://venue.test/api/v1/status")
+    opened = driver.perform(OpenStream(request))
+    driver.close()
+    with pytest.raises(CoviaUsageError, match="closed"):
+        driver.perform(ReadChunk(opened.handle))
+    driver.close()  # twice: harmless

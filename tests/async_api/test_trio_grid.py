@@ -1,4 +1,5 @@
-"""TrioGrid.connect: the shared AsyncVenue on the trio driver, over loopback and TLS."""
+"""TrioGrid.connect: the shared AsyncVenue on the trio driver, over loopback and TLS,
+imported as the README shows it (``from covia_trio import TrioGrid``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import importlib.util
 import pathlib
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,12 +17,27 @@ import trustme
 from covia.async_api import AsyncJob, AsyncVenue
 from covia_proto.errors import CoviaConnectionError, CoviaUsageError, JobFailedError
 from covia_proto.status import JobStatus
+from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue
+from covia_proto.testing.simulator import VenueSimulator
 from covia_trio import TrioDriver, TrioGrid
 from covia_trio.connection import MAX_RECEIVE_SIZE
-from tests.trio_driver.conftest import Served
 from tests.trio_driver.helpers import FAST_POLL, FAST_RETRY, TlsFront
 
+Served = RunningVenue[VenueSimulator]
+
 ECHO = "v/test/ops/echo"
+
+
+@pytest.fixture
+def served(_covia_loop: BackgroundLoop) -> Iterator[Served]:
+    """One loopback venue (newest profile, with job event streams), not one per profile."""
+    with serve_venue(loop=_covia_loop, profile="latest", sse=True) as venue:
+        yield venue
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
 
 
 class TrackingFactory:

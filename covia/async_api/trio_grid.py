@@ -1,10 +1,13 @@
-"""``TrioGrid.connect``: the async API of ``covia.async_api`` on the trio driver.
+"""``TrioGrid.connect``: ``AsyncGrid.connect`` with the trio driver's own options.
 
-The venue it opens is the shared ``AsyncVenue`` (with its ``AsyncJob`` and
-``AsyncAsset``): the same class, methods and exceptions as for asyncio users; only the
-entry point and the transport are trio's. The venue owns the ``TrioDriver`` made for
-it and closes it (every pooled connection) when it is closed; a ``driver=`` passed in
-is left open.
+``AsyncGrid.connect`` already runs on the trio driver under trio; ``TrioGrid`` is kept
+for trio programs that configure the driver from the entry point (``ssl_context=``,
+``stream_factory=``, ``max_connections=``, ``max_idle=``) and for code written against
+it. The venue it opens is the shared ``AsyncVenue``. It lives with the user API, not in
+``covia_trio``, so that the driver package depends on the core alone;
+``from covia_trio import TrioGrid`` still works (``covia_trio.__getattr__``).
+
+Importing this module imports trio (through ``covia_trio``), never asyncio or aiohttp.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from covia_proto.limits import Limits
 from covia_trio.connection import StreamFactory
 from covia_trio.driver import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IDLE, TrioDriver
 
-__all__ = ["TrioGrid", "TrioVenueConnection"]
+__all__ = ["TrioGrid", "TrioVenueConnection", "make_trio_driver"]
 
 
 TrioVenueConnection = AsyncVenueConnection
@@ -101,15 +104,38 @@ class TrioGrid:
                 max_idle=None if max_idle == DEFAULT_MAX_IDLE else max_idle,
             )
         # Made now, so its options are checked now; it holds nothing until first used.
-        made = TrioDriver(
-            stream_factory=stream_factory,
-            ssl_context=_ssl_context(verify, ssl_context),
-            max_connections=max_connections,
+        made = make_trio_driver(
             timeout=timeout,
+            verify=verify,
+            ssl_context=ssl_context,
+            stream_factory=stream_factory,
+            max_connections=max_connections,
             max_idle=max_idle,
             max_header_size=context.limits.max_header_size,
         )
         return AsyncVenueConnection(address, where, context, lambda: made, owns_driver=True)
+
+
+def make_trio_driver(
+    *,
+    timeout: float,
+    verify: bool | str | ssl.SSLContext | None,
+    max_header_size: int,
+    ssl_context: ssl.SSLContext | None = None,
+    stream_factory: StreamFactory | None = None,
+    max_connections: int | None = None,
+    max_idle: float = DEFAULT_MAX_IDLE,
+) -> TrioDriver:
+    """The ``TrioDriver`` a connection makes for itself (``TrioGrid.connect``, and
+    ``AsyncGrid.connect`` under trio); ``max_connections`` None means the default."""
+    return TrioDriver(
+        stream_factory=stream_factory,
+        ssl_context=_ssl_context(verify, ssl_context),
+        max_connections=DEFAULT_MAX_CONNECTIONS if max_connections is None else max_connections,
+        timeout=timeout,
+        max_idle=max_idle,
+        max_header_size=max_header_size,
+    )
 
 
 def _ssl_context(
