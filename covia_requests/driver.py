@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import http.client
 import os
+import threading
 import time
+import weakref
 from typing import Any, Final
 
 import requests
@@ -37,6 +39,7 @@ import urllib3.response
 from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 
+from covia_proto.drivers import BaseSyncDriver
 from covia_proto.endpoints.base import DEFAULT_USER_AGENT
 from covia_proto.errors import (
     CoviaConnectionError,
@@ -47,7 +50,6 @@ from covia_proto.errors import (
 )
 from covia_proto.flows.effects import (
     CloseStream,
-    Effect,
     GetTime,
     OpenedStream,
     OpenStream,
@@ -84,7 +86,7 @@ class _Answer:
     response, whose body is read with ``read1`` (so that events arrive as sent);
     ``response`` is the ``requests.Response`` around it, if one was made."""
 
-    __slots__ = ("armed", "headers", "info", "raw", "response", "status")
+    __slots__ = ("__weakref__", "armed", "closed", "headers", "info", "raw", "response", "status")
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class _Answer:
         self.response = response
         self.info = info
         self.armed: float | None = None  # the read timeout a ReadChunk last set
+        self.closed = False
 
     @classmethod
     def of(cls, response: requests.Response, info: RequestInfo) -> _Answer:
@@ -107,6 +110,7 @@ class _Answer:
         return cls(response.status_code, headers, response.raw, response, info)
 
     def close(self) -> None:
+        self.closed = True
         if self.response is not None:
             self.response.close()
         else:
@@ -116,7 +120,7 @@ class _Answer:
             self.raw.release_conn()
 
 
-class RequestsDriver:
+class RequestsDriver(BaseSyncDriver):
     """Performs effects over a ``requests.Session``.
 
     ``timeout`` (seconds) bounds connecting and each wait for data; an effect's own
@@ -158,26 +162,37 @@ class RequestsDriver:
         self.timeout = timeout
         self._proxies: dict[str, dict[str, str]] = {}
         self._proxied: dict[str, bool] = {}  # origin -> whether a proxy is used for it
+        # The streams open now, closed with the driver (the contract's closing clause);
+        # threads share the driver, hence the lock.
+        self._streams: weakref.WeakSet[_Answer] = weakref.WeakSet()
+        self._streams_lock = threading.Lock()
 
     # -- effects ------------------------------------------------------------------------
 
-    def perform(self, effect: Effect) -> Any:
-        if isinstance(effect, Send):
-            return self._send(effect.request, effect.timeout, effect.body_stream, effect.max_body)
-        if isinstance(effect, ReadChunk):
-            return self._read(effect.handle, effect.timeout)
-        if isinstance(effect, OpenStream):
-            return self._open(effect.request, effect.timeout)
-        if isinstance(effect, CloseStream):
-            assert isinstance(effect.handle, _Answer)
-            effect.handle.close()
-            return None
-        if isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
-            return None
-        if isinstance(effect, GetTime):
-            return time.monotonic()
-        raise CoviaUsageError(f"requests driver cannot perform {effect!r}")
+    def perform_send(self, effect: Send) -> Response:
+        return self._send(effect.request, effect.timeout, effect.body_stream, effect.max_body)
+
+    def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        opened = self._open(effect.request, effect.timeout)
+        assert isinstance(opened.handle, _Answer)
+        with self._streams_lock:
+            self._streams.add(opened.handle)
+        return opened
+
+    def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        return self._read(effect.handle, effect.timeout)
+
+    def perform_close_stream(self, effect: CloseStream) -> None:
+        assert isinstance(effect.handle, _Answer)
+        effect.handle.close()
+        with self._streams_lock:
+            self._streams.discard(effect.handle)
+
+    def perform_sleep(self, effect: Sleep) -> None:
+        time.sleep(effect.seconds)
+
+    def perform_get_time(self, effect: GetTime) -> float:
+        return time.monotonic()
 
     def _timeout(self, limit: float | None) -> float:
         return self.timeout if limit is None else max(0.001, min(self.timeout, limit))
@@ -373,6 +388,8 @@ class RequestsDriver:
 
     def _read(self, handle: object, limit: float | None) -> bytes:
         assert isinstance(handle, _Answer)
+        if handle.closed:
+            raise CoviaUsageError("this stream is closed", request=handle.info)
         wait = self._timeout(limit)
         try:
             if wait != handle.armed:
@@ -386,6 +403,10 @@ class RequestsDriver:
             raise _translate(exc, handle.info, wait) from exc
 
     def close(self) -> None:
+        with self._streams_lock:
+            streams, self._streams = list(self._streams), weakref.WeakSet()
+        for stream in streams:
+            stream.close()
         if self._owns_session:
             self.session.close()
 

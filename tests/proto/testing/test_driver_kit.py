@@ -44,23 +44,7 @@ def test_the_trio_driver(check: Check, kit_loop: BackgroundLoop) -> None:
     trio.run(lambda: check_async_driver(check, lambda: TrioDriver(timeout=TIMEOUT), loop=kit_loop))
 
 
-# Where the sync driver breaks the contract today (it is being rewritten): the kit says so.
-REQUESTS_GAPS = {
-    "stream_read_after_close": "reading a closed stream raises CoviaConnectionError",
-    "close_twice": "a stream open at close() can still be read",
-}
-
-
-@pytest.mark.parametrize(
-    "check",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=REQUESTS_GAPS[c.name]))
-        if c.name in REQUESTS_GAPS
-        else c
-        for c in CHECKS
-    ],
-    ids=str,
-)
+@pytest.mark.parametrize("check", CHECKS, ids=str)
 def test_the_requests_driver(check: Check, kit_loop: BackgroundLoop) -> None:
     check_sync_driver(check, lambda: RequestsDriver(timeout=TIMEOUT), loop=kit_loop)
 
