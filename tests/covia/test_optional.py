@@ -1,4 +1,5 @@
-"""``covia._optional``: a missing driver library names the extra that installs it."""
+"""``covia._optional``: connecting without the driver library a call needs names the
+extra that installs it (the check itself is tested in tests/proto/test_optional.py)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,8 @@ import sys
 
 import pytest
 
-from covia import CoviaError, Grid, MissingDependencyError
-from covia._optional import require
+from covia import Grid, MissingDependencyError
 from covia.async_api import AsyncGrid
-
-
-def test_a_missing_module_names_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "aiohttp", None)  # import aiohttp now fails
-    with pytest.raises(MissingDependencyError) as info:
-        require("aiohttp", extra="aiohttp", needed_by="this")
-    assert str(info.value) == (
-        "this needs the 'aiohttp' package, which is not installed: pip install 'covia[aiohttp]'"
-    )
-    assert isinstance(info.value, ImportError)
-    assert isinstance(info.value, CoviaError)
-    assert info.value.name == "aiohttp"
-
-
-def test_a_present_module_passes() -> None:
-    require("json", extra="none", needed_by="this")
 
 
 def test_sync_connect_without_requests_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
