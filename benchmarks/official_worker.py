@@ -119,7 +119,7 @@ class Worker:
                 )
                 elapsed = time.perf_counter() - start
             failed = [r for r in results if isinstance(r, BaseException)]
-            first = f"{type(failed[0]).__name__}: {failed[0]}"[:160] if failed else ""
+            first = _describe(failed[0]) if failed else ""
             return {"seconds": elapsed, "failures": len(failed), "first_failure": first}
 
         return self.loop.run_until_complete(burst())
@@ -220,6 +220,15 @@ class Worker:
             if number:  # the first round warms up
                 per_round.append(timed)
         return {"rounds": per_round}
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception and its cause (httpx's timeouts often have no message)."""
+    text = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__
+    if cause is not None:
+        text += f" (from {type(cause).__name__}: {cause})"
+    return text[:200]
 
 
 def _peak_kib() -> int:
