@@ -40,6 +40,7 @@ class Settings:
 
     quick: bool = False
     official: bool = True  # compare with the official SDK (installed on first use)
+    repeat: int = 1  # runs of the side-by-side section, its ranges taken over all of them
 
     def pick(self, full: int, quick: int) -> int:
         return quick if self.quick else full

@@ -57,10 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out the official SDK (which is otherwise installed on first use)",
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the side-by-side section this many times; its ranges cover every run",
+    )
+    parser.add_argument(
         "--results-dir", type=Path, default=RESULTS, help="where the JSON results go"
     )
     args = parser.parse_args(argv)
-    settings = Settings(quick=args.quick, official=not args.no_official)
+    settings = Settings(quick=args.quick, official=not args.no_official, repeat=max(1, args.repeat))
     started = time.perf_counter()
     sections: list[Section] = []
     failed = False

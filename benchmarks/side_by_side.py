@@ -32,6 +32,7 @@ from benchmarks.events import _count_raw, _RawAsync
 from benchmarks.harness import RoundRates, Section, Settings, rate_rounds
 from benchmarks.official import OfficialError, OfficialWorker, ensure_venv
 from benchmarks.sync_stacks import H11SocketDriver, Urllib3Driver, raw_socket
+from benchmarks.versus_table import Cell, Table
 
 __all__ = ["run"]
 
@@ -50,48 +51,6 @@ DOWNLOAD_VS_OFFICIAL = 1.5
 DOWNLOAD_VS_RAW = 0.8
 HASHED_VS_HASH = 0.75  # within 25 % of SHA-256's own speed
 PARSE_VS_OFFICIAL = 1.0  # time, no slower
-
-
-def _spread(values: list[float], unit: str = "×", digits: int = 2) -> str:
-    median = statistics.median(values)
-    if len(values) == 1:
-        return f"{median:.{digits}f}{unit}"
-    return f"{median:.{digits}f}{unit} ({min(values):.{digits}f}–{max(values):.{digits}f})"
-
-
-class Table:
-    """The section's rows, and the same as Markdown lines for the README."""
-
-    def __init__(self, section: Section) -> None:
-        self.section = section
-        self.lines: list[tuple[str, str, str, str]] = []  # scenario, official, raw, target
-        self.stacks: dict[str, dict[str, str]] = {}  # sync stack -> column -> ratio text
-
-    def compare(
-        self,
-        scenario: str,
-        ratios: list[float],
-        *,
-        versus: str,
-        target: float | None = None,
-        lower_is_better: bool = False,
-        ours: str = "ours",
-    ) -> str:
-        """A ratio row (``ours`` ÷ ``versus``); its text for the Markdown table."""
-        median = statistics.median(ratios)
-        ok = None
-        wanted = ""
-        if target is not None:
-            ok = median <= target if lower_is_better else median >= target
-            wanted = f"{'≤' if lower_is_better else '≥'} {target:g}×"
-        text = _spread(ratios)
-        self.section.add(
-            f"{scenario}: {ours} ÷ {versus}", text, wanted, ok, median=median, rounds=ratios
-        )
-        return text + (f" {'✓' if ok else '✗ MISSED'}" if ok is not None else "")
-
-    def line(self, scenario: str, official: str, raw: str, target: str) -> None:
-        self.lines.append((scenario, official, raw, target))
 
 
 # -- sync and async calls ----------------------------------------------------------------
@@ -149,9 +108,9 @@ def _sync_calls(settings: Settings, url: str, worker: OfficialWorker | None, tab
             if worker is not None:
                 cases[OFFICIAL] = _remote(worker, "sync_calls", calls, url=url, kind=kind)
             rates = rate_rounds(cases, rounds=rounds)
-            _rate_rows(table.section, f"sync {kind}(): calls/s", rates)
+            _rate_rows(table, f"sync {kind}(): calls/s", rates)
             scenario = f"sync `{kind}()`" if kind == "status" else "sync `run(echo)`"
-            official = "not measured"
+            official: Cell = "not measured"
             if worker is not None:
                 official = table.compare(
                     scenario, _rounds(rates, OURS, OFFICIAL), versus=OFFICIAL,
@@ -177,9 +136,9 @@ def _rounds(rates: RoundRates, top: str, bottom: str) -> list[float]:
     return [a / b for a, b in pairs]
 
 
-def _rate_rows(section: Section, what: str, rates: RoundRates) -> None:
-    for name, rate in rates.items():
-        section.add(f"{what}, {name}", f"{rate:,.0f}", rounds=rates.rounds[name])
+def _rate_rows(table: Table, what: str, rates: RoundRates) -> None:
+    for name, values in rates.rounds.items():
+        table.measure(f"{what}, {name}", values, unit="", digits=0)
 
 
 def _async_calls(settings: Settings, url: str, worker: OfficialWorker | None, table: Table) -> None:
@@ -213,17 +172,17 @@ def _async_calls(settings: Settings, url: str, worker: OfficialWorker | None, ta
             if worker is not None:
                 cases[OFFICIAL] = _remote(worker, "async_calls", calls, url=url, kind=kind)
             rates = rate_rounds(cases, rounds=rounds)
-            _rate_rows(table.section, f"asyncio {kind}(): calls/s", rates)
+            _rate_rows(table, f"asyncio {kind}(): calls/s", rates)
             scenario = f"async `{kind}()`" if kind == "status" else "async `run(echo)`"
-            official = "not measured"
+            official: Cell = "not measured"
             if worker is not None:
                 official = table.compare(
                     scenario, _rounds(rates, OURS, OFFICIAL), versus=OFFICIAL,
                     target=ASYNC_VS_OFFICIAL,
                 )  # fmt: skip
-            raw_text = table.compare(scenario, _rounds(rates, OURS, "aiohttp"), versus="aiohttp")
+            raw_ratio = table.compare(scenario, _rounds(rates, OURS, "aiohttp"), versus="aiohttp")
             table.line(
-                f"{scenario} per second", official, f"{raw_text} (aiohttp)",
+                f"{scenario} per second", official, (raw_ratio, " (aiohttp)"),
                 f"≥ {ASYNC_VS_OFFICIAL:g}× official",
             )  # fmt: skip
     finally:
@@ -283,9 +242,9 @@ def _events(settings: Settings, url: str, worker: OfficialWorker | None, table: 
 
                 cases[OFFICIAL] = official
             rates = rate_rounds(cases, rounds=rounds)
-        _rate_rows(table.section, f"sync events/s, {shape}", rates)
+        _rate_rows(table, f"sync events/s, {shape}", rates)
         scenario = f"job events per second, {shape}"
-        official_text = "not measured"
+        official_text: Cell = "not measured"
         if worker is not None:
             official_text = table.compare(
                 scenario, _rounds(rates, OURS, OFFICIAL), versus=OFFICIAL,
@@ -296,16 +255,16 @@ def _events(settings: Settings, url: str, worker: OfficialWorker | None, table: 
             target=EVENTS_VS_RAW,
         )  # fmt: skip
         table.line(
-            scenario, official_text, f"{raw_text} (requests)",
+            scenario, official_text, (raw_text, " (requests)"),
             f"≥ {EVENTS_VS_OFFICIAL:g}× official, ≥ {EVENTS_VS_RAW:g}× raw",
         )  # fmt: skip
         # The first call of each case warmed up; its CPU is left out.
         per_event = {name: values[1:] or values for name, values in cpu.items()}
         for name, values in per_event.items():
-            micro = statistics.median(values) * 1e6
-            table.section.add(f"client CPU µs per event, {shape}, {name}", f"{micro:.1f}")
+            micros = [v * 1e6 for v in values]
+            table.measure(f"client CPU per event, {shape}, {name}: µs", micros, unit="", digits=1)
         if not chunked:
-            official_cpu = "not measured"
+            official_cpu: Cell = "not measured"
             if OFFICIAL in per_event:
                 official_cpu = table.compare(
                     "client CPU per event (lower is better)",
@@ -380,9 +339,9 @@ def _async_events(
     finally:
         loop.run_until_complete(stack.aclose())
         loop.close()
-    _rate_rows(table.section, "asyncio events/s, one event per HTTP chunk", rates)
+    _rate_rows(table, "asyncio events/s, one event per HTTP chunk", rates)
     scenario = "asyncio job events per second, one event per HTTP chunk"
-    official_text = "not measured"
+    official_text: Cell = "not measured"
     if worker is not None:
         official_text = table.compare(
             scenario, _rounds(rates, OURS, OFFICIAL), versus=OFFICIAL, target=EVENTS_VS_OFFICIAL
@@ -392,7 +351,7 @@ def _async_events(
         target=EVENTS_VS_RAW,
     )  # fmt: skip
     table.line(
-        scenario, official_text, f"{raw_text} (aiohttp)",
+        scenario, official_text, (raw_text, " (aiohttp)"),
         f"≥ {EVENTS_VS_OFFICIAL:g}× official, ≥ {EVENTS_VS_RAW:g}× raw",
     )  # fmt: skip
 
@@ -416,7 +375,8 @@ def _content(settings: Settings, url: str, python: Any, table: Table) -> None:
         for _ in range(blocks):
             hasher.update(BLOCK)
         sha.append(size / (time.perf_counter() - start) / MIB)
-    table.section.add("SHA-256 of 64 KiB chunks, MiB/s", _spread(sha, "", 0), rounds=sha)
+    sha_speed = statistics.median(sha)
+    table.measure("SHA-256 of 64 KiB chunks: MiB/s", sha, unit="", digits=0)
 
     def official(direction: str) -> dict[str, Any] | str:
         if python is None:
@@ -437,19 +397,18 @@ def _content(settings: Settings, url: str, python: Any, table: Table) -> None:
             if content.available(case) is None:
                 outcome = content.run_case(case, url, size, "download")
                 moved.setdefault(case, []).append(_outcome(outcome, case))
-        moved.setdefault("official", []).append(_outcome(official("download"), "official"))
+        if python is not None:
+            moved.setdefault("official", []).append(_outcome(official("download"), "official"))
         for case in ("sync", "requests"):
             outcome = content.run_case(case, url, upload_size, "upload")
             moved.setdefault(f"up-{case}", []).append(_outcome(outcome, case))
-        moved.setdefault("up-official", []).append(_outcome(official("upload"), "official"))
+        if python is not None:
+            moved.setdefault("up-official", []).append(_outcome(official("upload"), "official"))
+    peaks = {}
     for case, runs in moved.items():
-        rates = [r["rate"] for r in runs]
-        extra = max(r["extra"] for r in runs)
-        table.section.add(
-            f"{case}: MiB/s, worst extra peak RSS",
-            f"{_spread(rates, '', 0)}, +{extra:.1f} MiB",
-            rates=rates,
-            extra_mib=extra,
+        table.measure(f"{case}: MiB/s", [r["rate"] for r in runs], unit="", digits=0)
+        peaks[case] = table.measure(
+            f"{case}: extra peak RSS", [r["extra"] for r in runs], unit=" MiB", digits=1
         )
 
     def ratios(top: str, bottom: str) -> list[float]:
@@ -458,7 +417,7 @@ def _content(settings: Settings, url: str, python: Any, table: Table) -> None:
 
     have_official = python is not None
     scenario = f"download MiB/s ({size // MIB} MiB), no hash declared"
-    official_text = "not measured"
+    official_text: Cell = "not measured"
     if have_official:
         official_text = table.compare(
             scenario, ratios("sync", "official"), versus=OFFICIAL, target=DOWNLOAD_VS_OFFICIAL
@@ -467,18 +426,18 @@ def _content(settings: Settings, url: str, python: Any, table: Table) -> None:
         scenario, ratios("sync", "requests"), versus="requests", target=DOWNLOAD_VS_RAW
     )
     table.line(
-        scenario, official_text, f"{raw_text} (requests)",
+        scenario, official_text, (raw_text, " (requests)"),
         f"≥ {DOWNLOAD_VS_OFFICIAL:g}× official, ≥ {DOWNLOAD_VS_RAW:g}× raw",
     )  # fmt: skip
     scenario = f"download MiB/s ({size // MIB} MiB), hash declared and checked"
-    hashed = [r["rate"] / statistics.median(sha) for r in moved["sync-sha256"]]
+    hashed = [r["rate"] / sha_speed for r in moved["sync-sha256"]]
     hash_text = table.compare(scenario, hashed, versus="SHA-256's own speed", target=HASHED_VS_HASH)
     raw_text = table.compare(
         scenario, ratios("sync-sha256", "requests-sha256"), versus="requests + hashlib"
     )
     table.line(
         scenario, "— (it checks no hash)",
-        f"{raw_text} (requests + hashlib); {hash_text} of SHA-256",
+        (raw_text, " (requests + hashlib); ", hash_text, " of SHA-256's own speed"),
         f"≥ {HASHED_VS_HASH:g}× SHA-256's speed",
     )  # fmt: skip
     if "trio" in moved:
@@ -492,17 +451,11 @@ def _content(settings: Settings, url: str, python: Any, table: Table) -> None:
     if have_official:
         official_text = table.compare(scenario, ratios("up-sync", "up-official"), versus=OFFICIAL)
     raw_text = table.compare(scenario, ratios("up-sync", "up-requests"), versus="requests")
-    table.line(scenario, official_text, f"{raw_text} (requests)", "—")
-    ours_peak = max(r["extra"] for r in moved["sync"])
-    official_peak = (
-        f"{max(r['extra'] for r in moved['official']):.1f} MiB" if have_official else "not measured"
+    table.line(scenario, official_text, (raw_text, " (requests)"), "—")
+    peak: Cell = ("+", peaks["sync"], " vs +", peaks["official"]) if have_official else "—"
+    table.line(
+        f"extra peak memory over a {size // MIB} MiB download, ours vs official", peak, "—", "—"
     )
-    table.section.add(
-        f"peak memory over a {size // MIB} MiB download: ours vs official",
-        f"+{ours_peak:.1f} MiB vs +{official_peak}",
-    )
-    peak = f"+{ours_peak:.1f} MiB vs +{official_peak}"
-    table.line(f"peak memory over a {size // MIB} MiB download", peak, "—", "—")
 
 
 def _outcome(outcome: dict[str, Any] | str, case: str) -> dict[str, Any]:
@@ -559,24 +512,16 @@ def _wait_overhead(settings: Settings, worker: OfficialWorker | None, table: Tab
                     "completions", url=running.url, operation=operation, inputs=inputs, how=how
                 )
                 overheads[f"official {how}"] = _latencies(answer["done"], ends)
-    for name, ms in overheads.items():
-        table.section.add(
-            f"wait overhead after completion, {name}(): ms",
-            _spread(ms, " ms", 1),
-            samples=ms,
-        )
     for how, call in (("wait", "invoke().wait()"), ("run", "run()")):
-        ours = statistics.median(overheads[f"ours {how}"])
-        official = overheads.get(f"official {how}")
-        official_text = (
-            "not measured" if official is None else f"{statistics.median(official):.1f} ms"
-        )
-        table.line(
-            f"wait overhead after completion, `{call}` (median)",
-            f"{ours:.1f} ms vs {official_text}",
-            "—",
-            "—",
-        )
+        name = f"wait overhead after completion, `{call}`"
+        ours = table.measure(f"{name}, ours", overheads[f"ours {how}"], unit=" ms", digits=1)
+        cell: Cell = (ours, " vs not measured")
+        if f"official {how}" in overheads:
+            official = table.measure(
+                f"{name}, official", overheads[f"official {how}"], unit=" ms", digits=1
+            )
+            cell = (ours, " vs ", official)
+        table.line(name, cell, "—", "—")
 
 
 def _latencies(done: list[float], ends: list[float]) -> list[float]:
@@ -616,35 +561,27 @@ def _concurrency(settings: Settings, url: str, worker: OfficialWorker | None, ta
                 answer = worker.call("burst", url=url, count=count)
                 official.append((answer["seconds"], answer["failures"], answer["first_failure"]))
         scenario = f"{count:,} concurrent jobs (asyncio), first round"
-        ours_failed = sum(f for _, f in ours)
-        table.section.add(
-            f"{scenario}: ours seconds, failures",
-            f"{_spread([s for s, _ in ours], ' s', 2)}, {ours_failed} failed",
-            "no failures",
-            ours_failed == 0,
-        )
-        official_text = "not measured"
+        table.measure(f"{scenario}, ours: s", [s for s, _ in ours], unit=" s")
+        ours_failed = table.measure(
+            f"{scenario}, ours: failures", [f for _, f in ours], count=True,
+            target=0, lower_is_better=True,
+        )  # fmt: skip
+        official_text: Cell = ("not measured; failures ", ours_failed)
         if official:
-            failed = sum(f for _, f, _ in official)
-            failing_runs = sum(1 for _, f, _ in official if f)
-            first = next((why for _, f, why in official if f), "")
-            table.section.add(
-                f"{scenario}: official seconds, failures",
-                f"{_spread([s for s, _, _ in official], ' s', 2)}, {failed} failed",
-                first_failure=first,
+            table.measure(f"{scenario}, official: s", [s for s, _, _ in official], unit=" s")
+            failed = table.measure(
+                f"{scenario}, official: failures", [f for _, f, _ in official], count=True
             )
+            first = next((why for _, f, why in official if f), "")
             if first:
-                table.section.notes.append(f"official, {count:,} at once: {first}")
+                table.notes.append(f"official, {count:,} at once: {first}")
             ratio = table.compare(
                 f"{scenario} (time, lower is better)",
                 [o[0] / t[0] for o, t in zip(ours, official, strict=True)],
                 versus=OFFICIAL,
                 lower_is_better=True,
             )
-            official_text = (
-                f"{ratio}; failures {ours_failed} vs {failed} "
-                f"(official failed in {failing_runs} of {len(official)} runs)"
-            )
+            official_text = (ratio, "; failures ", ours_failed, " vs ", failed)
         table.line(f"{scenario} (time, lower is better)", official_text, "—", "no failures")
 
 
@@ -676,14 +613,12 @@ def _parsing(settings: Settings, worker: OfficialWorker | None, table: Table) ->
     )
     ours_x_json = _rounds(rates, "json", "ours")  # time ÷ json.loads time
     scenario = f"parsing a job record ({len(body):,} B, 3-deep `prev`), time"
-    table.section.add(f"{scenario}: ours × json.loads", _spread(ours_x_json), rounds=ours_x_json)
-    official_text = "not measured"
+    ours_x = table.measure(f"{scenario}: ours ÷ json.loads", ours_x_json)
+    official_text: Cell = "not measured"
     if worker is not None:
         answer = worker.call("parse_job", body=body.decode(), calls=calls, rounds=rounds)
         official_x_json = [r["official"] / r["json"] for r in answer["rounds"]]
-        table.section.add(
-            f"{scenario}: official × json.loads", _spread(official_x_json), rounds=official_x_json
-        )
+        table.measure(f"{scenario}: official ÷ json.loads", official_x_json)
         # Each set against json.loads in its own process, then against each other.
         official_text = table.compare(
             f"{scenario} (lower is better)",
@@ -693,10 +628,7 @@ def _parsing(settings: Settings, worker: OfficialWorker | None, table: Table) ->
             lower_is_better=True,
         )
     table.line(
-        f"{scenario} (lower is better)",
-        official_text,
-        f"{_spread(ours_x_json)} `json.loads`",
-        "≤ 1× official",
+        f"{scenario} (lower is better)", official_text, (ours_x, " `json.loads`"), "≤ 1× official"
     )
 
 
@@ -704,8 +636,12 @@ def _parsing(settings: Settings, worker: OfficialWorker | None, table: Table) ->
 
 
 def run(settings: Settings, url: str) -> Section:
-    section = Section("7. Side by side: ours, the official SDK (covia 0.9.11) and raw clients")
-    table = Table(section)
+    runs = settings.repeat
+    section = Section(
+        "7. Side by side: ours, the official SDK (covia 0.9.11) and raw clients"
+        + (f", {runs} runs" if runs > 1 else "")
+    )
+    table = Table()
     load_before = os.getloadavg()
     python = None
     worker: OfficialWorker | None = None
@@ -716,7 +652,7 @@ def run(settings: Settings, url: str) -> Section:
             section.add("official SDK", "not available", reason=str(exc))
             section.notes.append(f"the official SDK could not be installed: {exc}")
     else:
-        section.notes.append("the official SDK is left out (--no-official): its ratios say so")
+        section.notes.append("the official SDK is left out (--no-official)")
     steps: list[tuple[str, Callable[[], None]]] = [
         ("sync calls", lambda: _sync_calls(settings, url, worker, table)),
         ("async calls", lambda: _async_calls(settings, url, worker, table)),
@@ -734,35 +670,22 @@ def run(settings: Settings, url: str) -> Section:
                 f"official SDK {version['version']} on Python {version['python']}, "
                 f"in its own venv and worker processes"
             )
-        for name, step in steps:
-            print(f"  side by side: {name} ...", flush=True)
-            step()
-    load_after = os.getloadavg()
-    load = f"load average (1, 5, 15 min) before {_load(load_before)}, after {_load(load_after)}"
+        for number in range(runs):
+            for name, step in steps:
+                print(f"  side by side, run {number + 1} of {runs}: {name} ...", flush=True)
+                step()
+    load = (
+        f"load average (1, 5, 15 min) before {_load(load_before)}, after {_load(os.getloadavg())}"
+    )
     section.notes.append(load)
-    section.markdown = _markdown_table(table, load)
+    table.fill(section)
+    section.markdown = table.markdown(
+        f"Ratios of rates unless a row says otherwise: median (lowest–highest) over every "
+        f"round of {runs} run{'s' if runs > 1 else ''}; — where the issue sets no target; "
+        f"{load}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
+    )
     return section
 
 
 def _load(values: tuple[float, float, float]) -> str:
     return "/".join(f"{v:.2f}" for v in values)
-
-
-def _markdown_table(table: Table, load: str) -> str:
-    lines = [
-        "| scenario | ours ÷ official | ours ÷ raw | target |",
-        "|---|---|---|---|",
-    ]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in table.lines]
-    lines.append("")
-    lines.append(
-        "Ratios of rates unless a row says otherwise: median (lowest–highest round); "
-        f"— where the issue sets no target; {load}."
-    )
-    if table.stacks:
-        columns = list(next(iter(table.stacks.values())))
-        lines += ["", f"| sync client over a faster HTTP/1.1 stack | {' | '.join(columns)} |"]
-        lines.append("|---" * (len(columns) + 1) + "|")
-        for stack, ratios in table.stacks.items():
-            lines.append(f"| {stack} | {' | '.join(ratios[c] for c in columns)} |")
-    return "\n".join(lines)
