@@ -672,6 +672,7 @@ def run(settings: Settings, url: str) -> Section:
                 f"in its own venv and worker processes"
             )
         for number in range(runs):
+            table.run = number
             for name, step in steps:
                 print(f"  side by side, run {number + 1} of {runs}: {name} ...", flush=True)
                 step()
@@ -680,10 +681,15 @@ def run(settings: Settings, url: str) -> Section:
     )
     section.notes.append(load)
     table.fill(section)
+    spread = (
+        f"the lowest and highest of the {runs} runs' own medians"
+        if runs > 1
+        else "the lowest and highest round (one run)"
+    )
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     section.markdown = table.markdown(
-        f"Ratios of rates unless a row says otherwise: median (lowest–highest) over every "
-        f"round of {runs} run{'s' if runs > 1 else ''}; — where the issue sets no target; "
-        f"{load}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
+        f"Ratios of rates unless a row says otherwise: the median of every round, then "
+        f"{spread}; — where the issue sets no target; {load}; {when}."
     )
     return section
 

@@ -2,9 +2,12 @@
 and the same comparison as Markdown for the README.
 
 Every figure is a ``Measure``: the values of every round of every run (``--repeat``),
-shown as the median and, in brackets, the lowest and highest. A target, where the issue
-sets one, is judged on the median. The Markdown table is made of cells that name
-measures, so a measure that gains values in a later run reads the same everywhere.
+shown as their median and, in brackets, a range: over several runs, the lowest and
+highest of the runs' own medians (the range over runs the issue asks for, which one
+round disturbed by the shared machine does not stretch); within one run, the lowest and
+highest round. A target, where the issue sets one, is judged on the median. The
+Markdown table is made of cells that name measures, so a measure that gains values in a
+later run reads the same everywhere.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ __all__ = ["Cell", "Measure", "Table"]
 @dataclass
 class Measure:
     values: list[float] = field(default_factory=list)
+    by_run: dict[int, list[float]] = field(default_factory=dict)
     unit: str = "×"
     digits: int = 2
     target: float | None = None
@@ -51,8 +55,11 @@ class Measure:
             return f"{sum(values):,.0f} (in {failing} of {len(values)} runs)"
         d = self.digits
         text = f"{statistics.median(values):,.{d}f}{self.unit}"
-        if len(values) > 1:
-            text += f" ({min(values):,.{d}f}–{max(values):,.{d}f})"
+        spread = values
+        if len(self.by_run) > 1:
+            spread = [statistics.median(run) for run in self.by_run.values()]
+        if len(spread) > 1:
+            text += f" ({min(spread):,.{d}f}–{max(spread):,.{d}f})"
         if mark and self.ok is not None:
             text += " ✓" if self.ok else " ✗ MISSED"
         return text
@@ -72,6 +79,7 @@ class Table:
         self.lines: dict[str, tuple[Cell, Cell, str]] = {}  # scenario: official, raw, target
         self.stacks: dict[str, dict[str, Cell]] = {}  # sync stack: column: cell
         self.notes: list[str] = []
+        self.run = 0  # which run values added now belong to
 
     def measure(
         self,
@@ -87,8 +95,15 @@ class Table:
         """The measure called ``name`` (made on first use), with ``values`` added."""
         found = self.measures.get(name)
         if found is None:
-            found = self.measures[name] = Measure([], unit, digits, target, lower_is_better, count)
+            found = self.measures[name] = Measure(
+                unit=unit,
+                digits=digits,
+                target=target,
+                lower_is_better=lower_is_better,
+                count=count,
+            )
         found.values.extend(values)
+        found.by_run.setdefault(self.run, []).extend(values)
         return found
 
     def compare(
