@@ -4,9 +4,9 @@ Each scenario runs ours, the official SDK (``covia`` 0.9.11, httpx and pydantic,
 own virtualenv and worker process: ``official.py``) and the least a raw client does,
 against the same canned server in the same run, in interleaved rounds. Rows give the
 ratios as the issue states its targets (ours ÷ official and ours ÷ raw; rates, so
-higher is better unless a row says otherwise): the median over rounds and, in brackets,
-the lowest and highest round, then met or MISSED. The section's ``markdown`` is the
-same comparison as the README's table; ``benchmarks.run`` prints it.
+higher is better unless a row says otherwise) with their ranges (``versus_table.py``),
+then met or MISSED. The section's ``markdown`` is the same comparison as the README's
+table; ``benchmarks.run`` prints it. ``--repeat N`` runs the section N times over.
 
 The faster sync stacks of ``sync_stacks.py`` (the core's h11 connection over a socket,
 urllib3 directly) run in the sync rows as benchmark-only drivers under the same SDK.
