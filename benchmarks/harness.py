@@ -99,12 +99,6 @@ class RoundRates(dict[str, float]):
         pairs = zip(self.rounds[numerator], self.rounds[denominator], strict=True)
         return statistics.median(top / bottom for top, bottom in pairs)
 
-    def ratio_range(self, numerator: str, denominator: str) -> tuple[float, float, float]:
-        """``ratio`` with the lowest and highest per-round ratios: (median, low, high)."""
-        pairs = zip(self.rounds[numerator], self.rounds[denominator], strict=True)
-        ratios = [top / bottom for top, bottom in pairs]
-        return statistics.median(ratios), min(ratios), max(ratios)
-
 
 def rounds_per_second(
     cases: dict[str, Callable[[], None]], *, calls: int, rounds: int
