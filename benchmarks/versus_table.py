@@ -13,12 +13,51 @@ later run reads the same everywhere.
 from __future__ import annotations
 
 import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
-from benchmarks.harness import Section
+from benchmarks.harness import RoundRates, Section
+from benchmarks.official import OfficialWorker
 
-__all__ = ["Cell", "Measure", "Table"]
+__all__ = [
+    "ASYNC_VS_OFFICIAL",
+    "DOWNLOAD_VS_OFFICIAL",
+    "DOWNLOAD_VS_RAW",
+    "EVENTS_VS_OFFICIAL",
+    "EVENTS_VS_RAW",
+    "H11_SYNC",
+    "HASHED_VS_HASH",
+    "MIB",
+    "OFFICIAL",
+    "OURS",
+    "PARSE_VS_OFFICIAL",
+    "SYNC_VS_OFFICIAL",
+    "URLLIB3_SYNC",
+    "Cell",
+    "Measure",
+    "Table",
+    "local_rounds",
+    "remote_rounds",
+    "round_ratios",
+]
+
+OURS = "covia"
+OFFICIAL = "official 0.9.11"
+H11_SYNC = "covia on h11 over a socket (benchmark driver)"
+URLLIB3_SYNC = "covia on urllib3 (benchmark driver)"
+MIB = 1 << 20
+
+# The issue's targets, as ratios ours ÷ other of rates (≥) or of times (≤).
+SYNC_VS_OFFICIAL = 1.3
+ASYNC_VS_OFFICIAL = 2.0
+EVENTS_VS_OFFICIAL = 2.0
+EVENTS_VS_RAW = 0.7
+DOWNLOAD_VS_OFFICIAL = 1.5
+DOWNLOAD_VS_RAW = 0.8
+HASHED_VS_HASH = 0.75  # within 25 % of SHA-256's own speed
+PARSE_VS_OFFICIAL = 1.0  # time, no slower
 
 
 @dataclass
@@ -124,6 +163,11 @@ class Table:
             lower_is_better=lower_is_better,
         )
 
+    def rates(self, what: str, rates: RoundRates) -> None:
+        """A measure of each case's rate, one value a round."""
+        for name, values in rates.rounds.items():
+            self.measure(f"{what}, {name}", values, unit="", digits=0)
+
     def line(self, scenario: str, official: Cell, raw: Cell, target: str) -> None:
         """A line of the Markdown table (the same scenario in a later run: the same line)."""
         self.lines[scenario] = (official, raw, target)
@@ -150,3 +194,32 @@ class Table:
             for stack, cells in self.stacks.items():
                 lines.append(f"| {stack} | {' | '.join(_cell(cells[c]) for c in columns)} |")
         return "\n".join(lines)
+
+
+def round_ratios(rates: RoundRates, top: str, bottom: str) -> list[float]:
+    """rate(top) ÷ rate(bottom), round by round."""
+    pairs = zip(rates.rounds[top], rates.rounds[bottom], strict=True)
+    return [a / b for a, b in pairs]
+
+
+def local_rounds(fn: Callable[[], object], calls: int) -> Callable[[], float]:
+    """A round of ``calls`` calls of ``fn`` here, for ``rate_rounds``: its rate."""
+
+    def one_round() -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return calls / (time.perf_counter() - start)
+
+    return one_round
+
+
+def remote_rounds(
+    worker: OfficialWorker, command: str, calls: int, **arguments: Any
+) -> Callable[[], float]:
+    """A round of ``calls`` calls timed in the official SDK's worker: its rate."""
+
+    def one_round() -> float:
+        return calls / float(worker.call(command, calls=calls, **arguments)["seconds"])
+
+    return one_round
