@@ -22,7 +22,7 @@ from typing import Any
 from benchmarks.canned_server import BLOCK, asset_id_for
 from benchmarks.harness import Section, Settings, unavailable
 
-__all__ = ["EXTRA_RSS_TARGET_MIB", "main", "run"]
+__all__ = ["EXTRA_RSS_TARGET_MIB", "available", "main", "run", "run_case"]
 
 EXTRA_RSS_TARGET_MIB = 32.0
 UPLOAD_ID = asset_id_for(1)
@@ -67,14 +67,24 @@ Measured = tuple[float, int]  # seconds, bytes moved
 def _sync_case(case: str, url: str, size: int, direction: str) -> Measured:
     content_url = f"{url}/api/v1/assets/{asset_id_for(size)}/content"
     put_url = f"{url}/api/v1/assets/{UPLOAD_ID}/content"
-    if case == "sync":
+    if case in ("sync", "sync-sha256"):
         from covia import Grid
 
+        # A declared hash (``sync-sha256``) is checked as the bytes arrive; without one
+        # there is nothing to check (``verify=False``: no metadata request either).
+        declared = _sha256_of(size) if case == "sync-sha256" else None
         with Grid.connect(url) as venue:
             venue.status()
             return _timed(
                 lambda: (
-                    sum(len(c) for c in venue.iter_asset_content(asset_id_for(size), verify=False))
+                    sum(
+                        len(c)
+                        for c in venue.iter_asset_content(
+                            asset_id_for(size),
+                            verify=declared is not None,
+                            expected_sha256=declared,
+                        )
+                    )
                     if direction == "download"
                     else (venue.put_asset_content(UPLOAD_ID, _chunks(size)), size)[1]
                 )
@@ -85,14 +95,28 @@ def _sync_case(case: str, url: str, size: int, direction: str) -> Measured:
         session.get(url + "/api/v1/status").content  # noqa: B018 - warm the connection
 
         def download() -> int:
+            hasher = hashlib.sha256() if case == "requests-sha256" else None
+            moved = 0
             with session.get(content_url, stream=True) as answer:
-                return sum(len(c) for c in answer.iter_content(64 * 1024))
+                for chunk in answer.iter_content(64 * 1024):
+                    moved += len(chunk)
+                    if hasher is not None:
+                        hasher.update(chunk)
+            return moved
 
         def upload() -> int:
             session.put(put_url, data=_chunks(size)).raise_for_status()
             return size
 
         return _timed(download if direction == "download" else upload)
+
+
+def _sha256_of(size: int) -> str:
+    """The SHA-256 of the canned server's ``size`` bytes of content."""
+    hasher = hashlib.sha256()
+    for chunk in _chunks(size):
+        hasher.update(chunk)
+    return hasher.hexdigest()
 
 
 def _timed(action: Callable[[], int]) -> Measured:
@@ -172,7 +196,7 @@ async def _trio_case(url: str, size: int, direction: str) -> Measured:
 def main() -> None:
     case, url, size_text, direction = sys.argv[1:5]
     size = int(size_text)
-    if case in ("sync", "requests"):
+    if case in ("sync", "sync-sha256", "requests", "requests-sha256"):
         seconds, moved = _sync_case(case, url, size, direction)
     elif case in ("asyncio", "aiohttp"):
         seconds, moved = asyncio.run(_asyncio_case(case, url, size, direction))
@@ -184,7 +208,9 @@ def main() -> None:
     print(json.dumps({"seconds": seconds, "bytes": moved, "before": _BEFORE, "after": after}))
 
 
-def _run_case(case: str, url: str, size: int, direction: str) -> dict[str, Any] | str:
+def run_case(case: str, url: str, size: int, direction: str) -> dict[str, Any] | str:
+    """One transfer in a fresh process: seconds, bytes, peak RSS before and after (KiB),
+    or what went wrong."""
     child = subprocess.run(
         [sys.executable, "-m", "benchmarks.content", case, url, str(size), direction],
         capture_output=True,
@@ -199,12 +225,14 @@ def _run_case(case: str, url: str, size: int, direction: str) -> dict[str, Any] 
     return result
 
 
-def _available(case: str) -> str | None:
+def available(case: str) -> str | None:
     from benchmarks.clients import _missing, trio_driver_class
 
     module = {
         "sync": "covia_requests",
+        "sync-sha256": "covia_requests",
         "requests": "requests",
+        "requests-sha256": "requests",
         "asyncio": "covia.async_api",
         "aiohttp": "aiohttp",
         "trio": "covia_trio",
@@ -238,11 +266,11 @@ def run(settings: Settings, url: str) -> Section:
         failures: dict[str, str] = {}
         for _ in range(repeats):  # every case once, then again: the best run counts
             for name, case in CASES:
-                reason = _available(case)
+                reason = available(case)
                 if reason is not None:
                     failures[name] = "not available"
                     continue
-                outcome = _run_case(case, url, size, direction)
+                outcome = run_case(case, url, size, direction)
                 if isinstance(outcome, str):
                     failures[name] = outcome
                     continue
@@ -258,7 +286,7 @@ def run(settings: Settings, url: str) -> Section:
         rates: dict[str, float] = {}
         for name, case in CASES:
             if name not in best:
-                reason = _available(case)
+                reason = available(case)
                 if reason is not None:
                     unavailable(section, f"{direction}, {name}", reason)
                 else:

@@ -26,6 +26,7 @@ __all__ = [
     "arounds_per_second",
     "machine",
     "percentile",
+    "rate_rounds",
     "render",
     "rounds_per_second",
     "unavailable",
@@ -38,6 +39,8 @@ class Settings:
     """How much work each section does: ``quick`` is the seconds-long smoke run."""
 
     quick: bool = False
+    official: bool = True  # compare with the official SDK (installed on first use)
+    repeat: int = 1  # runs of the side-by-side section, its ranges taken over all of them
 
     def pick(self, full: int, quick: int) -> int:
         return quick if self.quick else full
@@ -61,6 +64,7 @@ class Section:
     title: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    markdown: str = ""  # a table for the README, where a section makes one
 
     def add(
         self, name: str, value: str, target: str = "", ok: bool | None = None, **data: Any
@@ -137,6 +141,21 @@ async def arounds_per_second(
             for _ in range(calls):
                 await fn()
             per_round[name].append(calls / (time.perf_counter() - start))
+    return RoundRates(per_round)
+
+
+def rate_rounds(cases: dict[str, Callable[[], float]], *, rounds: int) -> RoundRates:
+    """Like ``rounds_per_second`` for cases that time themselves: each call of a case
+    runs one round (here, or in another process) and returns its rate. One call of each
+    warms up; the order rotates every round."""
+    names = list(cases)
+    per_round: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:
+        cases[name]()
+    for number in range(rounds):
+        for name in names[number % len(names) :] + names[: number % len(names)]:
+            gc.collect()
+            per_round[name].append(cases[name]())
     return RoundRates(per_round)
 
 

@@ -24,6 +24,7 @@ from benchmarks import (
     json_memory,
     latency,
     sequential,
+    side_by_side,
 )
 from benchmarks.harness import Result, Section, Settings, machine, render, write_json
 
@@ -40,6 +41,7 @@ SECTIONS: list[tuple[str, bool, Callable[..., Section]]] = [
     ("4. Content", True, content.run),
     ("5. Events", True, events.run),
     ("6. JSON memory", False, json_memory.run),
+    ("7. Side by side", True, side_by_side.run),
 ]
 
 
@@ -50,10 +52,21 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", default=[], help="run sections whose title starts so"
     )
     parser.add_argument(
+        "--no-official",
+        action="store_true",
+        help="leave out the official SDK (which is otherwise installed on first use)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the side-by-side section this many times; its ranges cover every run",
+    )
+    parser.add_argument(
         "--results-dir", type=Path, default=RESULTS, help="where the JSON results go"
     )
     args = parser.parse_args(argv)
-    settings = Settings(quick=args.quick)
+    settings = Settings(quick=args.quick, official=not args.no_official, repeat=max(1, args.repeat))
     started = time.perf_counter()
     sections: list[Section] = []
     failed = False
@@ -73,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     result = Result(sections, machine(), args.quick, time.perf_counter() - started)
     print()
     print(render(result))
+    for section in sections:
+        if section.markdown:
+            print(f"\n{section.title}, as Markdown:\n\n{section.markdown}")
     path = write_json(result, args.results_dir)
     print(f"\nresults written to {path}")
     return 1 if failed else 0

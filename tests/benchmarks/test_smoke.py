@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = ["== 1. ", "== 2a. ", "== 2b. ", "== 3. ", "== 4. ", "== 5. ", "== 6. "]
+SECTIONS = ["== 1. ", "== 2a. ", "== 2b. ", "== 3. ", "== 4. ", "== 5. ", "== 6. ", "== 7. "]
 
 
 def test_quick_run_prints_every_section(tmp_path: Path) -> None:
@@ -31,6 +31,12 @@ def test_quick_run_prints_every_section(tmp_path: Path) -> None:
     assert "Covia SDK benchmarks, quick (smoke) run" in done.stdout
     for heading in SECTIONS:
         assert heading in done.stdout, f"{heading!r} missing:\n{done.stdout}"
+    # The official SDK runs in quick mode too (installed on first use), or says why not.
+    assert (
+        "note: official SDK 0.9.11 on Python" in done.stdout
+        or "note: the official SDK could not be installed" in done.stdout
+    ), done.stdout
+    assert "| scenario | ours ÷ official | ours ÷ raw | target |" in done.stdout
     saved = list(tmp_path.glob("quick-*.json"))
     assert len(saved) == 1
     result = json.loads(saved[0].read_text(encoding="utf-8"))
