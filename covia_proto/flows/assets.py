@@ -166,25 +166,32 @@ def _download(
         on_size(declared)
     checked = verify and expected is not None
     # Hashing is most of the client's work on a fast link: done only when wanted.
-    hasher = hashlib.sha256() if checked or always_hash else None
-    size = 0
-    read = ReadChunk(opened.handle)
-    while True:
-        chunk: bytes = yield read
-        if not chunk:
-            break
-        if hasher is not None:
-            hasher.update(chunk)
-        size += len(chunk)
-        if max_size is not None and size > max_size:
-            yield CloseStream(opened.handle)
-            raise body_too_large(max_size, request.info)
-        yield Emit(chunk)
-    yield CloseStream(opened.handle)
-    if declared is not None and size != declared:
-        message = f"content ended after {size} of {declared} bytes"
-        raise VenueProtocolError(message, request=request.info)
-    digest = hasher.hexdigest() if hasher is not None else None
+    hasher = context.hasher() if checked or always_hash else None
+    try:
+        size = 0
+        read = ReadChunk(opened.handle)
+        while True:
+            chunk: bytes = yield read
+            if not chunk:
+                break
+            if hasher is not None:
+                hasher.update(chunk)
+            size += len(chunk)
+            if max_size is not None and size > max_size:
+                yield CloseStream(opened.handle)
+                raise body_too_large(max_size, request.info)
+            yield Emit(chunk)
+        yield CloseStream(opened.handle)
+        if declared is not None and size != declared:
+            message = f"content ended after {size} of {declared} bytes"
+            raise VenueProtocolError(message, request=request.info)
+        digest = hasher.hexdigest() if hasher is not None else None
+    finally:
+        # A shell's hasher may hold a worker thread: it ends with the download, however
+        # the download ends (finished, failed, or its consumer gone).
+        close = getattr(hasher, "close", None)
+        if close is not None:
+            close()
     if checked and digest != expected:
         assert expected is not None
         assert digest is not None

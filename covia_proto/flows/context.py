@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -13,6 +14,7 @@ from covia_proto.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "DEFAULT_CALL_TIMEOUT",
+    "ContentHasher",
     "PollPolicy",
     "RetryPolicy",
     "VenueContext",
@@ -104,6 +106,14 @@ class VenueFeatures:
     agents: bool | None = None  # GET /agents (newer venues), else v/ops/agent/list
 
 
+class ContentHasher(Protocol):
+    """What a download hashes its content with: a ``hashlib.sha256()`` will do. A hasher
+    with a ``close()`` method has it called when the download ends, however it ends."""
+
+    def update(self, data: bytes, /) -> None: ...
+    def hexdigest(self) -> str: ...
+
+
 @attrs.frozen
 class VenueContext:
     """Everything a flow needs besides its arguments.
@@ -119,6 +129,9 @@ class VenueContext:
     A job wait or ``run`` is bounded by its own ``timeout`` instead, each request inside
     it by both. Content transfers (downloads, uploads) are bounded only per wait (the
     driver's ``timeout``) once their head has arrived: their size decides their length.
+
+    ``hasher`` makes the SHA-256 of each download: the core hashes in the caller's
+    thread; a shell may supply one that hashes beside the transfer (``covia._hashing``).
     """
 
     endpoint: Endpoint
@@ -134,3 +147,4 @@ class VenueContext:
     call_timeout: float | None = attrs.field(
         default=DEFAULT_CALL_TIMEOUT, validator=_seconds_or_none
     )
+    hasher: Callable[[], ContentHasher] = attrs.field(default=hashlib.sha256, repr=False)

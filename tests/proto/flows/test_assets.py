@@ -22,6 +22,7 @@ from covia_proto.flows.assets import (
     stream_content,
     upload_content,
 )
+from covia_proto.flows.runner import iterate
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing.scripted import ScriptedDriver, StreamScript
 from tests.proto.flows.canned import BASE, context, json_response
@@ -203,16 +204,14 @@ def test_download_for_memory_refuses_a_declared_length_over_max_size():
     assert driver.open_streams == 0
 
 
-_SHA256 = hashlib.sha256
-
-
 class CountingSha256:
-    """Stands in for hashlib.sha256, counting the bytes it is given."""
+    """A context's hasher counting the bytes it is given and the times it is closed."""
 
     hashed = 0
+    closed = 0
 
     def __init__(self) -> None:
-        self._inner = _SHA256()
+        self._inner = hashlib.sha256()
 
     def update(self, data: bytes) -> None:
         CountingSha256.hashed += len(data)
@@ -221,31 +220,33 @@ class CountingSha256:
     def hexdigest(self) -> str:
         return self._inner.hexdigest()
 
+    def close(self) -> None:
+        CountingSha256.closed += 1
+
 
 @pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> type[CountingSha256]:
-    CountingSha256.hashed = 0
-    monkeypatch.setattr(hashlib, "sha256", CountingSha256)
+def counted() -> type[CountingSha256]:
+    CountingSha256.hashed = CountingSha256.closed = 0
     return CountingSha256
 
 
 def test_streamed_content_with_nothing_to_check_is_not_hashed(counted):
     undeclared = {"name": "Iris, no hash", "content": {"contentType": "text/csv"}}
     driver = ScriptedDriver([metadata_response(undeclared), content_stream(DATA)])
-    assert driver.run(stream_content(context(), asset_id(undeclared))) is False
+    assert driver.run(stream_content(context(hasher=counted), asset_id(undeclared))) is False
     driver = ScriptedDriver([content_stream(DATA[:10], DATA[10:])])
-    assert driver.run(stream_content(context(), ASSET, verify=False)) is False
+    assert driver.run(stream_content(context(hasher=counted), ASSET, verify=False)) is False
     assert b"".join(driver.emitted) == DATA
     assert counted.hashed == 0
 
 
 def test_streamed_content_is_checked_against_a_declared_or_expected_hash(counted):
     driver = ScriptedDriver([metadata_response(), content_stream(DATA[:10], DATA[10:])])
-    assert driver.run(stream_content(context(), ASSET)) is True
+    assert driver.run(stream_content(context(hasher=counted), ASSET)) is True
     assert counted.hashed == len(DATA)
     driver = ScriptedDriver([content_stream(b"tampered")])
     with pytest.raises(ContentHashError):
-        driver.run(stream_content(context(), ASSET, expected_sha256=SHA))
+        driver.run(stream_content(context(hasher=counted), ASSET, expected_sha256=SHA))
     assert driver.open_streams == 0
 
 
@@ -253,3 +254,44 @@ def test_a_download_reports_the_hash_even_with_nothing_to_check_it_against():
     driver = ScriptedDriver([content_stream(DATA)])
     result = driver.run(download_content(context(), ASSET, verify=False))
     assert (result.sha256, result.verified) == (SHA, False)
+
+
+def test_the_contexts_hasher_makes_the_digest_and_is_closed_when_the_download_ends(counted):
+    driver = ScriptedDriver([content_stream(DATA[:10], DATA[10:])])
+    result = driver.run(download_content(context(hasher=counted), ASSET, verify=False))
+    assert (result.sha256, counted.hashed, counted.closed) == (SHA, len(DATA), 1)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    ["hash mismatch", "too large", "short content", "consumer gone"],
+)
+def test_the_hasher_is_closed_however_the_download_ends(counted, ending):
+    hashing = context(hasher=counted)
+    if ending == "consumer gone":
+        driver = ScriptedDriver([content_stream(DATA[:10], DATA[10:])])
+        chunks = iterate(download_content(hashing, ASSET, verify=False), driver.perform)
+        assert next(chunks) == DATA[:10]
+        chunks.close()
+    else:
+        flow, raised = {
+            "hash mismatch": (
+                download_content(hashing, ASSET, expected_sha256="00" * 32),
+                ContentHashError,
+            ),
+            "too large": (
+                download_content(hashing, ASSET, verify=False, max_size=10),
+                VenueProtocolError,
+            ),
+            "short content": (
+                download_content(hashing, ASSET, verify=False),
+                VenueProtocolError,
+            ),
+        }[ending]
+        # Declared one byte longer than sent: the content ends short.
+        declared = (("content-length", str(len(DATA) + 1)),) if ending == "short content" else ()
+        driver = ScriptedDriver([content_stream(DATA, headers=declared)])
+        with pytest.raises(raised):
+            driver.run(flow)
+    assert counted.closed == 1
+    assert driver.open_streams == 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -41,6 +42,11 @@ def test_policies_refuse_non_positive_times(field: str):
 
 def test_features_start_unknown():
     assert VenueFeatures() == VenueFeatures(events=None)
+
+
+def test_downloads_are_hashed_inline_with_sha256_unless_a_shell_says_otherwise():
+    # The core owns no threads: a pipelined hasher is the shell's to supply.
+    assert VenueContext(Endpoint("https://venue.test")).hasher is hashlib.sha256
 
 
 def test_a_call_has_a_deadline_by_default_and_none_only_when_asked():
