@@ -1,0 +1,129 @@
+"""covia._hashing: the SHA-256 a sync download makes in a second thread."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from covia import _hashing
+from covia._hashing import PipelinedSha256
+
+WORKER = "covia-sha256"
+
+
+def workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == WORKER]
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thresholds of a few bytes, so that small inputs go through the worker."""
+    monkeypatch.setattr(_hashing, "INLINE_BYTES", 5)
+    monkeypatch.setattr(_hashing, "BATCH_BYTES", 7)
+    monkeypatch.setattr(_hashing, "MAX_PENDING", 1)
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left() -> Iterator[None]:
+    assert workers() == []
+    yield
+    assert workers() == []
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [],
+        [b""],
+        [b"abc"],
+        [b"abcdef"],
+        [b"ab", b"", b"cdefghij", b"k" * 40, b"l", b"mnop" * 3],
+        [bytes([n]) * n for n in range(60)],
+    ],
+)
+def test_the_digest_is_sha256s_of_the_chunks_in_order(small: None, chunks: list[bytes]) -> None:
+    hasher = PipelinedSha256()
+    for chunk in chunks:
+        hasher.update(chunk)
+    assert hasher.hexdigest() == hashlib.sha256(b"".join(chunks)).hexdigest()
+
+
+def test_with_the_real_thresholds_a_large_input_is_hashed_in_the_worker() -> None:
+    chunk = bytes(range(256)) * 512  # 128 KiB
+    hasher = PipelinedSha256()
+    expected = hashlib.sha256()
+    for n in range(40):  # 5 MiB: inline, then several batches
+        piece = chunk[n:] + chunk[:n]
+        hasher.update(piece)
+        expected.update(piece)
+        assert bool(workers()) == (n * len(chunk) >= _hashing.INLINE_BYTES)
+    assert hasher.hexdigest() == expected.hexdigest()
+
+
+def test_a_small_input_never_starts_a_worker(small: None) -> None:
+    hasher = PipelinedSha256()
+    hasher.update(b"1234")
+    assert workers() == []
+    assert hasher.hexdigest() == hashlib.sha256(b"1234").hexdigest()
+
+
+def test_the_digest_ends_the_worker_and_hashing_can_go_on_after_it(small: None) -> None:
+    hasher = PipelinedSha256()
+    for _ in range(3):  # the first inline, the others to the worker
+        hasher.update(b"0123456789")
+    assert len(workers()) == 1
+    first = hasher.hexdigest()
+    assert workers() == []
+    assert hasher.hexdigest() == first == hashlib.sha256(b"0123456789" * 3).hexdigest()
+    hasher.update(b"more bytes, as hashlib allows")
+    assert hasher.hexdigest() == (
+        hashlib.sha256(b"0123456789" * 3 + b"more bytes, as hashlib allows").hexdigest()
+    )
+
+
+def test_close_ends_the_worker_without_a_digest_and_may_be_repeated(small: None) -> None:
+    hasher = PipelinedSha256()
+    for _ in range(10):
+        hasher.update(b"0123456789")
+    assert len(workers()) == 1
+    hasher.close()
+    assert workers() == []
+    hasher.close()
+
+
+def test_a_hasher_dropped_unclosed_ends_its_worker(small: None) -> None:
+    hasher = PipelinedSha256()
+    for _ in range(3):
+        hasher.update(b"0123456789")
+    [worker] = workers()
+    del hasher
+    gc.collect()
+    worker.join(timeout=30)  # a bound for a failing test, not a measure of speed
+    assert not worker.is_alive()
+
+
+def test_a_failure_in_the_worker_is_raised_by_the_digest(
+    small: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Failing:
+        def update(self, data: bytes) -> None:
+            raise MemoryError("no room to hash")
+
+        def hexdigest(self) -> str:
+            raise AssertionError("no digest after a failure")
+
+    monkeypatch.setattr(hashlib, "sha256", Failing)
+    hasher = PipelinedSha256()
+    with pytest.raises(MemoryError):  # the inline part fails in the caller's thread
+        hasher.update(b"0123456789")
+    hasher = PipelinedSha256()
+    hasher._inline = _hashing.INLINE_BYTES  # past the inline part: the worker hashes
+    for _ in range(10):  # more batches than the queue holds: none of them waits forever
+        hasher.update(b"0123456789")
+    with pytest.raises(MemoryError, match="no room to hash"):
+        hasher.hexdigest()
+    assert workers() == []
