@@ -6,8 +6,11 @@ import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import attrs
+
 from covia._connect import connection_context, relocated
 from covia._driver import SyncDriver
+from covia._hashing import PipelinedSha256
 from covia._optional import require
 from covia._session import SyncSession
 from covia.venue import Venue
@@ -76,6 +79,9 @@ class Grid:
             verify_asset_ids=verify_asset_ids,
             call_timeout=call_timeout,
         )
+        # A sync download reads in the caller's thread: its SHA-256 is made in a second
+        # one meanwhile (issue #20; the async shells hash inline, see covia/_hashing.py).
+        context = attrs.evolve(context, hasher=PipelinedSha256)
         owns_driver = driver is None
         if driver is not None:
             # As AsyncGrid does: a wrong kind of driver, or options meant for a driver

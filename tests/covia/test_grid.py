@@ -4,12 +4,22 @@ its own, and what it sends with every request."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import threading
 from typing import Any
 
 import pytest
 import requests
 
-from covia import CoviaConnectionError, CoviaUsageError, Grid, NotFoundError, Venue
+from covia import (
+    ContentHashError,
+    CoviaConnectionError,
+    CoviaUsageError,
+    Grid,
+    NotFoundError,
+    Venue,
+)
+from covia._hashing import PipelinedSha256
 from covia.auth import Auth, BasicAuth, BearerAuth, NoAuth
 from covia_proto.testing.faults import FaultPlan, ServerError
 from covia_requests import RequestsDriver
@@ -255,3 +265,35 @@ def test_options_for_the_sdks_own_driver_are_refused_with_a_driver(
     mem = memory_venue()
     with pytest.raises(CoviaUsageError, match="configure your driver instead"):
         Grid.connect("http://venue.test", driver=mem.driver, **option)
+
+
+def _worker_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "covia-sha256"]
+
+
+def test_a_sync_download_is_hashed_in_a_second_thread_that_ends_with_it(
+    plain_served: Served,
+) -> None:
+    content = bytes(range(256)) * 4096 * 3  # 3 MiB: past what is hashed inline
+    digest = hashlib.sha256(content).hexdigest()
+    metadata = {"name": "big", "content": {"contentType": "text/plain", "sha256": digest}}
+    with Grid.connect(plain_served.url) as venue:
+        assert venue._session.context.hasher is PipelinedSha256
+        asset_id = venue.register(metadata).id
+        venue.put_asset_content(asset_id, content)
+        received, hashing = [], []
+        for chunk in venue.iter_asset_content(asset_id):  # checked against the declared hash
+            received.append(chunk)
+            hashing.append(bool(_worker_threads()))
+        assert b"".join(received) == content
+        assert any(hashing)
+        assert _worker_threads() == []
+        # A consumer who stops early, and a mismatch, end the worker too.
+        chunks = venue.iter_asset_content(asset_id)
+        while not _worker_threads():
+            next(chunks)
+        chunks.close()
+        assert _worker_threads() == []
+        with pytest.raises(ContentHashError):
+            venue.get_asset_content(asset_id, expected_sha256="00" * 32)
+        assert _worker_threads() == []
