@@ -14,12 +14,25 @@ thread and a few MiB held for each is too dear for a gain that did not show clea
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 import weakref
 from typing import Final
 
-__all__ = ["BATCH_BYTES", "INLINE_BYTES", "MAX_PENDING", "PipelinedSha256"]
+__all__ = ["BATCH_BYTES", "INLINE_BYTES", "MAX_PENDING", "SPARE_CORE", "PipelinedSha256"]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may run on
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+SPARE_CORE: Final = _cores() > 1
+"""Whether a worker can run beside the caller at all: on one core it only adds the
+hand-overs to the same work, so everything is hashed inline."""
 
 INLINE_BYTES: Final = 1 << 20
 """Bytes hashed in the caller's thread before a worker starts: a small download is not
@@ -51,7 +64,7 @@ class PipelinedSha256:
 
     def update(self, data: bytes) -> None:
         if self._worker is None:
-            if self._inline < INLINE_BYTES:
+            if self._inline < INLINE_BYTES or not SPARE_CORE:
                 self._inline += len(data)
                 self._hash.update(data)
                 return

@@ -25,6 +25,7 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_hashing, "INLINE_BYTES", 5)
     monkeypatch.setattr(_hashing, "BATCH_BYTES", 7)
     monkeypatch.setattr(_hashing, "MAX_PENDING", 1)
+    monkeypatch.setattr(_hashing, "SPARE_CORE", True)
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +53,10 @@ def test_the_digest_is_sha256s_of_the_chunks_in_order(small: None, chunks: list[
     assert hasher.hexdigest() == hashlib.sha256(b"".join(chunks)).hexdigest()
 
 
-def test_with_the_real_thresholds_a_large_input_is_hashed_in_the_worker() -> None:
+def test_with_the_real_thresholds_a_large_input_is_hashed_in_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_hashing, "SPARE_CORE", True)  # even on a machine of one core
     chunk = bytes(range(256)) * 512  # 128 KiB
     hasher = PipelinedSha256()
     expected = hashlib.sha256()
@@ -69,6 +73,17 @@ def test_a_small_input_never_starts_a_worker(small: None) -> None:
     hasher.update(b"1234")
     assert workers() == []
     assert hasher.hexdigest() == hashlib.sha256(b"1234").hexdigest()
+
+
+def test_on_a_single_core_everything_is_hashed_inline(
+    small: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_hashing, "SPARE_CORE", False)
+    hasher = PipelinedSha256()
+    for _ in range(10):
+        hasher.update(b"0123456789")
+        assert workers() == []
+    assert hasher.hexdigest() == hashlib.sha256(b"0123456789" * 10).hexdigest()
 
 
 def test_the_digest_ends_the_worker_and_hashing_can_go_on_after_it(small: None) -> None:
