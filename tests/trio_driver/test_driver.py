@@ -5,6 +5,7 @@ cancellation, streams, streamed uploads, TLS and user stream factories."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import json
@@ -975,15 +976,33 @@ async def test_reads_grow_while_a_body_streams_in_and_start_small_for_each_answe
 
 
 @pytest.mark.trio
-async def test_reads_of_a_body_h11_parses_grow_only_to_the_smaller_cap() -> None:
-    piece = bytes(MAX_RECEIVE_SIZE // 2)
-    stream = _CannedStream(_chunked(*[piece] * 12))
+async def test_reads_of_a_body_h11_decodes_grow_only_to_the_smaller_cap() -> None:
+    # A content-coded body is h11's (and the decoder's) to read: 128 KiB at most.
+    plain = b"".join(hashlib.sha256(b"%d" % n).digest() for n in range(24 * 1024))
+    coded = gzip.compress(plain)
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+    stream = _CannedStream(head % len(coded) + coded)
     async with TrioDriver(stream_factory=lambda *_: stream) as driver:
         opened = await driver.perform(OpenStream(Request("GET", "http://v/blob")))
         got = b""
         while chunk := await driver.perform(ReadChunk(opened.handle)):
             got += chunk
-        assert got == piece * 12
+        assert got == plain
         assert stream.asked[0] == CHUNK_SIZE
         assert max(stream.asked) == MAX_RECEIVE_SIZE
+        assert driver.pool.idle_connections == 1
+
+
+@pytest.mark.trio
+async def test_a_chunked_download_passes_through_in_large_reads() -> None:
+    piece = bytes(range(256)) * 128  # 32 KiB chunks, as the venue sends content
+    stream = _CannedStream(_chunked(*[piece] * 48))
+    async with TrioDriver(stream_factory=lambda *_: stream) as driver:
+        opened = await driver.perform(OpenStream(Request("GET", "http://v/blob")))
+        chunks = []
+        while chunk := await driver.perform(ReadChunk(opened.handle)):
+            chunks.append(chunk)
+        assert b"".join(chunks) == piece * 48
+        assert max(len(c) for c in chunks) <= MAX_DOWNLOAD_RECEIVE_SIZE
+        assert max(stream.asked) == MAX_DOWNLOAD_RECEIVE_SIZE
         assert driver.pool.idle_connections == 1
