@@ -18,6 +18,15 @@ chunks as ``bytes``, then ``END_OF_BODY``. Every failure is a ``CoviaError``: a 
 or oversized answer is a ``VenueProtocolError``, a close before the answer is complete a
 ``CoviaConnectionError``, a call out of order a ``CoviaUsageError``. No h11 exception
 escapes.
+
+h11 parses every head, but a body that is not content-coded and still on its way when
+its head is parsed (a download, an event stream) passes it by: its bytes go from
+``receive_data`` to ``next_event`` counted against its Content-Length (the very objects
+the stream gave), or cut out of its chunked framing (joined once). Through h11 each
+byte was copied three or four times, which made a download over trio slower than the
+same download over requests. The checks are h11's own: a body cut short is truncated,
+bytes past its end spoil the connection, a malformed chunk or an oversized chunk header
+is the venue's fault.
 """
 
 from __future__ import annotations
@@ -54,6 +63,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_HEAD_SIZE: Final = 64 * 1024
+
+# Our states once a request has been sent whole (MUST_CLOSE: not kept alive).
+_SENT: Final = (h11.DONE, h11.MUST_CLOSE)
 
 # Methods whose requests announce a length even when the body is empty: some servers
 # answer 411 Length Required otherwise.
@@ -160,6 +172,10 @@ class ClientConnection:
         self._head: ResponseHead | None = None
         self._body: list[bytes] = []
         self._decoder: ContentDecoder | None = None  # the response's content coding
+        # A body passed by h11 (see the module's docstring), None while h11 reads it.
+        # h11 is left behind mid-response, and a fresh h11.Connection takes the next cycle.
+        self._through: _LengthBody | _ChunkedBody | None = None
+        self._through_keep_alive = False  # both sides let the connection be reused
 
     # -- sending -----------------------------------------------------------------------
 
@@ -280,15 +296,21 @@ class ClientConnection:
 
     # -- receiving ---------------------------------------------------------------------
 
-    def receive_data(self, data: bytes) -> None:
-        """Give bytes read from the stream; ``b""`` means the peer closed it."""
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Give bytes read from the stream; ``b""`` means the peer closed it. The data
+        is used at once or copied, never kept: the caller may reuse its buffer."""
         if not data:
             # Kept from h11 until every buffered byte is parsed: see _pull().
             self._peer_closed = True
             return
         if self._peer_closed:
             raise CoviaUsageError("received data after the peer closed the connection")
-        self._conn.receive_data(data)
+        if type(data) is not bytes:
+            data = bytes(data)  # may be handed on as the body: never the caller's buffer
+        if self._through is None:
+            self._conn.receive_data(data)
+        else:
+            self._through.feed(data)
 
     def next_event(self) -> ResponseEvent:
         """The next piece of the response: its ``ResponseHead``, a body chunk
@@ -336,6 +358,8 @@ class ClientConnection:
     def _next(self) -> ResponseEvent:
         # Dispatched on the exact type: h11's events are final classes, and isinstance
         # against them goes through ABCMeta, several times per response.
+        if self._through is not None:
+            return self._next_through(self._through)
         decoder = self._decoder
         while True:
             if decoder is not None and decoder.pending:
@@ -359,6 +383,8 @@ class ClientConnection:
                 # Decoded here (at most a chunk at a time) as requests and aiohttp do,
                 # so every driver hands over the same bytes.
                 self._decoder = decoder = decoder_for(headers, self._request)
+                if decoder is None:
+                    self._maybe_pass_through(head)
                 return ResponseHead(head.status_code, headers)
             if kind is h11.InformationalResponse:
                 continue
@@ -369,6 +395,62 @@ class ClientConnection:
             # PAUSED or ConnectionClosed: impossible without CONNECT or Upgrade, which
             # _start refuses; treated as the venue's fault rather than trusted.
             raise self._fail(VenueProtocolError(f"unexpected {event!r}", request=self._request))
+
+    def _maybe_pass_through(self, head: h11.Response) -> None:
+        """Take the body past h11 if it is framed (a length, or chunked), still to
+        arrive, and the request was sent whole. h11 has validated the framing headers:
+        one Content-Length of digits, or Transfer-Encoding exactly ``chunked``."""
+        if head.status_code in (204, 304) or self._conn.our_state not in _SENT:
+            return
+        if self._request is not None and self._request.method.upper() == "HEAD":
+            return
+        chunked = False
+        length = None
+        for name, value in head.headers:
+            if name == b"transfer-encoding":
+                chunked = True  # and it beats a Content-Length
+            elif name == b"content-length":
+                length = int(value)
+        buffered, _ = self._conn.trailing_data
+        body: _LengthBody | _ChunkedBody
+        if chunked:
+            if buffered.endswith(b"0\r\n\r\n"):
+                return  # most likely here whole with its head: h11 takes it at once
+            body = _ChunkedBody(self._max_head_size)
+        elif length is not None and length > len(buffered):
+            body = _LengthBody(length)
+        else:
+            return  # read to the close, or here whole: h11 takes it at once
+        # Keep-alive as h11 judged it from both heads: it has left our side DONE, or
+        # moved it to MUST_CLOSE.
+        self._through_keep_alive = self._conn.our_state is h11.DONE
+        self._through = body
+        if buffered:
+            body.feed(buffered)
+
+    def _next_through(self, body: _LengthBody | _ChunkedBody) -> ResponseEvent:
+        pieces = body.pieces
+        if pieces:
+            body.pieces = []
+            first = pieces[0]
+            if len(pieces) == 1 and type(first) is bytes:
+                return first
+            return b"".join(pieces)
+        if body.failure is not None:
+            error = f"malformed HTTP response: {body.failure}"
+            raise self._fail(VenueProtocolError(error, request=self._request))
+        if body.ended:
+            self._response_ended = True
+            return END_OF_BODY
+        if self._peer_closed:
+            raise self._fail(
+                CoviaConnectionError(
+                    "connection closed mid-body: the response body was truncated "
+                    f"({body.missing()})",
+                    request=self._request,
+                )
+            )
+        return NEED_DATA
 
     def _pull(self) -> h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]:
         try:
@@ -418,10 +500,17 @@ class ClientConnection:
             )
 
     @property
+    def passing_through(self) -> bool:
+        """Whether this response's body is passing straight through (a body of known
+        length, still arriving): a driver may read it in larger pieces, as no byte of
+        it is copied here."""
+        return self._through is not None and not self._response_ended
+
+    @property
     def awaiting_continue(self) -> bool:
         """Whether a request sent with ``Expect: 100-continue`` still waits for the
         venue's ``100 Continue`` (skipped by ``next_event``, but seen here)."""
-        return self._conn.client_is_waiting_for_100_continue
+        return self._through is None and self._conn.client_is_waiting_for_100_continue
 
     # -- keep-alive --------------------------------------------------------------------
 
@@ -432,7 +521,11 @@ class ClientConnection:
         False after an error, a close by the peer, ``Connection: close`` on either side,
         an exchange still under way, or bytes the venue sent unasked.
         """
-        if self._broken or self._peer_closed or self._conn.trailing_data != (b"", False):
+        if self._broken or self._peer_closed:
+            return False
+        if self._through is not None:
+            return self._response_ended and self._through_keep_alive and not self._through.extra
+        if self._conn.trailing_data != (b"", False):
             return False
         states = (self._conn.our_state, self._conn.their_state)
         return states in ((h11.IDLE, h11.IDLE), (h11.DONE, h11.DONE))
@@ -445,7 +538,12 @@ class ClientConnection:
         """
         if not self.reusable:
             return False
-        if self._conn.our_state is h11.DONE:
+        if self._through is not None:
+            # h11 never saw this body end: a new one, as it would be after its cycle.
+            self._conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=self._max_head_size)
+            self._through = None
+            self._through_keep_alive = False
+        elif self._conn.our_state is h11.DONE:
             self._conn.start_next_cycle()
         self._request = None
         self._response_ended = False
@@ -454,6 +552,162 @@ class ClientConnection:
         self._body = []
         self._decoder = None
         return True
+
+
+class _LengthBody:
+    """A body of known length passed by h11: the bytes received, as they came."""
+
+    __slots__ = ("extra", "failure", "left", "pieces")
+
+    def __init__(self, length: int) -> None:
+        self.left = length
+        self.pieces: list[bytes | memoryview] = []  # arrived, not yet given
+        self.extra = False  # bytes came after the body: unasked, the connection is spoilt
+        self.failure: str | None = None  # never: any bytes fit a length
+
+    @property
+    def ended(self) -> bool:
+        return self.left == 0
+
+    def missing(self) -> str:
+        return f"{self.left} bytes of its Content-Length missing"
+
+    def feed(self, data: bytes) -> None:
+        left = self.left
+        if len(data) <= left:
+            self.left = left - len(data)
+            self.pieces.append(data)
+            return
+        self.left = 0
+        if left:
+            self.pieces.append(data[:left])
+        self.extra = True
+
+
+# Where a chunked body is: reading a chunk's size line, its data, the CRLF after its
+# data, the trailer lines after the last chunk, or past the end.
+_SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
+
+# As lenient as h11: extensions are ignored, whitespace may trail the size.
+_CHUNK_HEADER: Final = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;.*)?[ \t]*\r\n")
+_FIELD_VALUE: Final = rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?[ \t]*\r?\n"
+_TRAILER_FIELD: Final = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+:[ \t]*" + _FIELD_VALUE)
+_TRAILER_FOLD: Final = re.compile(rb"[ \t]+" + _FIELD_VALUE)
+
+
+class _ChunkedBody:
+    """A chunked body passed by h11: the data of its chunks, cut out of the bytes
+    received (views, joined once when given), its framing checked as h11 does."""
+
+    __slots__ = (
+        "extra",
+        "failure",
+        "left",
+        "line",
+        "matched",
+        "max_line",
+        "pieces",
+        "state",
+        "trailer_size",
+    )
+
+    def __init__(self, max_line: int) -> None:
+        self.state = _SIZE
+        self.left = 0  # data bytes still to come in the current chunk
+        self.matched = 0  # bytes of the CRLF after a chunk's data seen so far
+        self.line = b""  # the start of a size or trailer line split between reads
+        self.max_line = max_line  # h11's max_incomplete_event_size: a line, the trailer
+        self.trailer_size = 0
+        self.pieces: list[bytes | memoryview] = []
+        self.extra = False
+        self.failure: str | None = None  # what was malformed; nothing is read after it
+
+    @property
+    def ended(self) -> bool:
+        return self.state == _DONE
+
+    def missing(self) -> str:
+        return "mid-chunk" if self.state in (_DATA, _DATA_END) else "before its last chunk"
+
+    def feed(self, data: bytes) -> None:
+        if self.failure is not None:
+            return
+        pos, end = 0, len(data)
+        view: memoryview | None = None
+        while pos < end:
+            state = self.state
+            if state == _DATA:
+                take = min(self.left, end - pos)
+                if take == end:
+                    self.pieces.append(data)  # the whole read is data: no copy, no view
+                else:
+                    if view is None:
+                        view = memoryview(data)
+                    self.pieces.append(view[pos : pos + take])
+                pos += take
+                self.left -= take
+                if not self.left:
+                    self.state = _DATA_END
+            elif state == _DATA_END:
+                expected = b"\r\n"[self.matched :]
+                got = data[pos : pos + len(expected)]
+                if not expected.startswith(got):
+                    self.failure = f"malformed chunk footer: {got!r} (expected {expected!r})"
+                    return
+                pos += len(got)
+                self.matched += len(got)
+                if self.matched == 2:
+                    self.matched = 0
+                    self.state = _SIZE
+            elif state == _DONE:
+                self.extra = True
+                return
+            else:
+                pos = self._take_line(data, pos)
+                if self.failure is not None:
+                    return
+
+    def _take_line(self, data: bytes, pos: int) -> int:
+        """Read a size or trailer line from ``data`` at ``pos`` (or keep its start for
+        the next read); where reading goes on."""
+        newline = data.find(b"\n", pos)
+        if newline < 0:
+            self.line += data[pos:]
+            if len(self.line) > self.max_line:
+                self.failure = f"chunk header or trailer line over {self.max_line} bytes"
+            return len(data)
+        line = data[pos : newline + 1]
+        if self.line:
+            line, self.line = self.line + line, b""
+        if len(line) > self.max_line:
+            self.failure = f"chunk header or trailer line over {self.max_line} bytes"
+        elif self.state == _SIZE:
+            self._size_line(line)
+        else:
+            self._trailer_line(line)
+        return newline + 1
+
+    def _size_line(self, line: bytes) -> None:
+        match = _CHUNK_HEADER.fullmatch(line)
+        if match is None:
+            self.failure = f"illegal chunk header: {line!r}"
+        elif size := int(match[1], 16):
+            self.left = size
+            self.state = _DATA
+        else:
+            self.state = _TRAILER
+
+    def _trailer_line(self, line: bytes) -> None:
+        # Trailers carry nothing the venue relies on: checked as h11 does, then dropped.
+        if line in (b"\r\n", b"\n"):
+            self.state = _DONE
+            return
+        folded = self.trailer_size > 0  # obs-fold: a line that continues a field
+        self.trailer_size += len(line)
+        if self.trailer_size > self.max_line:
+            self.failure = f"trailer over {self.max_line} bytes"
+        elif not (_TRAILER_FIELD.fullmatch(line) or (folded and _TRAILER_FOLD.fullmatch(line))):
+            self.failure = f"illegal trailer line: {line!r}"
 
 
 def _by_name(request: Request) -> dict[str, str]:

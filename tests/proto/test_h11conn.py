@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 from collections.abc import Iterable
 
+import h11
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -604,6 +606,389 @@ def test_sentinels_repr():
     assert repr(END_OF_BODY) == "END_OF_BODY"
 
 
+# -- a body of known length passes through uncopied ------------------------------------------
+
+LENGTH_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+
+
+def test_a_body_still_arriving_passes_through_as_the_very_bytes_received():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD + b"ab")
+    assert conn.next_event() == ResponseHead(200, (("Content-Length", "10"),))
+    assert conn.passing_through
+    assert conn.next_event() == b"ab"  # what came with the head
+    assert conn.next_event() is NEED_DATA
+    piece = b"cdefghij"
+    conn.receive_data(piece)
+    assert conn.next_event() is piece  # not a copy
+    assert not conn.reusable  # the end is not read yet
+    assert conn.next_event() is END_OF_BODY
+    assert not conn.passing_through
+    assert conn.reusable
+    assert conn.start_next_cycle()
+    # The next cycle is h11's again, on a connection as good as new.
+    conn.send_request(Request("GET", URL))
+    assert not conn.passing_through
+    assert read(conn, [CANNED["chunked"][0]]) == (*CANNED["chunked"][2:], True)
+    assert conn.start_next_cycle()
+
+
+def test_pieces_received_before_a_read_are_given_together():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD)
+    assert drain(conn) == [ResponseHead(200, (("Content-Length", "10"),)), NEED_DATA]
+    for piece in (b"abc", b"def", b"ghij"):
+        conn.receive_data(piece)
+    assert drain(conn) == [b"abcdefghij", END_OF_BODY]
+    assert conn.start_next_cycle()
+
+
+def test_a_body_that_came_whole_with_its_head_stays_with_h11():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD + b"abcdefghij")
+    assert isinstance(conn.next_event(), ResponseHead)
+    assert not conn.passing_through
+    assert drain(conn) == [b"abcdefghij", END_OF_BODY]
+    assert conn.start_next_cycle()
+
+
+@pytest.mark.parametrize("at", range(len(LENGTH_HEAD) + 11))
+def test_a_passed_body_split_anywhere_with_the_next_answer_after_it(at):
+    # Each answer in two pieces cut at ``at``; the second cycle reuses the connection.
+    conn = sent()
+    first = LENGTH_HEAD + b"0123456789"
+    assert read(conn, nonempty(first[:at], first[at:])) == (
+        ResponseHead(200, (("Content-Length", "10"),)),
+        b"0123456789",
+        True,
+    )
+    assert conn.start_next_cycle()
+    conn.send_request(Request("GET", URL))
+    second = b"HTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\nxyz"
+    cut = at % (len(second) + 1)
+    assert read(conn, nonempty(second[:cut], second[cut:]))[1:] == (b"xyz", True)
+    assert conn.start_next_cycle()
+
+
+def nonempty(*pieces: bytes) -> list[bytes]:
+    return [p for p in pieces if p]  # an empty piece would mean a close
+
+
+def test_bytes_past_a_passed_body_are_not_taken_as_a_next_answer():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD + b"abc")
+    drain(conn)
+    conn.receive_data(b"defghij" + b"HTTP/1.1 200 OK\r\n")  # unasked: pipelining gone wrong
+    assert drain(conn) == [b"defghij", END_OF_BODY]
+    assert not conn.reusable
+    assert not conn.start_next_cycle()
+
+
+def test_bytes_after_a_passed_body_has_ended_prevent_reuse():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD)
+    drain(conn)
+    conn.receive_data(b"abcdefghij")
+    assert drain(conn) == [b"abcdefghij", END_OF_BODY]
+    conn.receive_data(b"X")
+    assert not conn.start_next_cycle()
+
+
+def test_a_passed_body_cut_short_by_a_close_is_truncated():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD + b"abc")
+    drain(conn)
+    conn.receive_data(b"def")
+    conn.receive_data(b"")
+    assert conn.next_event() == b"def"  # what arrived is handed over first
+    with pytest.raises(CoviaConnectionError, match=r"truncated \(4 bytes"):
+        conn.next_event()
+    assert not conn.reusable
+    with pytest.raises(CoviaUsageError, match="failed earlier"):
+        conn.next_event()
+
+
+def test_a_passed_body_then_a_close_is_whole_but_not_reusable():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD)
+    drain(conn)
+    conn.receive_data(b"abcdefghij")
+    conn.receive_data(b"")
+    assert drain(conn) == [b"abcdefghij", END_OF_BODY]
+    assert not conn.start_next_cycle()
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 10\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n",
+    ],
+)
+def test_a_passed_body_keeps_the_venues_refusal_of_keep_alive(head):
+    conn = sent()
+    conn.receive_data(head)
+    drain(conn)
+    assert conn.passing_through
+    conn.receive_data(b"abcdefghij")
+    assert drain(conn) == [b"abcdefghij", END_OF_BODY]
+    assert not conn.start_next_cycle()
+
+
+def test_a_passed_body_keeps_our_refusal_of_keep_alive():
+    conn = sent(Request("GET", URL, headers=(("Connection", "close"),)))
+    conn.receive_data(LENGTH_HEAD)
+    drain(conn)
+    assert conn.passing_through
+    conn.receive_data(b"abcdefghij")
+    assert drain(conn) == [b"abcdefghij", END_OF_BODY]
+    assert not conn.start_next_cycle()
+
+
+def test_next_response_collects_a_passed_body():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD + b"abc")
+    assert conn.next_response() is NEED_DATA
+    assert conn.passing_through
+    conn.receive_data(b"defghij")
+    assert conn.next_response() == Response(200, (("Content-Length", "10"),), b"abcdefghij")
+    assert conn.start_next_cycle()
+
+
+def test_a_coded_body_is_decoded_by_h11s_path_not_passed_through():
+    coded = gzip.compress(b"hello, hello, hello")
+    conn = sent()
+    conn.receive_data(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(coded)
+    )
+    assert isinstance(conn.next_event(), ResponseHead)
+    assert not conn.passing_through
+    _, body, ended = read(conn, bytewise(coded))
+    assert (body, ended) == (b"hello, hello, hello", True)
+    assert conn.start_next_cycle()
+
+
+@pytest.mark.parametrize(
+    ("request_", "answer"),
+    [
+        (Request("HEAD", URL), LENGTH_HEAD),
+        (Request("GET", URL), b"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"),
+        (Request("GET", URL), b"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"),
+    ],
+    ids=["HEAD", "304", "204"],
+)
+def test_answers_without_a_body_are_not_passed_through_whatever_their_length(request_, answer):
+    conn = sent(request_)
+    conn.receive_data(answer)
+    assert isinstance(conn.next_event(), ResponseHead)
+    assert not conn.passing_through
+    assert conn.next_event() is END_OF_BODY
+    assert conn.start_next_cycle()
+
+
+def test_an_early_answer_during_an_upload_is_not_passed_through():
+    conn = ClientConnection()
+    conn.start_request(Request("PUT", URL))
+    conn.receive_data(b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 5\r\n\r\n")
+    assert isinstance(conn.next_event(), ResponseHead)
+    assert not conn.passing_through  # h11 must see our request end before any reuse
+    conn.receive_data(b"large")
+    assert drain(conn) == [b"large", END_OF_BODY]
+    assert not conn.reusable
+    conn.end_request()
+    assert conn.start_next_cycle()
+
+
+def test_a_passed_body_does_not_wait_for_a_continue():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD)
+    drain(conn)
+    assert not conn.awaiting_continue
+
+
+# -- a chunked body passes by h11 too ---------------------------------------------------------
+
+CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+CHUNKED_BODY = (
+    b"5\r\nhello\r\n1;name=value\r\n \r\nA  \r\n0123456789\r\n"
+    b"0\r\nX-Trailer: t\r\n  folded on\r\n\r\n"
+)
+
+
+def test_a_chunked_body_still_arriving_passes_by_h11():
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD)
+    assert conn.next_event() == ResponseHead(200, (("Transfer-Encoding", "chunked"),))
+    assert conn.passing_through
+    conn.receive_data(b"5\r\nhel")
+    assert conn.next_event() == b"hel"
+    data = b"lo"
+    conn.receive_data(data)
+    assert conn.next_event() is data  # a read that is all chunk data: not even a view
+    conn.receive_data(b"\r\n3\r\nabc\r\n2\r\nde\r\n")
+    chunk = conn.next_event()
+    assert type(chunk) is bytes
+    assert chunk == b"abcde"  # what has arrived, joined once
+    conn.receive_data(b"0\r\n\r\n")
+    assert drain(conn) == [END_OF_BODY]
+    assert conn.start_next_cycle()
+    conn.send_request(Request("GET", URL))
+    assert read(conn, [LENGTH_HEAD + b"0123456789"])[1:] == (b"0123456789", True)
+
+
+def test_a_chunked_body_that_came_whole_with_its_head_stays_with_h11():
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD + b"5\r\nhello\r\n0\r\n\r\n")
+    assert isinstance(conn.next_event(), ResponseHead)
+    assert not conn.passing_through
+    assert drain(conn) == [b"hello", END_OF_BODY]
+
+
+@pytest.mark.parametrize("at", range(len(CHUNKED_BODY) + 1))
+def test_a_chunked_body_split_anywhere(at):
+    conn = sent()
+    pieces = nonempty(CHUNKED_HEAD, CHUNKED_BODY[:at], CHUNKED_BODY[at:])
+    assert read(conn, pieces) == (
+        ResponseHead(200, (("Transfer-Encoding", "chunked"),)),
+        b"hello 0123456789",
+        True,
+    )
+    assert conn.start_next_cycle()
+
+
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        (b"5\r\nhello\r\nzz\r\n", "illegal chunk header"),
+        (b"5\r\nhello\r\n5\nworld\r\n", "illegal chunk header"),
+        (b"5\r\nhelloXY3\r\nabc\r\n", "malformed chunk footer"),
+        (b"5\r\nhello\r\n0\r\nno colon\r\n\r\n", "illegal trailer line"),
+        (b"5\r\nhello\r\n0\r\n folded first\r\n\r\n", "illegal trailer line"),
+        (b"5\r\nhello\r\n" + b"1" * 200, "chunk header or trailer line over 128 bytes"),
+        (b"5\r\nhello\r\n0\r\n" + b"X-A: b\r\n" * 20, "trailer over 128 bytes"),
+    ],
+)
+@pytest.mark.parametrize("split", [whole, bytewise])
+def test_a_malformed_chunked_body_fails_after_the_good_bytes(body, match, split):
+    conn = sent(max_head_size=128)
+    conn.receive_data(CHUNKED_HEAD)
+    drain(conn)
+    assert conn.passing_through
+    got: list[bytes] = []
+    with pytest.raises(VenueProtocolError, match=match) as info:
+        feed_and_collect(conn, split(body), got)
+    assert b"".join(got) == b"hello"  # handed over before the failure
+    assert str(info.value.request) == f"GET {URL}"
+    assert not conn.reusable
+    with pytest.raises(CoviaUsageError, match="failed earlier"):
+        conn.next_event()
+
+
+@pytest.mark.parametrize(
+    ("rest", "where"),
+    [(b"", "before its last chunk"), (b"5\r\nhe", "mid-chunk"), (b"0\r\nX-A: b", "before")],
+)
+def test_a_passed_chunked_body_cut_short_by_a_close_is_truncated(rest, where):
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD)
+    drain(conn)
+    conn.receive_data(b"2\r\nok\r\n" + rest)
+    conn.receive_data(b"")
+    assert conn.next_event().startswith(b"ok")  # type: ignore[union-attr]
+    with pytest.raises(CoviaConnectionError, match=f"truncated \\({where}"):
+        drain(conn)
+    assert not conn.reusable
+
+
+def test_bytes_past_a_passed_chunked_body_prevent_reuse():
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD)
+    drain(conn)
+    conn.receive_data(b"2\r\nok\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n")
+    assert drain(conn) == [b"ok", END_OF_BODY]
+    assert not conn.start_next_cycle()
+
+
+def feed_and_collect(conn: ClientConnection, pieces: list[bytes], got: list[bytes]) -> bool:
+    """Feed ``pieces`` until the body ends (True), adding each chunk to ``got`` as it
+    comes (kept if an error cuts the reading short)."""
+    for piece in pieces:
+        conn.receive_data(piece)
+        while isinstance(event := conn.next_event(), bytes | ResponseHead):
+            if isinstance(event, bytes):
+                got.append(event)
+        if event is END_OF_BODY:
+            return True
+    return False
+
+
+def h11_reference(raw: bytes, *, close: bool) -> tuple[bytes, str]:
+    """What h11 itself makes of ``raw`` (a response to a GET), fed whole: the body it
+    gives, and how it stops ("end", "error" or "need")."""
+    conn = h11.Connection(h11.CLIENT)
+    conn.send(h11.Request(method="GET", target="/", headers=[("Host", "v")]))
+    conn.send(h11.EndOfMessage())
+    conn.receive_data(raw)
+    if close:
+        conn.receive_data(b"")
+    body = b""
+    while True:
+        try:
+            event = conn.next_event()
+        except h11.RemoteProtocolError:
+            return body, "error"
+        if event is h11.NEED_DATA:
+            return body, "need"
+        if isinstance(event, h11.Data):
+            body += event.data
+        elif isinstance(event, h11.EndOfMessage):
+            return body, "end"
+
+
+chunked_wire = st.lists(
+    st.one_of(
+        st.binary(min_size=1, max_size=40).map(lambda d: b"%x\r\n%s\r\n" % (len(d), d)),
+        st.sampled_from(
+            [
+                b"0\r\n\r\n",
+                b"0\r\nX-T: 1\r\n\r\n",
+                b'3;ext="q"\r\nabc\r\n',
+                b"2 \r\nab\r\n",
+                b"0\r\nX-T: 1\r\n  more\r\n\n",
+                b"\r\n",
+                b"\n",
+                b"zz\r\n",
+                b"G\r\n",
+                b"4\r\nab\r\n",
+            ]
+        ),
+        st.binary(max_size=8),
+    ),
+    max_size=8,
+).map(b"".join)
+
+
+@given(rest=chunked_wire, cuts=st.lists(st.integers(min_value=0), max_size=8), close=st.booleans())
+def test_a_passed_chunked_body_reads_as_h11_reads_it(rest, cuts, close):
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD)
+    drain(conn)
+    got: list[bytes] = []
+    outcome = "need"
+    try:
+        if feed_and_collect(conn, [*split_at(rest, cuts), *([b""] if close else [])], got):
+            outcome = "end"
+    except (VenueProtocolError, CoviaConnectionError):
+        outcome = "error"
+    body, expected = h11_reference(CHUNKED_HEAD + rest, close=close)
+    assert b"".join(got) == body
+    if (outcome, expected) == ("error", "need"):
+        # A size line ended by a bare LF: h11 reads on to a CRLF, and refuses it then.
+        assert h11_reference(CHUNKED_HEAD + rest + b"\r\n", close=True)[1] == "error"
+    else:
+        assert outcome == expected
+
+
 # -- properties ---------------------------------------------------------------------------
 
 
@@ -686,3 +1071,50 @@ def test_any_split_gives_the_same_response(response, cuts):
     raw, head, body = response
     assert read(sent(), split_at(raw, cuts)) == (head, body, True)
     assert read(sent(), [raw]) == (head, body, True)
+
+
+@given(
+    body=st.binary(min_size=1, max_size=300),
+    extra=st.binary(max_size=20),
+    cuts=st.lists(st.integers(min_value=0), max_size=20),
+)
+def test_a_body_of_known_length_split_anywhere(body, extra, cuts):
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body + extra
+    conn = sent()
+    events: list[ResponseEvent] = []
+    for piece in split_at(raw, cuts):  # every piece fed, even after the end
+        conn.receive_data(piece)
+        if END_OF_BODY not in events:
+            events += [e for e in drain(conn) if e is not NEED_DATA]
+    assert events[0] == ResponseHead(200, (("Content-Length", str(len(body))),))
+    assert b"".join(e for e in events if isinstance(e, bytes)) == body
+    assert events[-1] is END_OF_BODY
+    # Bytes past the body, in whichever piece, are unasked: the connection is spoilt.
+    assert conn.start_next_cycle() == (not extra)
+
+
+@given(
+    body=st.binary(min_size=1, max_size=300),
+    keep=st.integers(min_value=0),
+    cuts=st.lists(st.integers(min_value=0), max_size=20),
+)
+def test_a_body_of_known_length_closed_anywhere_short_is_truncated(body, keep, cuts):
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    raw = raw[: len(raw) - 1 - keep % len(body)]  # the head and less than all of the body
+    conn = sent()
+    with pytest.raises(CoviaConnectionError, match="truncated"):
+        read(conn, split_at(raw, cuts), close=True)
+    assert not conn.reusable
+
+
+def test_a_passed_body_is_bytes_whatever_buffer_it_came_in():
+    conn = sent()
+    conn.receive_data(LENGTH_HEAD)
+    drain(conn)
+    buffer = bytearray(b"abcde")
+    conn.receive_data(buffer)
+    buffer[:] = b"XXXXX"  # a driver reusing its receive buffer
+    conn.receive_data(memoryview(b"fghij"))
+    chunk = conn.next_event()
+    assert type(chunk) is bytes
+    assert chunk == b"abcdefghij"

@@ -5,6 +5,7 @@ cancellation, streams, streamed uploads, TLS and user stream factories."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import json
@@ -54,7 +55,7 @@ from covia_proto.testing.faults import (
 )
 from covia_proto.testing.server import BackgroundLoop
 from covia_trio import TrioDriver
-from covia_trio.connection import CHUNK_SIZE, MAX_RECEIVE_SIZE
+from covia_trio.connection import CHUNK_SIZE, MAX_DOWNLOAD_RECEIVE_SIZE, MAX_RECEIVE_SIZE
 from tests.conformance.hostile import Seen, dribble, serving
 from tests.trio_driver.conftest import Served
 from tests.trio_driver.helpers import (
@@ -638,7 +639,8 @@ async def test_download_streams_in_bounded_chunks_and_checks_the_hash(served: Se
             c async for c in aiterate(download_content(ctx, asset_id), driver.perform, outcome)
         ]
         assert b"".join(chunks) == data
-        assert max(len(c) for c in chunks) <= MAX_RECEIVE_SIZE
+        # A body of known length passes through h11conn uncopied, in larger reads.
+        assert max(len(c) for c in chunks) <= MAX_DOWNLOAD_RECEIVE_SIZE
         assert len(chunks) > 1
         assert outcome.value.verified
         assert outcome.value.size == len(data)
@@ -952,7 +954,8 @@ async def test_a_malformed_chunk_after_good_ones_fails_the_read_after_them() -> 
 
 @pytest.mark.trio
 async def test_reads_grow_while_a_body_streams_in_and_start_small_for_each_answer() -> None:
-    body = bytes(3 * MAX_RECEIVE_SIZE)
+    # A body of known length passes through uncopied: its reads grow to the larger cap.
+    body = bytes(3 * MAX_DOWNLOAD_RECEIVE_SIZE)
     answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
     stream = _CannedStream(answer)
     async with TrioDriver(stream_factory=lambda *_: stream) as driver:
@@ -961,12 +964,45 @@ async def test_reads_grow_while_a_body_streams_in_and_start_small_for_each_answe
             opened = await driver.perform(OpenStream(Request("GET", "http://v/blob")))
             got = b""
             while chunk := await driver.perform(ReadChunk(opened.handle)):
-                assert len(chunk) <= MAX_RECEIVE_SIZE
+                assert len(chunk) <= MAX_DOWNLOAD_RECEIVE_SIZE
                 got += chunk
             assert got == body
             await driver.perform(CloseStream(opened.handle))
-            assert CHUNK_SIZE < MAX_RECEIVE_SIZE
+            assert CHUNK_SIZE < MAX_RECEIVE_SIZE < MAX_DOWNLOAD_RECEIVE_SIZE
             assert stream.asked[0] == CHUNK_SIZE
-            assert stream.asked[1] == min(2 * CHUNK_SIZE, MAX_RECEIVE_SIZE)
-            assert max(stream.asked) == MAX_RECEIVE_SIZE
+            assert stream.asked[1] == 2 * CHUNK_SIZE
+            assert max(stream.asked) == MAX_DOWNLOAD_RECEIVE_SIZE
             assert driver.pool.idle_connections == 1
+
+
+@pytest.mark.trio
+async def test_reads_of_a_body_h11_decodes_grow_only_to_the_smaller_cap() -> None:
+    # A content-coded body is h11's (and the decoder's) to read: 128 KiB at most.
+    plain = b"".join(hashlib.sha256(b"%d" % n).digest() for n in range(24 * 1024))
+    coded = gzip.compress(plain)
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+    stream = _CannedStream(head % len(coded) + coded)
+    async with TrioDriver(stream_factory=lambda *_: stream) as driver:
+        opened = await driver.perform(OpenStream(Request("GET", "http://v/blob")))
+        got = b""
+        while chunk := await driver.perform(ReadChunk(opened.handle)):
+            got += chunk
+        assert got == plain
+        assert stream.asked[0] == CHUNK_SIZE
+        assert max(stream.asked) == MAX_RECEIVE_SIZE
+        assert driver.pool.idle_connections == 1
+
+
+@pytest.mark.trio
+async def test_a_chunked_download_passes_through_in_large_reads() -> None:
+    piece = bytes(range(256)) * 128  # 32 KiB chunks, as the venue sends content
+    stream = _CannedStream(_chunked(*[piece] * 48))
+    async with TrioDriver(stream_factory=lambda *_: stream) as driver:
+        opened = await driver.perform(OpenStream(Request("GET", "http://v/blob")))
+        chunks = []
+        while chunk := await driver.perform(ReadChunk(opened.handle)):
+            chunks.append(chunk)
+        assert b"".join(chunks) == piece * 48
+        assert max(len(c) for c in chunks) <= MAX_DOWNLOAD_RECEIVE_SIZE
+        assert max(stream.asked) == MAX_DOWNLOAD_RECEIVE_SIZE
+        assert driver.pool.idle_connections == 1
