@@ -90,7 +90,7 @@ class ChunkedBody:
         pos, end = 0, len(data)
         while pos < end:
             left = self._left
-            if left:
+            if left:  # the rest of a chunk begun in an earlier read
                 taken = data[pos : pos + left]
                 parts.append(taken)
                 pos += len(taken)
@@ -99,7 +99,7 @@ class ChunkedBody:
                     self._skip = 2
                 continue
             if self._skip:
-                # Dropped unread, as http.client drops it.
+                # The line end after a chunk's data, dropped unread as http.client does.
                 dropped = min(self._skip, end - pos)
                 self._skip -= dropped
                 pos += dropped
@@ -117,9 +117,14 @@ class ChunkedBody:
                     self._done = True
                     break
                 continue
-            self._left = _chunk_size(line)
-            if not self._left:
+            size = _chunk_size(line)
+            if not size:
                 self._trailer = True
+            elif pos + size + 2 <= end:  # the commonest case: the whole chunk is here
+                parts.append(data[pos : pos + size])
+                pos += size + 2
+            else:
+                self._left = size
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _finish(self) -> None:
@@ -129,11 +134,14 @@ class ChunkedBody:
 
 
 def _chunk_size(line: bytes) -> int:
-    size_text = line.split(b";", 1)[0].strip()
+    """A chunk's size from its line (without its LF), read as http.client reads it."""
     try:
-        size = int(size_text, 16)
+        size = int(line, 16)  # blanks and the CR around it allowed
     except ValueError:
-        size = -1
-    if size < 0 or not size_text.isalnum():
+        try:
+            size = int(line.split(b";", 1)[0], 16)  # with extensions
+        except ValueError:
+            size = -1
+    if size < 0:
         raise ProtocolError(f"Connection broken: invalid chunk size {line[:40]!r}")
     return size
