@@ -17,6 +17,9 @@ its adapter's urllib3 pools (``.direct``), unless the environment names a proxy 
 the venue, the venue has set a cookie, or the caller has changed the session (mounted
 an adapter, set a client certificate, auth, proxies, hooks or params).
 
+A stream sent in HTTP chunks over ``http.client`` (a venue's event stream) is read by
+its framing (``.chunked``): one read gives every chunk that has arrived, not one chunk.
+
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
 of it is read. The response head is bounded by ``http.client`` itself (65,536 bytes a
