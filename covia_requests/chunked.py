@@ -89,6 +89,10 @@ class ChunkedBody:
         parts: list[bytes] = []
         pos, end = 0, len(data)
         while pos < end:
+            if not (self._left or self._skip or self._trailer):
+                pos = _whole_chunks(data, pos, parts)
+                if pos >= end:
+                    break
             left = self._left
             if left:  # the rest of a chunk begun in an earlier read
                 taken = data[pos : pos + left]
@@ -131,6 +135,28 @@ class ChunkedBody:
         # The body is whole: its connection can serve the next request.
         self._response.close()
         self._raw.release_conn()
+
+
+def _whole_chunks(data: bytes, pos: int, parts: list[bytes]) -> int:
+    """Add to ``parts`` the data of the chunks that lie whole in ``data`` from ``pos``
+    on, each with its line end; where the first other one starts. The loop that runs
+    once per event of a stream sent one event per chunk: nothing else is looked at."""
+    find, append = data.find, parts.append
+    end = len(data)
+    while True:
+        line_end = find(b"\n", pos, pos + _MAX_LINE)
+        if line_end < 0:
+            return pos
+        try:
+            size = int(data[pos:line_end], 16)
+        except ValueError:
+            return pos  # an extension, or not a size: see _chunk_size
+        start = line_end + 1
+        stop = start + size
+        if size <= 0 or stop + 2 > end:
+            return pos
+        append(data[start:stop])
+        pos = stop + 2
 
 
 def _chunk_size(line: bytes) -> int:
