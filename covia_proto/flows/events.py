@@ -73,8 +73,13 @@ def _status_of_event(
         record = decode_shared(event, limits)
     except VenueProtocolError as exc:
         raise VenueProtocolError(f"job event: {exc.message}") from None
-    sent = record.get("id", "") if isinstance(record, dict) else None
-    status = record.get("status", "PENDING") if isinstance(record, dict) else None
+    if type(record) is dict:
+        sent = record.get("id", "")
+        status = record.get("status", "PENDING")
+        if sent == as_sent and as_sent is not None and type(status) is str:  # the commonest
+            return _STATUSES.get(status) or JobStatus(status)
+    else:
+        sent = status = None
     if not isinstance(sent, str) or not isinstance(status, str):
         job_from_event(event, job_id, limits)  # malformed: the record's parser says how
         raise VenueProtocolError("job event: a JobRecord needs a string id and status")

@@ -302,6 +302,14 @@ def test_another_jobs_id_as_venues_spell_it_is_refused(other: str) -> None:
         ScriptedDriver([sse_stream(update)]).run(wait_for_job(context(), JOB))
 
 
+@pytest.mark.parametrize("job_id", [JOB, "not-hex"])
+def test_an_update_without_a_string_id_is_refused(job_id: str) -> None:
+    update = sse_event({**job("STARTED"), "id": None})
+    stream = sse_stream(update, sse_event(job("COMPLETE", job_id=job_id)))
+    with pytest.raises(VenueProtocolError, match="job event: JobRecord: expected a string"):
+        ScriptedDriver([stream]).run(wait_for_job(context(), job_id))
+
+
 def test_the_record_that_ends_the_wait_is_checked_whole():
     malformed = {**job("COMPLETE"), "created": "yesterday"}
     driver = ScriptedDriver([sse_stream(sse_event(job("STARTED")), sse_event(malformed))])
