@@ -4,9 +4,14 @@ arrived in one read, split anywhere, and refused where http.client would refuse 
 from __future__ import annotations
 
 import gzip
+import pathlib
+import socketserver
+import ssl
+import threading
 from typing import Any, cast
 
 import pytest
+import trustme
 from urllib3.exceptions import ProtocolError
 
 from covia import CoviaConnectionError
@@ -134,8 +139,9 @@ def head(*lines: str) -> bytes:
     return ("\r\n".join(["HTTP/1.1 200 OK", *lines]) + "\r\n\r\n").encode("latin-1")
 
 
-def stream(url: str) -> Request:
-    return Request("GET", url + "/api/v1/jobs/x/sse", (("Accept", "text/event-stream"),))
+def stream(url: str, job_id: str = "x") -> Request:
+    target = f"{url}/api/v1/jobs/{job_id}/sse"
+    return Request("GET", target, (("Accept", "text/event-stream"),))
 
 
 def read_all(loop: BackgroundLoop, reply: bytes) -> tuple[list[bytes], bool]:
@@ -195,3 +201,70 @@ def test_a_body_with_a_length_is_left_to_urllib3(loop: BackgroundLoop) -> None:
 
 def test_a_response_of_another_library_is_left_alone() -> None:
     assert chunked_body(object()) is None
+
+
+class KeepAlive(socketserver.ThreadingTCPServer):
+    """A loopback server that answers every request on a connection with ``reply`` and
+    keeps the connection open; ``accepted`` counts its connections."""
+
+    daemon_threads = True
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+        self.accepted = 0
+        super().__init__(("127.0.0.1", 0), self.Handler)
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            server = cast(KeepAlive, self.server)
+            server.accepted += 1
+            while line := self.rfile.readline():
+                if line in (b"\r\n", b"\n"):  # the end of a request's head (no body)
+                    self.wfile.write(server.reply)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def test_a_stream_read_to_its_end_gives_its_connection_back() -> None:
+    reply = head("Content-Type: text/event-stream", "Transfer-Encoding: chunked") + framed(EVENTS)
+    with KeepAlive(reply) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        driver = RequestsDriver(timeout=5)
+        try:
+            for _ in range(3):
+                opened = driver.perform(OpenStream(stream(server.url)))
+                assert opened.handle.chunks is not None
+                read = b""
+                while chunk := driver.perform(ReadChunk(opened.handle)):
+                    read += chunk
+                driver.perform(CloseStream(opened.handle))
+                assert read == b"".join(EVENTS)
+        finally:
+            driver.close()
+            server.shutdown()
+    assert server.accepted == 1  # one connection served all three
+
+
+def test_a_chunked_stream_over_tls_is_read_by_its_framing(
+    loop: BackgroundLoop, tmp_path: pathlib.Path
+) -> None:
+    ca = trustme.CA()
+    ca_path = str(tmp_path / "ca.pem")
+    ca.cert_pem.write_to_path(ca_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(tls)
+    reply = head("Content-Type: text/event-stream", "Transfer-Encoding: chunked") + framed(EVENTS)
+    with serving(loop, lambda seen: reply, tls=tls) as server:
+        driver = RequestsDriver(timeout=5, verify=ca_path)
+        try:
+            opened = driver.perform(OpenStream(stream(server.url)))
+            assert opened.handle.chunks is not None
+            read = b""
+            while chunk := driver.perform(ReadChunk(opened.handle)):
+                read += chunk
+            driver.perform(CloseStream(opened.handle))
+        finally:
+            driver.close()
+    assert read == b"".join(EVENTS)
