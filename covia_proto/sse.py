@@ -309,11 +309,17 @@ class SSEParser:
                         data_size = 0
                     event_type = ""
                     continue
-                name, _, value = line.partition(":")
-                if not name:
-                    continue  # a line starting with a colon is a comment
-                if value[:1] == " ":
-                    value = value[1:]
+                if line[:6] == "data: ":  # the commonest lines, split without partition
+                    name, value = "data", line[6:]
+                elif line[:7] == "event: ":
+                    event_type = line[7:]
+                    continue
+                else:
+                    name, _, value = line.partition(":")
+                    if not name:
+                        continue  # a line starting with a colon is a comment
+                    if value[:1] == " ":
+                        value = value[1:]
                 if name == "data":
                     data.append(value)
                     data_size += len(value) + 1
