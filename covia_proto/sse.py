@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json as _json
 from collections import deque
+from json.scanner import make_scanner
 from typing import Any, Final, NoReturn
 
 import attrs
@@ -81,21 +82,49 @@ class ServerSentEvent:
         return self._parse(depth, limits.max_json_size)
 
     def _parse(self, depth: int, max_size: int) -> Any:
-        where = f" (id {self.id!r})" if self.id else ""
-        if json_depth_exceeds(self.data, depth):
-            raise VenueProtocolError(
-                f"event {self.event!r}{where} carries JSON nested too deeply "
-                f"(max_json_depth is {depth})"
-            )
-        costly = json_cost_exceeds(self.data, max_size)
-        if costly is not None:
+        data = self.data
+        # Counting brackets in the text is json_depth_exceeds's own first test, done here
+        # without encoding the text first: most records have few, and are not walked.
+        deep = data.count("[") + data.count("{") > depth and json_depth_exceeds(data, depth)
+        costly = None if deep else json_cost_exceeds(data, max_size)
+        if deep or costly is not None:
+            where = f" (id {self.id!r})" if self.id else ""
+            if deep:
+                raise VenueProtocolError(
+                    f"event {self.event!r}{where} carries JSON nested too deeply "
+                    f"(max_json_depth is {depth})"
+                )
             raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
         try:
-            return _json.loads(self.data)
+            return _decode(data)
         except (ValueError, RecursionError) as exc:
+            where = f" (id {self.id!r})" if self.id else ""
             raise VenueProtocolError(
                 f"event {self.event!r}{where} does not carry valid JSON: {exc}"
             ) from None
+
+
+# json.loads's own scanner, called directly: a record that starts with its value and
+# ends with it (as a venue sends it) is parsed without json.loads's layers around it
+# (type checks, two whitespace scans); anything else goes to json.loads, which gives
+# the same value, or the same error.
+_scan: Final = make_scanner(_json.JSONDecoder())  # type: ignore[arg-type]  # typeshed: a class
+
+
+def _decode(text: str) -> Any:
+    if text and text[0] in _VALUE_STARTS:
+        try:
+            value, end = _scan(text, 0)
+        except StopIteration:
+            pass
+        else:
+            if end == len(text):
+                return value
+    return _json.loads(text)
+
+
+# What a JSON value can start with, whitespace (and a byte order mark) excluded.
+_VALUE_STARTS: Final = frozenset('{["-0123456789tfnNI')
 
 
 def decode_shared(event: ServerSentEvent, limits: Limits) -> Any:
@@ -256,31 +285,59 @@ class SSEParser:
         self._partial.append(data)
 
     def _process(self, lines: list[str]) -> None:
-        for line in lines:
-            if not line:
-                self._dispatch()
-                continue
-            name, _, value = line.partition(":")
-            if not name:
-                continue  # a line starting with a colon is a comment
-            if value[:1] == " ":
-                value = value[1:]
-            if name == "data":
-                self._data.append(value)
-                self._data_size += len(value) + 1
-                if self._data_size - 1 > self._max_data:
-                    self._fail(f"event data longer than {self._max_data} characters")
-            elif name == "event":
-                self._event_type = value
-            elif name == "id":
-                # The standard ignores an id holding NUL; so is one that could not go
-                # back as Last-Event-ID (controls, beyond latin-1). Ignoring it costs
-                # at most events read again on a resume (the previous id stays in
-                # force); refusing it would end a live stream over a label.
-                if is_header_value(value):
-                    self._id_buffer = value
-            elif name == "retry":
-                self._set_retry(value)
+        # The standard's buffers are held in locals for the loop and stored back after
+        # it (also when a limit stops it): this loop runs for every line of the stream.
+        data, data_size, event_type = self._data, self._data_size, self._event_type
+        max_data, ready = self._max_data, self._ready
+        try:
+            for line in lines:
+                if not line:
+                    # Dispatch. The ID in force is updated at every blank line, even one
+                    # ending no event.
+                    self._last_event_id = self._id_buffer
+                    retry, self._block_retry = self._block_retry, None
+                    if data:
+                        ready.append(
+                            ServerSentEvent(
+                                event_type or "message",
+                                data[0] if len(data) == 1 else "\n".join(data),
+                                self._last_event_id,
+                                retry,
+                            )
+                        )
+                        data = []
+                        data_size = 0
+                    event_type = ""
+                    continue
+                if line[:6] == "data: ":  # the commonest lines, split without partition
+                    name, value = "data", line[6:]
+                elif line[:7] == "event: ":
+                    event_type = line[7:]
+                    continue
+                else:
+                    name, _, value = line.partition(":")
+                    if not name:
+                        continue  # a line starting with a colon is a comment
+                    if value[:1] == " ":
+                        value = value[1:]
+                if name == "data":
+                    data.append(value)
+                    data_size += len(value) + 1
+                    if data_size - 1 > max_data:
+                        self._fail(f"event data longer than {max_data} characters")
+                elif name == "event":
+                    event_type = value
+                elif name == "id":
+                    # The standard ignores an id holding NUL; so is one that could not
+                    # go back as Last-Event-ID (controls, beyond latin-1). Ignoring it
+                    # costs at most events read again on a resume (the previous id
+                    # stays in force); refusing it would end a live stream over a label.
+                    if is_header_value(value):
+                        self._id_buffer = value
+                elif name == "retry":
+                    self._set_retry(value)
+        finally:
+            self._data, self._data_size, self._event_type = data, data_size, event_type
 
     def _set_retry(self, value: str) -> None:
         if not (value.isascii() and value.isdigit()):
@@ -288,22 +345,3 @@ class SSEParser:
         digits = value.lstrip("0") or "0"
         if len(digits) <= _MAX_RETRY_DIGITS and int(digits) <= _MAX_RETRY:
             self._retry = self._block_retry = int(digits)
-
-    def _dispatch(self) -> None:
-        # The ID in force is updated at every blank line, even one ending no event.
-        self._last_event_id = self._id_buffer
-        retry, self._block_retry = self._block_retry, None
-        if not self._data:
-            self._event_type = ""
-            return
-        self._ready.append(
-            ServerSentEvent(
-                self._event_type or "message",
-                "\n".join(self._data),
-                self._last_event_id,
-                retry,
-            )
-        )
-        self._data = []
-        self._data_size = 0
-        self._event_type = ""

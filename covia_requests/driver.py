@@ -17,6 +17,9 @@ its adapter's urllib3 pools (``.direct``), unless the environment names a proxy 
 the venue, the venue has set a cookie, or the caller has changed the session (mounted
 an adapter, set a client certificate, auth, proxies, hooks or params).
 
+A stream sent in HTTP chunks over ``http.client`` (a venue's event stream) is read by
+its framing (``.chunked``): one read gives every chunk that has arrived, not one chunk.
+
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
 of it is read. The response head is bounded by ``http.client`` itself (65,536 bytes a
@@ -59,6 +62,7 @@ from covia_proto.flows.effects import (
 )
 from covia_proto.http import Request, Response, ResponseHead
 from covia_proto.limits import BoundedBody
+from covia_requests.chunked import ChunkedBody, chunked_body
 from covia_requests.deadline import DeadlineAdapter, exchange_deadline
 from covia_requests.direct import DirectSender
 
@@ -86,7 +90,17 @@ class _Answer:
     response, whose body is read with ``read1`` (so that events arrive as sent);
     ``response`` is the ``requests.Response`` around it, if one was made."""
 
-    __slots__ = ("__weakref__", "armed", "closed", "headers", "info", "raw", "response", "status")
+    __slots__ = (
+        "__weakref__",
+        "armed",
+        "chunks",
+        "closed",
+        "headers",
+        "info",
+        "raw",
+        "response",
+        "status",
+    )
 
     def __init__(
         self,
@@ -103,6 +117,7 @@ class _Answer:
         self.info = info
         self.armed: float | None = None  # the read timeout a ReadChunk last set
         self.closed = False
+        self.chunks: ChunkedBody | None = None  # a chunked stream's reader (see .chunked)
 
     @classmethod
     def of(cls, response: requests.Response, info: RequestInfo) -> _Answer:
@@ -384,6 +399,8 @@ class RequestsDriver(BaseSyncDriver):
             if whole is exc:
                 raise
             raise whole from exc
+        # Read by its framing, so that one read gives every event that has arrived.
+        answer.chunks = chunked_body(answer.raw)
         return OpenedStream(ResponseHead(answer.status, answer.headers), answer)
 
     def _read(self, handle: object, limit: float | None) -> bytes:
@@ -397,6 +414,9 @@ class RequestsDriver(BaseSyncDriver):
                 # stream), rather than before every read: a syscall or two each.
                 _limit_read(handle.raw, wait)
                 handle.armed = wait
+            chunks = handle.chunks
+            if chunks is not None:
+                return chunks.read(READ_SIZE)
             return bytes(handle.raw.read1(READ_SIZE, decode_content=True))
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.close()

@@ -33,7 +33,7 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.flows.send import open_stream, read_error_body, remaining, send
-from covia_proto.hexid import normalize_hex
+from covia_proto.hexid import normalize_hex, parse_hex
 from covia_proto.http import ResponseHead
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 from covia_proto.models import JobRecord
@@ -61,27 +61,42 @@ def job_from_event(
     return job
 
 
-def _status_of_event(event: ServerSentEvent, job_id: str, limits: Limits) -> JobStatus:
+def _status_of_event(
+    event: ServerSentEvent, job_id: str, limits: Limits, as_sent: str | None = None
+) -> JobStatus:
     """The status a ``job-update`` event reports, checked as far as following the job
     needs: a JSON object within ``limits``, of this job, with a status. Its data is
     decoded once, shared with the user's ``event.json()``; the whole record is built
-    (``job_from_event``) only when it is wanted."""
+    (``job_from_event``) only when it is wanted. An id spelled ``as_sent`` (see
+    ``_sent_form``) is this job's without normalising it."""
     try:
         record = decode_shared(event, limits)
     except VenueProtocolError as exc:
         raise VenueProtocolError(f"job event: {exc.message}") from None
-    sent = record.get("id", "") if isinstance(record, dict) else None
-    status = record.get("status", "PENDING") if isinstance(record, dict) else None
+    if type(record) is dict:
+        sent = record.get("id", "")
+        status = record.get("status", "PENDING")
+        if sent == as_sent and as_sent is not None and type(status) is str:  # the commonest
+            return _STATUSES.get(status) or JobStatus(status)
+    else:
+        sent = status = None
     if not isinstance(sent, str) or not isinstance(status, str):
         job_from_event(event, job_id, limits)  # malformed: the record's parser says how
         raise VenueProtocolError("job event: a JobRecord needs a string id and status")
-    sent = normalize_hex(sent)
-    if sent != job_id:
-        raise _other_job(job_id, sent)
+    if sent != as_sent:
+        sent = normalize_hex(sent)
+        if sent != job_id:
+            raise _other_job(job_id, sent)
     return _STATUSES.get(status) or JobStatus(status)
 
 
 _STATUSES: Final = dict(JobStatus.__members__)
+
+
+def _sent_form(job_id: str) -> str | None:
+    """The id as venues send it, "0x" and the lower-case hex the SDK keeps: an event
+    naming it so needs no normalising (None if ``job_id`` is not such hex)."""
+    return "0x" + job_id if parse_hex(job_id) == job_id else None
 
 
 def _other_job(job_id: str, sent: str) -> VenueProtocolError:
@@ -166,6 +181,10 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     seen = 0
     ended = False
     read = ReadChunk(opened.handle)  # without a deadline, no clock is read: one effect
+    as_sent = _sent_form(watch.job_id)
+    # Whether the last status seen ends the wait: a stream repeats its statuses.
+    last_status: JobStatus | None = None
+    last_done = False
     while not ended:
         if watch.deadline is not None:
             now: float = yield GetTime()
@@ -196,13 +215,15 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
                 watch.last_event_id = event.id
             if event.event == JOB_UPDATE:
                 try:
-                    status = _status_of_event(event, watch.job_id, limits)
+                    status = _status_of_event(event, watch.job_id, limits, as_sent)
                 except VenueProtocolError:
                     if emit and batch:
                         yield EmitAll(tuple(batch))  # what came before it, as it came
                     raise
                 watch.update(event)
-                done = watch.done_at(status)
+                if status is not last_status:
+                    last_status, last_done = status, watch.done_at(status)
+                done = last_done
                 if done:
                     # Built now, before the user holds the event: the record the
                     # wait returns is checked whole, whatever the user does after.

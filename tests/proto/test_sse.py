@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 
 import attrs
@@ -402,6 +403,42 @@ def test_malformed_json_names_the_event(data: str) -> None:
     with pytest.raises(VenueProtocolError, match=r"event 'job-update' \(id '42'\)") as info:
         event.json()
     assert info.value.__cause__ is None  # nothing from json leaks out
+
+
+JSON_TEXTS = [
+    '{"a": [1, 2.5, "x"]}',
+    ' {"a": 1}',  # whitespace around the value
+    '{"a": 1}\n\t ',
+    "\ufeff{}",  # a byte order mark
+    "[1] [2]",  # more than one value
+    "1 x",
+    "NaN",
+    "-Infinity",
+    "-",
+    "tru",
+    '"\\ud800"',
+    '{"a": "\x01"}',  # a control character in a string
+    "0",
+    "01",
+]
+
+
+@pytest.mark.parametrize("data", JSON_TEXTS)
+def test_json_gives_the_value_or_the_error_json_loads_gives(data: str) -> None:
+    # Parsed through json's scanner directly: nothing json.loads takes or refuses differs.
+    event = ServerSentEvent("job-update", data)
+    refusal: str | None = None
+    try:
+        expected = json.loads(data)
+    except ValueError as exc:
+        refusal = f"does not carry valid JSON: {exc}"
+    if refusal is not None:
+        with pytest.raises(VenueProtocolError) as info:
+            event.json()
+        assert info.value.message.endswith(refusal)
+    else:
+        value = event.json()
+        assert value == expected or (value != value and expected != expected)  # NaN
 
 
 # Property tests

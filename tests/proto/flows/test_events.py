@@ -288,6 +288,28 @@ def test_each_update_is_checked_for_its_job_and_status():
         driver.run(follow_job(context(), JOB))
 
 
+@pytest.mark.parametrize("spelling", ["0x" + JOB, "0X" + JOB, JOB, "0x" + JOB.upper(), JOB.upper()])
+def test_the_job_is_known_by_its_id_in_every_spelling(spelling: str) -> None:
+    update = sse_event({**job("COMPLETE"), "id": spelling})
+    record = ScriptedDriver([sse_stream(update)]).run(wait_for_job(context(), JOB))
+    assert record.id == JOB
+
+
+@pytest.mark.parametrize("other", ["0x" + "ff" * 16, "0x" + JOB[:-2], "0x" + JOB + "00", "0x"])
+def test_another_jobs_id_as_venues_spell_it_is_refused(other: str) -> None:
+    update = sse_event({**job("COMPLETE"), "id": other})
+    with pytest.raises(VenueProtocolError, match="sent job"):
+        ScriptedDriver([sse_stream(update)]).run(wait_for_job(context(), JOB))
+
+
+@pytest.mark.parametrize("job_id", [JOB, "not-hex"])
+def test_an_update_without_a_string_id_is_refused(job_id: str) -> None:
+    update = sse_event({**job("STARTED"), "id": None})
+    stream = sse_stream(update, sse_event(job("COMPLETE", job_id=job_id)))
+    with pytest.raises(VenueProtocolError, match="job event: JobRecord: expected a string"):
+        ScriptedDriver([stream]).run(wait_for_job(context(), job_id))
+
+
 def test_the_record_that_ends_the_wait_is_checked_whole():
     malformed = {**job("COMPLETE"), "created": "yesterday"}
     driver = ScriptedDriver([sse_stream(sse_event(job("STARTED")), sse_event(malformed))])
