@@ -147,6 +147,7 @@ def parse_job(
 
 
 def get_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:
+    """``GET /jobs/{id}``: the job's record as it stands."""
     return _job_call(endpoint, "GET", job_id)
 
 

@@ -16,6 +16,7 @@ __all__ = ["get_operation", "list_operations", "parse_operation", "parse_operati
 
 
 def list_operations(endpoint: Endpoint) -> Call[tuple[OperationInfo, ...]]:
+    """``GET /operations``: the operations the venue offers."""
     return Call(endpoint.request("GET", endpoint.api_url("operations")), parse_operations)
 
 

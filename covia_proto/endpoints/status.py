@@ -13,6 +13,7 @@ __all__ = ["get_status", "parse_status"]
 
 
 def get_status(endpoint: Endpoint) -> Call[VenueStatus]:
+    """``GET /status``: the venue's name, DID, version and counts."""
     return Call(endpoint.request("GET", endpoint.api_url("status")), parse_status)
 
 

@@ -94,6 +94,9 @@ class OpenStream:
 
 @attrs.frozen
 class OpenedStream:
+    """What ``OpenStream`` gives back: the response ``head``, and the driver's opaque
+    ``handle`` on its body, for ``ReadChunk`` and ``CloseStream``."""
+
     head: ResponseHead
     handle: object = attrs.field(repr=False)
 
@@ -110,21 +113,28 @@ class ReadChunk:
 
 @attrs.frozen
 class CloseStream:
+    """Close an open body (the driver answers None); closing twice is harmless."""
+
     handle: object = attrs.field(repr=False)
 
 
 @attrs.frozen
 class Sleep:
+    """Sleep ``seconds`` with the driver's runtime (the driver answers None)."""
+
     seconds: float
 
 
 @attrs.frozen
 class GetTime:
-    pass
+    """Read the driver's monotonic clock: the answer is seconds, as a float."""
 
 
 @attrs.frozen
 class Emit:
+    """Hand ``item`` to the user (an event, a chunk of content); the driver's loop
+    answers None once it has."""
+
     item: object
 
 
