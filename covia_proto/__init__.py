@@ -3,24 +3,26 @@
 It builds requests, parses responses and runs multi-step flows as generators of
 effects. It owns no socket, event loop, clock or source of randomness.
 
-The names below are what a user of the core imports (as h11 exports its events and
-its connection); everything else lives in the submodules, for the SDK's own drivers
-and shells. In short::
+The names in ``__all__`` are what a user of the core imports (as h11 exports its events
+and its connection); the submodules hold the rest, for the SDK's own drivers and
+shells. A request and its parser::
 
-    from covia_proto import Endpoint, NoAuth, get_status, drive_call, VenueContext
+    from covia_proto import Endpoint, NoAuth, get_status
 
-    endpoint = Endpoint("https://venue.example", auth=NoAuth(), headers=())
-    call = get_status(endpoint)            # a Call: the Request, and its parser
-    status = call.parse(response)          # your HTTP library sent call.request
+    endpoint = Endpoint("https://venue.example", auth=NoAuth())
+    call = get_status(endpoint)       # a Call: the Request, and its parser
+    status = call.parse(response)     # once your HTTP library has sent call.request
 
-or, with retries and timeouts decided by the core, hand a ``Flow`` (a generator of
-``Effect`` values: ``Send``, ``Sleep``, ``GetTime``, the stream effects, ``Emit``) to
-``drive``/``drive_async`` with a ``perform(effect)`` function of your own.
+With retries, timeouts and fallbacks decided by the core, a ``Flow`` (a generator that
+yields ``Effect`` values: ``Send``, ``Sleep``, ``GetTime``, the stream effects, ``Emit``)
+runs under a ``VenueContext`` and is driven by ``drive``/``drive_async`` (or, for one
+call, ``drive_call``) with a ``perform(effect)`` function of your own. The README's
+"Using the core directly" shows one driven by hand.
 
-``Effect`` is the union of the effect classes, and ``Flow[T]`` a generator that yields
-effects and returns a ``T``; both are type aliases, documented here.
+``Effect`` (the union of the effect classes) and ``Flow[T]`` (a generator that yields
+effects and returns a ``T``) are type aliases, documented here.
 
-Importing this package is cheap: each name is imported from its module when first used.
+Importing the package is cheap: each name is imported from its module on first use.
 """
 
 from __future__ import annotations

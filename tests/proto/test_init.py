@@ -38,7 +38,7 @@ def test_every_name_is_its_modules_own_object_with_a_docstring(name: str):
     assert (value.__doc__ or "").strip(), f"{name} has no docstring"
     if isinstance(value, type):
         # Its own, not one inherited from a base class.
-        assert "__doc__" in vars(value) and vars(value)["__doc__"], name
+        assert vars(value).get("__doc__"), name
 
 
 def test_the_type_checking_imports_are_the_table():
