@@ -340,6 +340,18 @@ def test_a_linked_record_is_structured_once_and_behaves_as_one_given_directly() 
     assert proxied.prev == given.prev
 
 
+def test_a_model_with_a_validator_is_built_through_its_init() -> None:
+    # Models are built by filling their slots, unless attrs' __init__ has more to do.
+    @attrs.frozen
+    class Checked:
+        count: int = attrs.field(default=0, kw_only=True, validator=attrs.validators.le(10))
+        extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+    assert structure({"count": 3, "Xnew": 1}, Checked) == Checked(count=3, extra={"Xnew": 1})
+    with pytest.raises(VenueProtocolError, match="Checked: 'count' must be <= 10"):
+        structure({"count": 11}, Checked)
+
+
 def test_each_check_is_the_same_inline_and_as_a_hook() -> None:
     # One table: a field of a model and cattrs' hook for the type (used for items of
     # tuples and types structured alone) accept and refuse alike.
