@@ -18,7 +18,7 @@ from benchmarks.harness import Section, Settings, rounds_per_second
 from covia_proto.asset_id import asset_id_of_json
 from covia_proto.auth import NoAuth
 from covia_proto.endpoints import assets, jobs, status
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.flows.effects import Effect, GetTime
 from covia_proto.http import Response
 from covia_proto.sse import SSEParser

@@ -51,8 +51,8 @@ if TYPE_CHECKING:  # what the table below gives at run time, for type checkers
         url_to_did_web,
     )
     from covia_proto.endpoints.assets import get_asset, list_assets
-    from covia_proto.endpoints.base import Endpoint
     from covia_proto.endpoints.call import Call
+    from covia_proto.endpoints.endpoint import Endpoint
     from covia_proto.endpoints.jobs import get_job, invoke, list_jobs
     from covia_proto.endpoints.operations import get_operation, list_operations
     from covia_proto.endpoints.responses import error_for
@@ -85,8 +85,16 @@ if TYPE_CHECKING:  # what the table below gives at run time, for type checkers
         upload_content,
     )
     from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext, VenueFeatures
-    from covia_proto.flows.control import cancel_job
-    from covia_proto.flows.discovery import VenueLocation, fetch_venue_did, locate_did_web
+    from covia_proto.flows.did_resolution import VenueLocation, fetch_venue_did, locate_did_web
+    from covia_proto.flows.drive import (
+        Outcome,
+        aiterate,
+        drive,
+        drive_async,
+        drive_call,
+        drive_call_async,
+        iterate,
+    )
     from covia_proto.flows.effects import (
         CloseStream,
         Effect,
@@ -100,22 +108,15 @@ if TYPE_CHECKING:  # what the table below gives at run time, for type checkers
         Sleep,
     )
     from covia_proto.flows.events import follow_job, wait_for_job
+    from covia_proto.flows.job_control import cancel_job
     from covia_proto.flows.paging import list_all, list_all_assets, list_all_jobs
     from covia_proto.flows.readiness import wait_until_ready
     from covia_proto.flows.run import job_output, run
-    from covia_proto.flows.runner import (
-        Outcome,
-        aiterate,
-        drive,
-        drive_async,
-        drive_call,
-        drive_call_async,
-        iterate,
-    )
     from covia_proto.flows.send import open_stream, send, send_request
     from covia_proto.h11conn import ClientConnection
     from covia_proto.http import Request, Response, ResponseHead
     from covia_proto.identity.keys import Ed25519Key
+    from covia_proto.job_status import JobStatus
     from covia_proto.limits import Limits, applied_limits
     from covia_proto.models import (
         AgentCard,
@@ -139,14 +140,13 @@ if TYPE_CHECKING:  # what the table below gives at run time, for type checkers
         VerificationMethod,
     )
     from covia_proto.sse import ServerSentEvent, SSEParser
-    from covia_proto.status import JobStatus
 
 # Where each public name lives, by what it is for. A test holds this table, the imports
 # above and ``__all__`` to the same names.
 _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
     # Requests, responses, and a call: a request with its parser.
     "covia_proto.http": ("Request", "Response", "ResponseHead"),
-    "covia_proto.endpoints.base": ("Endpoint",),
+    "covia_proto.endpoints.endpoint": ("Endpoint",),
     "covia_proto.endpoints.call": ("Call",),
     # Request builders (each returns a Call; the rest are in covia_proto.endpoints).
     "covia_proto.endpoints.status": ("get_status",),
@@ -176,7 +176,7 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
         "VenueStatus",
         "VerificationMethod",
     ),
-    "covia_proto.status": ("JobStatus",),
+    "covia_proto.job_status": ("JobStatus",),
     "covia_proto.converter": ("structure", "unstructure"),
     # Errors, the same under every driver.
     "covia_proto.errors": (
@@ -214,7 +214,7 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
         "Sleep",
     ),
     # Driving a flow with a driver's perform(effect), sync or async.
-    "covia_proto.flows.runner": (
+    "covia_proto.flows.drive": (
         "Outcome",
         "aiterate",
         "drive",
@@ -230,7 +230,7 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
     "covia_proto.flows.send": ("open_stream", "send", "send_request"),
     "covia_proto.flows.run": ("job_output", "run"),
     "covia_proto.flows.events": ("follow_job", "wait_for_job"),
-    "covia_proto.flows.control": ("cancel_job",),
+    "covia_proto.flows.job_control": ("cancel_job",),
     "covia_proto.flows.assets": (
         "ContentDownload",
         "download_content",
@@ -253,7 +253,7 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
         "parse_did",
         "url_to_did_web",
     ),
-    "covia_proto.flows.discovery": ("VenueLocation", "fetch_venue_did", "locate_did_web"),
+    "covia_proto.flows.did_resolution": ("VenueLocation", "fetch_venue_did", "locate_did_web"),
     # Authentication.
     "covia_proto.auth": ("Auth", "BasicAuth", "BearerAuth", "NoAuth", "VenueBoundAuth"),
     "covia_proto.identity.keys": ("Ed25519Key",),

@@ -34,7 +34,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from covia_proto.errors import VenueProtocolError
 from covia_proto.hexid import parse_hex
-from covia_proto.status import JobStatus
+from covia_proto.job_status import JobStatus
 
 __all__ = ["EXTRA", "converter", "lazy_link", "structure", "unstructure", "wire"]
 

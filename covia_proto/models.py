@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from covia_proto.converter import lazy_link, wire
-from covia_proto.status import JobStatus
+from covia_proto.job_status import JobStatus
 
 __all__ = [
     "AgentCard",

@@ -31,7 +31,7 @@ import urllib3.response
 from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 
-from covia_proto.endpoints.base import DEFAULT_USER_AGENT
+from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaTimeoutError,

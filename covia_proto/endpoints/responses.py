@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from covia_proto._httpdate import parse_http_date
 from covia_proto.converter import structure
 from covia_proto.errors import (
     AssetNotFoundError,
@@ -22,7 +23,6 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.http import Response, ResponseHead
-from covia_proto.httpdate import parse_http_date
 from covia_proto.limits import json_cost_exceeds, json_depth_exceeds, limits_in_force
 
 __all__ = [

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import attrs
 
 from covia_proto.errors import CoviaError
+from covia_proto.flows.drive import Outcome, iterate
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -25,7 +26,6 @@ from covia_proto.flows.effects import (
     Send,
     Sleep,
 )
-from covia_proto.flows.runner import Outcome, iterate
 from covia_proto.http import Request, Response, ResponseHead
 
 __all__ = ["ScriptExhausted", "ScriptedDriver", "StreamScript"]

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from covia_proto import models
 from covia_proto.converter import EXTRA, converter, structure, unstructure, wire
 from covia_proto.errors import VenueProtocolError
+from covia_proto.job_status import JobStatus
 from covia_proto.models import DidDocument, JobRecord, McpDiscovery, VenueStatus
-from covia_proto.status import JobStatus
 
 
 @attrs.frozen

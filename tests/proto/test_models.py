@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from covia_proto.converter import structure, unstructure
 from covia_proto.errors import VenueProtocolError
+from covia_proto.job_status import JobStatus
 from covia_proto.models import (
     AgentCard,
     AssetDocument,
@@ -30,7 +31,6 @@ from covia_proto.models import (
     SecretStored,
     VenueStatus,
 )
-from covia_proto.status import JobStatus
 
 VENUE = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 KEY = VENUE + "#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"

@@ -26,6 +26,7 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.flows.assets import download_content, register_asset, upload_content
+from covia_proto.flows.drive import Outcome, aiterate, drive_async
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -38,7 +39,6 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.flows.events import follow_job
-from covia_proto.flows.runner import Outcome, aiterate, drive_async
 from covia_proto.flows.send import send, send_request
 from covia_proto.http import Request
 from covia_proto.sse import ServerSentEvent

@@ -14,7 +14,7 @@ import trustme
 
 from covia.async_api import AsyncJob, AsyncVenue
 from covia_proto.errors import CoviaConnectionError, CoviaUsageError, JobFailedError
-from covia_proto.status import JobStatus
+from covia_proto.job_status import JobStatus
 from covia_trio import TrioDriver, TrioGrid
 from tests.trio_driver.conftest import Served
 from tests.trio_driver.helpers import FAST_POLL, FAST_RETRY, TlsFront

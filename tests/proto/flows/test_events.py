@@ -13,8 +13,8 @@ from covia_proto.errors import (
 from covia_proto.flows.effects import ReadChunk, Sleep
 from covia_proto.flows.events import follow_job, job_from_event, wait_for_job
 from covia_proto.http import Response
+from covia_proto.job_status import JobStatus
 from covia_proto.sse import ServerSentEvent
-from covia_proto.status import JobStatus
 from covia_proto.testing.scripted import ScriptedDriver
 from tests.proto.flows.canned import (
     BASE,
