@@ -209,8 +209,8 @@ async def _core_client(url: str, driver: Any) -> AsyncIterator[AsyncClient]:
     """The core's flows on ``driver`` without the shell (while the shell is missing)."""
     from covia._connect import connection_context
     from covia_proto.endpoints import jobs, status
+    from covia_proto.flows.drive import drive_async
     from covia_proto.flows.run import job_output
-    from covia_proto.flows.runner import drive_async
     from covia_proto.flows.send import send
 
     _, context = connection_context(

@@ -18,7 +18,7 @@ from benchmarks.harness import Section, Settings, rounds_per_second
 from covia_proto.asset_id import asset_id_of_json
 from covia_proto.auth import NoAuth
 from covia_proto.endpoints import assets, jobs, status
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.flows.effects import Effect, GetTime
 from covia_proto.http import Response
 from covia_proto.sse import SSEParser
@@ -191,6 +191,43 @@ def _whole_calls(section: Section, settings: Settings, response: Response) -> No
     )
 
 
+JOB_PARSE_TARGET = 1.3  # the official SDK's pydantic models: about 1.3x json.loads
+
+
+def _job_parsing(section: Section, settings: Settings, endpoint: Endpoint, job_id: str) -> None:
+    """Parsing a job record as ``get_job`` answers it (status checked, JSON decoded,
+    every field checked, the record built), against ``json.loads`` of the same body:
+    a COMPLETE record of about 1.3 KB whose ``prev`` nests three earlier ones, the
+    shape the official SDK was measured on (``JobData.model_validate(json.loads(...))``
+    took about 1.3x ``json.loads``)."""
+    body = json.dumps(job_with_prev_chain(job_id, 3), separators=(",", ":")).encode()
+    response = Response(200, JSON_HEADERS, body)
+    call = jobs.get_job(endpoint, job_id)
+
+    def parse() -> None:
+        call.parse(response)
+
+    def baseline() -> None:
+        json.loads(body)
+
+    rates = rounds_per_second(
+        {"sdk": parse, "json": baseline},
+        calls=settings.pick(5000, 200),
+        rounds=settings.pick(9, 2),
+    )
+    ratio = rates.ratio("json", "sdk")
+    section.add(
+        f"job record parse ({len(body):,} B, prev 3 deep): µs, × json.loads of the body",
+        f"{1e6 / rates['sdk']:.1f} µs, {ratio:.2f}×",
+        f"≤ {JOB_PARSE_TARGET:.2f}×",
+        ratio <= JOB_PARSE_TARGET,
+        us_per_call=1e6 / rates["sdk"],
+        json_loads_us=1e6 / rates["json"],
+        ratio=ratio,
+        body_bytes=len(body),
+    )
+
+
 def run(settings: Settings) -> Section:
     section = Section("1. Core cost, no I/O (CPU per call: build the request, parse the answer)")
     endpoint = Endpoint("http://127.0.0.1:8080", auth=NoAuth(), headers=())
@@ -217,6 +254,7 @@ def run(settings: Settings) -> Section:
         ("asset list, 1,000 ids", list_call, list_body, settings.pick(300, 20)),
     ]
     rounds = settings.pick(5, 2)
+    _job_parsing(section, settings, endpoint, job_id)
     for name, call, body, calls in cases:
 
         def baseline(body: bytes = body) -> None:

@@ -214,7 +214,7 @@ def parsing(settings: Settings, worker: OfficialWorker | None, table: Table) -> 
     from benchmarks.canned_server import job_id_for
     from covia_proto.auth import NoAuth
     from covia_proto.endpoints import jobs
-    from covia_proto.endpoints.base import Endpoint
+    from covia_proto.endpoints.endpoint import Endpoint
     from covia_proto.http import Response
 
     job_id = job_id_for(1)

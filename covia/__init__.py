@@ -46,8 +46,8 @@ from covia.models import (
 )
 from covia.venue import Venue
 from covia_proto import __version__
+from covia_proto.job_status import JobStatus
 from covia_proto.limits import Limits
-from covia_proto.status import JobStatus
 
 logging.getLogger("covia").addHandler(logging.NullHandler())
 

@@ -12,7 +12,7 @@ import attrs
 
 from covia_proto.address import VenueAddress, parse_venue_address
 from covia_proto.auth import Auth, NoAuth
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import (
     DEFAULT_CALL_TIMEOUT,

@@ -11,8 +11,8 @@ from covia._driver import SyncDriver
 from covia_proto.endpoints.call import Call
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import VenueContext
+from covia_proto.flows.drive import Outcome, drive, drive_call, iterate
 from covia_proto.flows.effects import CloseStream, Effect, Flow
-from covia_proto.flows.runner import Outcome, drive, drive_call, iterate
 
 __all__ = ["SyncSession"]
 

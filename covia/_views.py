@@ -9,8 +9,8 @@ from typing import Any
 from covia_proto.converter import structure
 from covia_proto.errors import CoviaUsageError
 from covia_proto.hexid import is_hex_id
+from covia_proto.job_status import JobStatus
 from covia_proto.models import AssetDocument, AssetMetadata, ContentInfo, JobRecord
-from covia_proto.status import JobStatus
 
 __all__ = ["AssetView", "JobView", "asset_metadata"]
 

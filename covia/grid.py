@@ -16,10 +16,10 @@ from covia._session import SyncSession
 from covia.venue import Venue
 from covia_proto.auth import Auth
 from covia_proto.errors import CoviaUsageError
+from covia_proto.flows.caller_identity import bind_auth
 from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy
-from covia_proto.flows.discovery import locate_did_web
-from covia_proto.flows.identity import bind_auth
-from covia_proto.flows.runner import drive
+from covia_proto.flows.did_resolution import locate_did_web
+from covia_proto.flows.drive import drive
 from covia_proto.limits import Limits
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ kept in ``extra``)."""
 from __future__ import annotations
 
 from covia_proto.flows.assets import ContentDownload
+from covia_proto.job_status import JobStatus
 from covia_proto.models import (
     AgentCard,
     AssetDocument,
@@ -26,7 +27,6 @@ from covia_proto.models import (
     VerificationMethod,
 )
 from covia_proto.sse import ServerSentEvent
-from covia_proto.status import JobStatus
 
 JobData = JobRecord
 """The name the SDK documentation uses for a job's record."""

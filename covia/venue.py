@@ -17,7 +17,7 @@ from covia.asset import Asset
 from covia.job import Job
 from covia.managers import VenueManagers
 from covia_proto.endpoints import assets, discovery, jobs, operations, secrets, status
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.assets import (
     ContentDownload,
@@ -26,14 +26,14 @@ from covia_proto.flows.assets import (
     stream_content,
     upload_content,
 )
-from covia_proto.flows.control import cancel_job
-from covia_proto.flows.discovery import fetch_venue_did
+from covia_proto.flows.caller_identity import CallerIdentity, whoami
+from covia_proto.flows.did_resolution import fetch_venue_did
+from covia_proto.flows.drive import Outcome
 from covia_proto.flows.events import follow_job
-from covia_proto.flows.identity import CallerIdentity, whoami
+from covia_proto.flows.job_control import cancel_job
 from covia_proto.flows.paging import list_all_assets, list_all_jobs
 from covia_proto.flows.readiness import wait_until_ready
 from covia_proto.flows.run import run
-from covia_proto.flows.runner import Outcome
 from covia_proto.models import (
     AgentCard,
     AssetList,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from covia_proto import cad3
+from covia_proto import _cad3 as cad3
 from covia_proto.errors import AssetIdMismatchError, RequestInfo, VenueProtocolError
 from covia_proto.hexid import parse_hex
 from covia_proto.venue_json import MetadataJsonError, read_json

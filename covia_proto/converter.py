@@ -13,14 +13,19 @@ belongs, is a ``VenueProtocolError``, never a silent coercion or a raw ``TypeErr
 Fields that hold the user's own JSON are lenient instead (``wire(lenient=True)``): an
 unexpected type is kept in ``extra``, not refused.
 cattrs dispatches to one structure function per model, which this module generates
-itself (``_compile_structure``): every response goes through one, so its common checks
-are written inline instead of being a hook call per field.
+itself (``_compile_structure``): every response goes through one, so the checks of the
+plain field types are written inline instead of being a hook call per field. Each check
+is written once, in ``_CHECKS``; the hooks cattrs calls elsewhere are made from it too.
+A field that links a record to an earlier one of its model (a job's ``prev``, declared
+with ``lazy_link``) keeps that record's JSON and structures it when first read.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
+from types import MemberDescriptorType
 from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
@@ -29,9 +34,9 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from covia_proto.errors import VenueProtocolError
 from covia_proto.hexid import parse_hex
-from covia_proto.status import JobStatus
+from covia_proto.job_status import JobStatus
 
-__all__ = ["EXTRA", "converter", "structure", "unstructure", "wire"]
+__all__ = ["EXTRA", "converter", "lazy_link", "structure", "unstructure", "wire"]
 
 T = TypeVar("T")
 
@@ -58,6 +63,55 @@ def wire(
     return attrs.field(default=default, metadata=metadata, kw_only=True, repr=repr)
 
 
+def lazy_link(name: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator (above ``@attrs.frozen``) for the field ``name`` of a model that
+    holds another record of the same model, as a job's ``prev`` holds the one before it.
+
+    Such chains grow with every transition and are rarely read: structuring keeps the
+    linked record's JSON and structures it (every field checked, as always) when the
+    field is first read, one link at a time, so a chain of any length costs one record
+    up front and never recursion. A malformed linked record is a ``VenueProtocolError``
+    raised by that read. Equality, pickling and ``attrs`` functions read the field, so
+    they see structured records only."""
+
+    def install(cls: type[T]) -> type[T]:
+        slot = vars(cls)[name]  # the slot's member descriptor (attrs makes slotted classes)
+        setattr(cls, name, _Link(slot, cls))
+        return cls
+
+    return install
+
+
+class _Link:
+    """The descriptor of a ``lazy_link`` field: wraps its slot, which holds a record,
+    None, or (until first read) the record's JSON as a dict."""
+
+    __slots__ = ("_model", "_slot")
+
+    def __init__(self, slot: Any, model: type[Any]) -> None:
+        self._slot = slot
+        self._model = model
+
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        value = self._slot.__get__(obj, owner)
+        if type(value) is dict:
+            value = structure(value, self._model)
+            self._slot.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: object, value: Any) -> None:
+        self._slot.__set__(obj, value)
+
+    def __delete__(self, obj: object) -> None:
+        self._slot.__delete__(obj)
+
+
+def _is_link(cls: type[Any], field: attrs.Attribute[Any]) -> bool:
+    return isinstance(vars(cls).get(field.name), _Link)
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -74,48 +128,107 @@ def _fail(expected: str, value: Any) -> VenueProtocolError:
     return VenueProtocolError(f"expected {expected}, got {type(value).__name__} {shown}")
 
 
-def _strict_str(value: Any, _: type) -> str:
-    if isinstance(value, str):
-        return value
-    raise _fail("a string", value)
-
-
-def _strict_int(value: Any, _: type) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise _fail("an integer", value)
-
-
-def _strict_float(value: Any, _: type) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    raise _fail("a number", value)
-
-
-def _strict_bool(value: Any, _: type) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _fail("true or false", value)
-
-
 # What no id (hex, or a newer venue's reference such as "w/data") can hold: control
 # characters, and lone surrogates (valid JSON escapes that no encoding can write, so
 # the id could never go back out in a URL).
 _NOT_IN_AN_ID: Final = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
-def _hex_str(value: Any, _: type) -> str:
-    text = _strict_str(value, str)
+def _hex_id(text: str) -> str:
+    """An id as the SDK keeps it: hex as lower-case bare hex, anything else (a newer
+    venue's reference) as given, unless it could never go back out in a URL."""
     hexed = parse_hex(text)
     if hexed is not None:
         return hexed
     if _NOT_IN_AN_ID.search(text) is not None:
-        raise _fail("an id without control characters or lone surrogates", value)
+        raise _fail("an id without control characters or lone surrogates", text)
     return text
 
 
-def _job_status(value: Any, _: type) -> JobStatus:
-    return JobStatus(_strict_str(value, str))
+_hex_id_cached: Final = functools.lru_cache(maxsize=4096)(_hex_id)
+
+
+class _HexId:
+    """The type of a ``hex=True`` string field in ``_CHECKS`` (never made)."""
+
+
+# --- the checks: one table --------------------------------------------------------------
+
+# The check of each plain field type, written once as Python source over ``v``: it
+# raises, or leaves in ``v`` the field's value. The structure function made for each
+# model writes these inline (a hook call per field was most of what structuring cost);
+# the hooks cattrs calls elsewhere (an item of a tuple, a type structured on its own) are
+# made from the same source. ``T | None`` is checked as ``T`` unless ``v`` is None.
+_CHECKS: Final[Mapping[Any, str]] = {
+    Any: "",
+    str: "if not isinstance(v, str): raise _fail('a string', v)",
+    int: "if not isinstance(v, int) or isinstance(v, bool): raise _fail('an integer', v)",
+    float: (
+        "if not isinstance(v, int | float) or isinstance(v, bool): raise _fail('a number', v)\n"
+        "v = float(v)"
+    ),
+    bool: "if not isinstance(v, bool): raise _fail('true or false', v)",
+    _HexId: (
+        "if not isinstance(v, str): raise _fail('a string', v)\n"
+        # Ids recur (a job's id and op, down its history): short ones are remembered.
+        "v = _hex_id_cached(v) if len(v) <= _CACHED_ID else _hex_id(v)"
+    ),
+    JobStatus: (
+        "if not isinstance(v, str): raise _fail('a string', v)\n"
+        "v = _STATUSES.get(v) or JobStatus(v)"  # the known ones without Enum's lookup
+    ),
+}
+
+# What the checks' source refers to.
+_CHECK_NAMES: Final[Mapping[str, Any]] = {
+    "_fail": _fail,
+    "JobStatus": JobStatus,
+    "_STATUSES": {status.value: status for status in JobStatus},
+    "VenueProtocolError": VenueProtocolError,
+    "_hex_id": _hex_id,
+    "_hex_id_cached": _hex_id_cached,
+    "_CACHED_ID": 130,  # "0x" and 64 bytes of hex
+}
+
+
+def _indent(source: str, spaces: int = 4) -> str:
+    return "\n".join(" " * spaces + line for line in source.splitlines())
+
+
+def _optional_of(hint: Any) -> Any:
+    """``T`` for ``T | None``, else None."""
+    args = get_args(hint)
+    if len(args) == 2 and type(None) in args:
+        return args[0] if args[1] is type(None) else args[1]
+    return None
+
+
+def _accepts_none(hint: Any) -> bool:
+    return hint is Any or _optional_of(hint) is not None
+
+
+def _check_source(hint: Any) -> str | None:
+    """The check of ``hint`` from ``_CHECKS`` (plain or optional), or None."""
+    source = _CHECKS.get(hint)
+    if source is not None:
+        return source
+    inner = _CHECKS.get(_optional_of(hint))
+    if not inner:
+        return inner
+    return "if v is not None:\n" + _indent(inner)
+
+
+def _check_hook(hint: Any) -> Callable[[Any, Any], Any]:
+    """The check of ``hint`` as a cattrs structure hook."""
+    source = _check_source(hint)
+    assert source is not None
+    namespace = dict(_CHECK_NAMES)
+    exec(f"def check(v, _):\n{_indent(source)}\n    return v", namespace)  # our source
+    hook: Callable[[Any, Any], Any] = namespace["check"]
+    return hook
+
+
+_strict_str: Final = _check_hook(str)
 
 
 def _str_tuple(value: Any, _: type) -> tuple[str, ...]:
@@ -154,120 +267,60 @@ def _is_mapping(value: Any) -> bool:
     return type(value) is dict or isinstance(value, Mapping)
 
 
-def _as_is(value: Any, _: Any) -> Any:
-    return value
-
-
-def _optional(hook: Callable[[Any, type], Any]) -> Callable[[Any, type], Any]:
-    def optional(value: Any, cls: type) -> Any:
-        return None if value is None else hook(value, cls)
-
-    return optional
-
-
-# Hooks handed straight to the generated functions: no dispatch per field, which is most
-# of what structuring a document costs.
-_FIELD_HOOKS: Final[Mapping[Any, Callable[[Any, type], Any]]] = {
-    Any: _as_is,
-    str: _strict_str,
-    int: _strict_int,
-    JobStatus: _job_status,
-    str | None: _optional(_strict_str),
-    int | None: _optional(_strict_int),
-    bool | None: _optional(_strict_bool),
-    float | None: _optional(_strict_float),
-}
-
-
 def _make_structure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any, Any], Any]]:
     def factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
         fields = attrs.fields(attrs.resolve_types(cls))
-        # A field holding another record of the same model (a job's ``prev``) can nest
-        # as deep as the venue likes: such chains are built in a loop, innermost first,
-        # not by recursion, so a long-lived job's record cannot exhaust the stack.
-        link = next((f for f in fields if f.name != EXTRA and f.type == (cls | None)), None)
-        link_key = _wire_name(link) if link is not None else ""
         hooks: dict[str, Callable[[Any, type], Any]] = {}
         for field in fields:
-            if field.name == EXTRA or field is link:
+            if field.name == EXTRA or _is_link(cls, field):
+                continue
+            if _check_source(_field_type(field)) is not None:
                 continue
             if field.metadata.get("hex"):
-                hooks[field.name] = _HEX_HOOKS[field.type]
+                assert field.type == tuple[str, ...], f"{field.name}: no hex ids in {field.type}"
+                hooks[field.name] = _hex_tuple
             else:
-                hooks[field.name] = (
-                    _FIELD_HOOKS.get(field.type)
-                    or _nested_model_hook(conv, field.type)
-                    or conv.get_structure_hook(field.type)
+                hooks[field.name] = _nested_model_hook(conv, field.type) or conv.get_structure_hook(
+                    field.type
                 )
-        generated = _compile_structure(cls, fields, link, hooks)
-        name = cls.__name__
-
-        def structure_model(data: Any, _: Any) -> Any:
-            if link is None:
-                return structure_one(data, None)
-            chain = [data]
-            while _is_mapping(chain[-1]) and _is_mapping(chain[-1].get(link_key)):
-                chain.append(chain[-1][link_key])
-            model = None
-            for record in reversed(chain):
-                model = structure_one(record, model)
-            return model
-
-        def structure_one(data: Any, inner: Any) -> Any:
-            if not _is_mapping(data):
-                raise _fail(f"a JSON object for {name}", data)
-            try:
-                return generated(data, inner)
-            except VenueProtocolError as exc:
-                raise VenueProtocolError(f"{name}: {exc.message}") from None
-            except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:
-                raise VenueProtocolError(f"{name}: {_describe(exc)}") from None
-
-        return structure_model
+        return _compile_structure(cls, fields, hooks)
 
     return factory
-
-
-# The checks of the commonest field types, written into the generated functions rather
-# than called per field: the same rules, and the same messages, as the hooks above.
-_INLINE_CHECKS: Final[Mapping[Any, str]] = {
-    Any: "",
-    str: "if not isinstance(v, str): raise _fail('a string', v)",
-    str | None: "if v is not None and not isinstance(v, str): raise _fail('a string', v)",
-    int: "if not isinstance(v, int) or isinstance(v, bool): raise _fail('an integer', v)",
-    int | None: (
-        "if v is not None and (not isinstance(v, int) or isinstance(v, bool)): "
-        "raise _fail('an integer', v)"
-    ),
-}
 
 
 def _compile_structure(
     cls: type[Any],
     fields: tuple[attrs.Attribute[Any], ...],
-    link: attrs.Attribute[Any] | None,
     hooks: Mapping[str, Callable[[Any, type], Any]],
 ) -> Callable[[Any, Any], Any]:
-    """``structure(data, inner)`` for one model class, as Python source made for it (as
-    attrs and cattrs make theirs): each wire key looked up once, the common checks
-    inline, the model built with one call. ``inner`` is the already structured record
-    of the ``link`` field. Unknown keys go to ``extra``; a key that is absent leaves
-    its field at the class's default, while an explicit ``null`` is checked like any
-    other value."""
+    """The structure function of one model class, as Python source made for it (as
+    attrs and cattrs make theirs): each wire key looked up once, the checks of
+    ``_CHECKS`` inline, other fields through their ``hooks``, the model built with one
+    call. Unknown keys go to ``extra``; a key that is absent leaves its field at the
+    class's default, while an explicit ``null`` is checked like any other value. A
+    ``lazy_link`` field keeps its record's JSON, structured when first read."""
     known = frozenset(_wire_name(f) for f in fields if f.name != EXTRA)
+    name = cls.__name__
     namespace: dict[str, Any] = {
+        **_CHECK_NAMES,
         "cls": cls,
         "known": known,
-        "_fail": _fail,
-        "NOTHING": attrs.NOTHING,
-        "VenueProtocolError": VenueProtocolError,
+        "Mapping": Mapping,
+        "_describe": _describe,
+        "cattrs": cattrs,
+        "not_an_object": f"a JSON object for {name}",
+        "prefix": f"{name}: ",
     }
     lines = [
-        "def structure(data, inner):",
-        "    if known.issuperset(data):",
-        "        extra = {}",
-        "    else:",
-        "        extra = {k: v for k, v in data.items() if k not in known}",
+        "def structure(data, _):",
+        "    if type(data) is not dict and not isinstance(data, Mapping):",
+        "        raise _fail(not_an_object, data)",
+        "    try:",
+        "        get = data.get",
+        "        if known.issuperset(data):",
+        "            extra = {}",
+        "        else:",
+        "            extra = {k: v for k, v in data.items() if k not in known}",
     ]
     arguments = []
     for index, field in enumerate(fields):
@@ -277,13 +330,18 @@ def _compile_structure(
         key = _wire_name(field)
         value = f"v{index}"
         arguments.append(f"{field.alias}={value}")
-        if field is link:
-            # Not a record (COG-8 describes ``prev`` as a hash): kept as an unknown
-            # field, so it is neither lost nor mistaken for a record.
+        if _is_link(cls, field):
+            # A record's JSON is kept as it is, to be structured when read. Not a record
+            # (COG-8 describes ``prev`` as a hash): kept as an unknown field, so it is
+            # neither lost nor mistaken for a record.
             lines += [
-                f"    if inner is None and data.get({key!r}) is not None:",
-                f"        extra[{key!r}] = data[{key!r}]",
-                f"    {value} = inner",
+                f"        {value} = get({key!r})",
+                f"        if {value} is not None and type({value}) is not dict:",
+                f"            if isinstance({value}, Mapping):",
+                f"                {value} = dict({value})",
+                "            else:",
+                f"                extra[{key!r}] = {value}",
+                f"                {value} = None",
             ]
             continue
         default: Any = field.default
@@ -293,28 +351,72 @@ def _compile_structure(
         else:
             namespace[f"d{index}"] = default
             missing = f"d{index}"
-        check = _INLINE_CHECKS.get(field.type) if not field.metadata.get("hex") else None
-        lines += [f"    if {key!r} in data:", f"        v = data[{key!r}]"]
-        if check is None:
+        source = _check_source(_field_type(field))
+        # A field whose default is None and whose check lets None through reads the
+        # same whether its key is absent or null: one lookup instead of two.
+        by_get = source is not None and default is None and _accepts_none(field.type)
+        if source is None:
             namespace[f"h{index}"] = hooks[field.name]
             namespace[f"t{index}"] = field.type
-            check = f"v = h{index}(v, t{index})"
-        if check and field.metadata.get("lenient"):
+            source = f"v = h{index}(v, t{index})"
+        if source and field.metadata.get("lenient"):
             # The check raises before ``v`` is replaced: the value kept is the one sent.
-            lines += [
-                "        try:",
-                f"            {check}",
-                "        except VenueProtocolError:",
-                f"            extra[{key!r}] = v",
-                f"            v = {missing}",
-            ]
-        elif check:
-            lines.append(f"        {check}")
-        lines += [f"        {value} = v", "    else:", f"        {value} = {missing}"]
-    lines.append(f"    return cls({', '.join(arguments)})")
+            source = "\n".join(
+                [
+                    "try:",
+                    _indent(source),
+                    "except VenueProtocolError:",
+                    f"    extra[{key!r}] = v",
+                    f"    v = {missing}",
+                ]
+            )
+        if by_get:
+            lines.append(f"        v = get({key!r})")
+            if source:
+                lines.append(_indent(source, 8))
+        else:
+            lines += [f"        if {key!r} in data:", f"            v = data[{key!r}]"]
+            if source:
+                lines.append(_indent(source, 12))
+            lines += ["        else:", f"            v = {missing}"]
+        lines.append(f"        {value} = v")
+    setters = _slot_setters(cls, fields)
+    if setters is None:
+        lines.append(f"        return cls({', '.join(arguments)})")
+    else:
+        # The slots filled directly: attrs' __init__ would do the same through
+        # ``object.__setattr__``, at twice the cost, for a class with nothing else in it.
+        namespace["new"] = object.__new__
+        lines.append("        model = new(cls)")
+        for index, field in enumerate(fields):
+            namespace[f"s{index}"] = setters[index]
+            value = "extra" if field.name == EXTRA else f"v{index}"
+            lines.append(f"        s{index}(model, {value})")
+        lines.append("        return model")
+    lines += [
+        "    except VenueProtocolError as exc:",
+        "        raise VenueProtocolError(prefix + exc.message) from None",
+        "    except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:",
+        "        raise VenueProtocolError(prefix + _describe(exc)) from None",
+    ]
     exec("\n".join(lines), namespace)  # the source is ours, made from field names
     built: Callable[[Any, Any], Any] = namespace["structure"]
     return built
+
+
+def _slot_setters(
+    cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]
+) -> list[Callable[[Any, Any], None]] | None:
+    """The setters of each field's slot, when building a ``cls`` is only filling them
+    (no validator, converter or post-init hook), else None."""
+    if not all(isinstance(vars(cls).get(f.name), _Link | MemberDescriptorType) for f in fields):
+        return None
+    if hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__"):
+        return None
+    if any(f.validator is not None or f.converter is not None for f in fields):
+        return None
+    slots = [vars(cls)[f.name] for f in fields]
+    return [(s._slot if isinstance(s, _Link) else s).__set__ for s in slots]
 
 
 def _nested_model_hook(conv: cattrs.Converter, hint: Any) -> Callable[[Any, type], Any] | None:
@@ -338,21 +440,19 @@ def _nested_model_hook(conv: cattrs.Converter, hint: Any) -> Callable[[Any, type
     return nested
 
 
-def _optional_hex(value: Any, _: type) -> str | None:
-    return None if value is None else _hex_str(value, str)
-
-
 def _hex_tuple(value: Any, _: type) -> tuple[str, ...]:
     if not isinstance(value, list | tuple):
         raise _fail("an array", value)
-    return tuple(_hex_str(item, str) for item in value)
+    return tuple(_hex_id(_strict_str(item, str)) for item in value)
 
 
-_HEX_HOOKS: Final[Mapping[Any, Callable[[Any, type], Any]]] = {
-    str: _hex_str,
-    str | None: _optional_hex,
-    tuple[str, ...]: _hex_tuple,
-}
+def _field_type(field: attrs.Attribute[Any]) -> Any:
+    """The type whose check a field gets: its own, or for a ``hex=True`` field the
+    hex id's."""
+    if not field.metadata.get("hex"):
+        return field.type
+    ids: Mapping[Any, Any] = {str: _HexId, str | None: _HexId | None}
+    return ids.get(field.type, field.type)
 
 
 def _describe(exc: BaseException) -> str:
@@ -388,11 +488,8 @@ def _make_unstructure(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[
 
 def _build_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
-    conv.register_structure_hook(str, _strict_str)
-    conv.register_structure_hook(int, _strict_int)
-    conv.register_structure_hook(float, _strict_float)
-    conv.register_structure_hook(bool, _strict_bool)
-    conv.register_structure_hook(JobStatus, _job_status)
+    for hint in (str, int, float, bool, JobStatus):
+        conv.register_structure_hook(hint, _check_hook(hint))
     conv.register_structure_hook_factory(_is_var_tuple, _make_var_tuple(conv))
     conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _str_tuple)
     conv.register_structure_hook(Any, lambda value, _: value)

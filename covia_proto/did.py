@@ -35,7 +35,7 @@ import attrs
 
 from covia_proto.errors import CoviaUsageError
 from covia_proto.hexid import parse_hex
-from covia_proto.identity.base58 import b58decode, b58encode
+from covia_proto.identity._base58 import b58decode, b58encode
 
 __all__ = [
     "BaseUrl",

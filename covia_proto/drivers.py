@@ -53,7 +53,7 @@ What each effect asks, and what ``perform`` returns
     Monotonic seconds (``time.monotonic``, ``trio.current_time``, a fake clock), the
     clock ``Sleep`` moves. The core owns no clock.
 ``Emit(item)``
-    Never reaches a driver: the loops that run flows (``covia_proto.flows.runner``)
+    Never reaches a driver: the loops that run flows (``covia_proto.flows.drive``)
     hand the item to the user themselves.
 
 An effect a driver does not know raises ``CoviaUsageError`` (the base classes do so).

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 import h11
 
-from covia_proto.coding import ContentDecoder, decoder_for
+from covia_proto._content_coding import ContentDecoder, decoder_for
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaError,

@@ -12,8 +12,8 @@ from typing import Any
 
 import attrs
 
-from covia_proto.converter import wire
-from covia_proto.status import JobStatus
+from covia_proto.converter import lazy_link, wire
+from covia_proto.job_status import JobStatus
 
 __all__ = [
     "AgentCard",
@@ -194,12 +194,15 @@ class OperationInfo:
 # --- Jobs (§3.4, §3.5, §4) -----------------------------------------------------------
 
 
+@lazy_link("prev")
 @attrs.frozen
 class JobRecord:
     """A job as the venue reports it.
 
     ``prev`` is the whole previous record, nested (0.1 venues embed it; it grows with
-    every transition). ``op`` is the asset id of the operation that ran.
+    every transition): structured when first read, so a record parses as fast as one
+    without history, and a malformed earlier record is a ``VenueProtocolError`` raised
+    by that read. ``op`` is the asset id of the operation that ran.
     """
 
     id: str = wire(hex=True, default="")

@@ -46,7 +46,7 @@ class MetadataJsonError(CoviaUsageError):
 
 def read_json(data: bytes | str) -> Any:
     """``data`` read into Python values that stand for the Convex values the venue
-    builds from it (see :mod:`covia_proto.cad3`)."""
+    builds from it (see :mod:`covia_proto._cad3`)."""
     text = _decode(data) if isinstance(data, bytes) else data
     try:
         return json.loads(

@@ -43,7 +43,7 @@ from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 
 from covia_proto.drivers import BaseSyncDriver
-from covia_proto.endpoints.base import DEFAULT_USER_AGENT
+from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaTimeoutError,

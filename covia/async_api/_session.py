@@ -17,8 +17,8 @@ from covia._driver import AsyncDriver
 from covia_proto.endpoints.call import Call
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import VenueContext
+from covia_proto.flows.drive import Outcome, aiterate, drive_async, drive_call_async
 from covia_proto.flows.effects import CloseStream, Effect, Flow
-from covia_proto.flows.runner import Outcome, aiterate, drive_async, drive_call_async
 
 __all__ = ["AsyncSession"]
 

@@ -24,10 +24,10 @@ from covia_proto.address import VenueAddress
 from covia_proto.auth import Auth
 from covia_proto.drivers import AsyncDriver
 from covia_proto.errors import CoviaUsageError
+from covia_proto.flows.caller_identity import bind_auth
 from covia_proto.flows.context import DEFAULT_CALL_TIMEOUT, PollPolicy, RetryPolicy, VenueContext
-from covia_proto.flows.discovery import locate_did_web
-from covia_proto.flows.identity import bind_auth
-from covia_proto.flows.runner import drive_async
+from covia_proto.flows.did_resolution import locate_did_web
+from covia_proto.flows.drive import drive_async
 from covia_proto.limits import Limits
 from covia_proto.optional import require
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from covia._views import JobView
 from covia_proto.endpoints import jobs
-from covia_proto.flows.control import cancel_job
+from covia_proto.flows.drive import Outcome
 from covia_proto.flows.events import follow_job, wait_for_job
+from covia_proto.flows.job_control import cancel_job
 from covia_proto.flows.run import job_output
-from covia_proto.flows.runner import Outcome
 from covia_proto.models import JobRecord, MessageAck
 from covia_proto.sse import ServerSentEvent
 

@@ -29,9 +29,9 @@ from covia.cli.venue import VenueOptions, connect
 from covia.exceptions import JobFailedError, JobInteractionRequired
 from covia.job import Job
 from covia_proto.flows.events import job_from_event
+from covia_proto.job_status import JobStatus
 from covia_proto.models import JobRecord
 from covia_proto.sse import ServerSentEvent
-from covia_proto.status import JobStatus
 
 __all__ = ["Interrupted", "follow", "offer_cancel", "register"]
 

@@ -17,8 +17,8 @@ from covia_proto.endpoints import (
     secrets,
     status,
 )
-from covia_proto.endpoints.base import DEFAULT_USER_AGENT, Endpoint
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT, Endpoint
 from covia_proto.endpoints.responses import error_for, is_missing_route
 
 __all__ = [

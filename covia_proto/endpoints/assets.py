@@ -8,8 +8,8 @@ from typing import Any
 
 from covia_proto.asset_id import referenced_asset_id, verify_asset_id
 from covia_proto.converter import structure
-from covia_proto.endpoints.base import JSON, Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import JSON, Endpoint, hex_segment
 from covia_proto.endpoints.responses import (
     ErrorContext,
     as_page,

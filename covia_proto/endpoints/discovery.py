@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from covia_proto.endpoints.base import Endpoint, hex_segment, segment
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import Endpoint, hex_segment, segment
 from covia_proto.endpoints.responses import parse_model
 from covia_proto.errors import RequestInfo
 from covia_proto.http import Response

@@ -9,8 +9,8 @@ from typing import Any, Final
 import attrs
 
 from covia_proto.converter import structure
-from covia_proto.endpoints.base import Endpoint, hex_segment
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import Endpoint, hex_segment
 from covia_proto.endpoints.responses import (
     ErrorContext,
     as_page,
@@ -147,6 +147,7 @@ def parse_job(
 
 
 def get_job(endpoint: Endpoint, job_id: str) -> Call[JobRecord]:
+    """``GET /jobs/{id}``: the job's record as it stands."""
     return _job_call(endpoint, "GET", job_id)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from covia_proto.endpoints.base import JSON, Endpoint
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import JSON, Endpoint
 from covia_proto.endpoints.responses import check, parse_json
 from covia_proto.errors import JsonRpcError, RequestInfo, VenueProtocolError
 from covia_proto.http import Response

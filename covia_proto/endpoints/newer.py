@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from covia_proto.endpoints.base import Endpoint, segment
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import Endpoint, segment
 from covia_proto.endpoints.jobs import _operation_ref, proof_list
 from covia_proto.endpoints.responses import check, parse_json
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError

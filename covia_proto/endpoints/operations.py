@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from covia_proto.converter import structure
-from covia_proto.endpoints.base import Endpoint, segment
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import Endpoint, segment
 from covia_proto.endpoints.responses import check, parse_json, parse_model
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.http import Response
@@ -16,6 +16,7 @@ __all__ = ["get_operation", "list_operations", "parse_operation", "parse_operati
 
 
 def list_operations(endpoint: Endpoint) -> Call[tuple[OperationInfo, ...]]:
+    """``GET /operations``: the operations the venue offers."""
     return Call(endpoint.request("GET", endpoint.api_url("operations")), parse_operations)
 
 

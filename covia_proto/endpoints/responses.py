@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import http
 import json
+import json.scanner
 import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from covia_proto._httpdate import parse_http_date
 from covia_proto.converter import structure
 from covia_proto.errors import (
     AssetNotFoundError,
@@ -21,7 +23,6 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.http import Response, ResponseHead
-from covia_proto.httpdate import parse_http_date
 from covia_proto.limits import json_cost_exceeds, json_depth_exceeds, limits_in_force
 
 __all__ = [
@@ -224,6 +225,10 @@ def _reject_constant(name: str) -> Any:
 
 # Made once: ``json.loads`` with any option builds a new decoder on every call.
 _DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
+# Its scanner, called directly: ``JSONDecoder.decode`` wraps it in two regex matches
+# and two Python calls, a fifth of the time of parsing a small document.
+_SCAN: Final = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]  # (typeshed)
+_JSON_SPACE: Final = " \t\n\r"
 
 
 def parse_json(
@@ -240,7 +245,9 @@ def parse_json(
     what was wrong."""
     limits = limits_in_force()
     depth = limits.max_json_depth if max_depth is None else max_depth
-    if json_depth_exceeds(body, depth):
+    # Each level of a document opens and closes: one of at most twice ``depth`` bytes
+    # cannot nest deeper, and is not scanned (a malformed one the decoder refuses).
+    if len(body) > 2 * depth and json_depth_exceeds(body, depth):
         raise VenueProtocolError(
             f"{what} is JSON nested too deeply (max_json_depth is {depth})", request=request
         )
@@ -256,7 +263,15 @@ def parse_json(
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        return _DECODER.decode(text)
+        # The scanner first; the decoder itself only for a text that begins with no
+        # value (space first, or an error) or has more than space after it.
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            return _DECODER.decode(text)
+        if end != len(text) and text[end:].strip(_JSON_SPACE):
+            return _DECODER.decode(text)  # raises: extra data
+        return value
     except json.JSONDecodeError as exc:
         hint = "empty" if not text.strip() else f"malformed JSON ({exc.msg} at {exc.pos})"
         raise VenueProtocolError(f"{what} is {hint}", request=request) from None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from covia_proto.endpoints.base import Endpoint, segment
 from covia_proto.endpoints.call import Call
+from covia_proto.endpoints.endpoint import Endpoint, segment
 from covia_proto.endpoints.responses import expect_empty, parse_model
 from covia_proto.errors import CoviaUsageError, RequestInfo
 from covia_proto.http import Response

@@ -8,7 +8,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaUsageError
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 

@@ -35,10 +35,10 @@ from covia_proto.flows.effects import (
 from covia_proto.flows.send import open_stream, read_error_body, remaining, send
 from covia_proto.hexid import normalize_hex, parse_hex
 from covia_proto.http import ResponseHead
+from covia_proto.job_status import JobStatus
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 from covia_proto.models import JobRecord
 from covia_proto.sse import ServerSentEvent, SSEParser, decode_data, decode_shared
-from covia_proto.status import JobStatus
 
 __all__ = ["JOB_UPDATE", "follow_job", "job_from_event", "wait_for_job"]
 

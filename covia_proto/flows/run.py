@@ -23,8 +23,8 @@ from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import Flow, GetTime
 from covia_proto.flows.events import wait_for_job
 from covia_proto.flows.send import reached, send
+from covia_proto.job_status import JobStatus
 from covia_proto.models import JobRecord
-from covia_proto.status import JobStatus
 
 __all__ = ["job_output", "run"]
 

@@ -34,19 +34,19 @@ from covia_proto.flows.effects import (
     Send,
     Sleep,
 )
-from covia_proto.http import Request, Response
+from covia_proto.http import Request, Response, ResponseHead
 
 __all__ = [
     "AttemptResult",
-    "after_first",
+    "answer_is_final",
     "call_timed_out",
-    "judge_failure",
-    "judge_response",
+    "first_send",
     "open_stream",
     "reached",
     "read_body",
     "read_error_body",
     "remaining",
+    "resume_send",
     "send",
     "send_request",
 ]
@@ -97,15 +97,15 @@ def _retrying(
     request: Request,
     deadline: float | None,
     attempt: Attempt[T],
-    first: AttemptResult[T] | None = None,
+    first: Flow[AttemptResult[T]] | None = None,
     *,
     started: float | None = None,
     limit: float | None = None,
 ) -> Flow[T]:
     """Run ``attempt`` (given the seconds left) until it succeeds or may not go again.
-    ``first`` is how a first attempt made outside the flow went (see ``after_first``),
-    ``started`` when the call began if that was before this flow (a ``GetTime``
-    reading).
+    ``first``, when given, is the first attempt instead (one a runner made itself, see
+    ``resume_send``), and ``started`` when the call began if that was before this flow
+    (a ``GetTime`` reading).
 
     Two bounds may hold the call: the caller's ``deadline`` (absolute) and ``limit``,
     the call's own ``call_timeout`` (seconds from its start). The earlier one ends it;
@@ -133,18 +133,18 @@ def _retrying(
         left = None if now is None else remaining(end, now)
         if left == 0.0:
             raise _out_of_time(request, limit, own_end, end)
-        if first is not None:
-            outcome, first = first, None
-        else:
-            try:
-                outcome = yield from attempt(context, request, None, left)
-            except CoviaTimeoutError as exc:
-                if own_end is None:
-                    raise
-                now = yield GetTime()
-                if now < own_end - _CLOCK_SLACK:
-                    raise  # a wait ran out, or the caller's deadline: not the call's own
-                raise _out_of_time(request, limit, own_end, own_end) from exc
+        this, first = first, None
+        try:
+            if this is None:
+                this = attempt(context, request, None, left)
+            outcome = yield from this
+        except CoviaTimeoutError as exc:
+            if own_end is None:
+                raise
+            now = yield GetTime()
+            if now < own_end - _CLOCK_SLACK:
+                raise  # a wait ran out, or the caller's deadline: not the call's own
+            raise _out_of_time(request, limit, own_end, own_end) from exc
         if outcome.failure is None:
             return outcome.give_up()
         if not outcome.retryable or count >= policy.max_attempts:
@@ -189,8 +189,11 @@ def reached(started: float, limit: float, now: float) -> bool:
     return now >= started + limit - _CLOCK_SLACK
 
 
-def _is_transient(context: VenueContext, status: int) -> bool:
-    return status == 429 or status in context.retry.transient_statuses
+def answer_is_final(context: VenueContext, answer: Response | ResponseHead) -> bool:
+    """Whether ``answer`` ends its call as it is (no retry): any answer but a 429
+    and the transient statuses of the context's retry policy."""
+    status = answer.status
+    return status != 429 and status not in context.retry.transient_statuses
 
 
 def send_request(
@@ -216,46 +219,66 @@ def send_request(
     return _retrying(context, request, deadline, _send_attempt, limit=limit)
 
 
+# What a first attempt made outside the flow got: an answer, or the error raised.
+_Got = Response | CoviaError
+_NOT_SENT: Final = object()
+
+
 def _send_attempt(
-    context: VenueContext, request: Request, body_stream: object, left: float | None
+    context: VenueContext,
+    request: Request,
+    body_stream: object,
+    left: float | None,
+    got: _Got | object = _NOT_SENT,
 ) -> Flow[AttemptResult[Response]]:
+    """One exchange, judged: done, or a failure that may be worth another attempt.
+    With ``got`` the exchange was made already (by a runner): its result is judged as
+    if it had come back from this ``yield``."""
     try:
-        response: Response = yield Send(
-            request,
-            timeout=left,
-            body_stream=body_stream,
-            max_body=context.limits.max_body_size,
-        )
+        if got is _NOT_SENT:
+            response: Response = yield Send(
+                request,
+                timeout=left,
+                body_stream=body_stream,
+                max_body=context.limits.max_body_size,
+            )
+        elif isinstance(got, CoviaError):
+            raise got
+        else:
+            assert isinstance(got, Response)
+            response = got
     except CoviaConnectionError as exc:
-        return judge_failure(request, exc)
-    return judge_response(context, request, response)
-
-
-def judge_response(
-    context: VenueContext, request: Request, response: Response
-) -> AttemptResult[Response]:
-    """How an attempt that got ``response`` went: done, or worth another attempt."""
-    if not _is_transient(context, response.status):
+        return AttemptResult(failure=exc, retryable=_may_retry(request, exc))
+    if answer_is_final(context, response):
         return AttemptResult(response)
     failure = error_for(response, request=request.info)
     return AttemptResult(response, failure, _may_retry(request, failure))
 
 
-def judge_failure(request: Request, failure: CoviaConnectionError) -> AttemptResult[Response]:
-    """How an attempt that failed to connect or broke off went."""
-    return AttemptResult(failure=failure, retryable=_may_retry(request, failure))
+# A runner that makes a call's first exchange itself (``drive_call``) makes it with
+# ``first_send``, asks ``answer_is_final`` whether that settled the call, and if not
+# hands what it got to ``resume_send``: every decision stays in this module.
 
 
-def after_first(
+def first_send(context: VenueContext, request: Request) -> Send:
+    """The first attempt of ``send_request(context, request)``, for a runner that makes
+    it itself: the whole ``call_timeout`` is left (read the clock before it, for
+    ``resume_send``)."""
+    return Send(request, timeout=context.call_timeout, max_body=context.limits.max_body_size)
+
+
+def resume_send(
     context: VenueContext,
     request: Request,
-    first: AttemptResult[Response],
+    got: Response | CoviaError,
     started: float | None = None,
 ) -> Flow[Response]:
-    """The rest of ``send_request`` (no deadline, no streamed body) once a first
-    attempt, made directly by a runner, has failed or met a transient status: the same
-    retries, counted from that attempt, and the same ``call_timeout`` counted from
-    ``started`` (when the runner began the call)."""
+    """The rest of ``send_request(context, request)`` (no deadline, no streamed body)
+    once a runner has made its ``first_send`` and ``got`` an answer that is not final
+    or an error: that attempt judged as the flow judges any, then the same retries,
+    counted from it, within the same ``call_timeout`` counted from ``started`` (the
+    ``GetTime`` reading taken before it)."""
+    first = _send_attempt(context, request, None, None, got)
     return _retrying(
         context, request, None, _send_attempt, first, started=started, limit=context.call_timeout
     )
@@ -348,7 +371,7 @@ def _open_attempt(
         opened: OpenedStream = yield OpenStream(request, timeout=left)
     except CoviaConnectionError as exc:
         return AttemptResult(failure=exc, retryable=_may_retry(request, exc))
-    if not _is_transient(context, opened.head.status):
+    if answer_is_final(context, opened.head):
         return AttemptResult(opened)
     deadline = None
     if left is not None:

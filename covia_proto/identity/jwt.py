@@ -14,7 +14,7 @@ from typing import Any, Final, TypeGuard
 import attrs
 
 from covia_proto.errors import CoviaUsageError, TokenError
-from covia_proto.identity.b64url import b64url_decode, b64url_encode
+from covia_proto.identity._b64url import b64url_decode, b64url_encode
 from covia_proto.identity.didkey import public_key_of
 from covia_proto.identity.keys import Ed25519Key, verify_signature
 

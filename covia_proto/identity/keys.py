@@ -15,8 +15,8 @@ import json
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from covia_proto.errors import CoviaUsageError
-from covia_proto.identity.b64url import b64url_decode, b64url_encode
-from covia_proto.identity.base58 import multibase_decode, multibase_encode
+from covia_proto.identity._b64url import b64url_decode, b64url_encode
+from covia_proto.identity._base58 import multibase_decode, multibase_encode
 from covia_proto.identity.didkey import did_key, multikey
 
 if TYPE_CHECKING:

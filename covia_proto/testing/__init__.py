@@ -5,10 +5,11 @@ API (venue-api.md §11) and the reply values it answers with.
 given; a carrier (the loopback server, an in-memory transport) puts its replies on a
 wire. ``FaultPlan`` and the fault kinds spoil chosen answers for reliability tests.
 
-Inside: ``simulator`` (request plumbing), ``venue`` (state), ``asset_routes``,
-``job_routes`` and ``latest`` (handlers), ``ops`` (the test operations), ``jobs``,
-``assets``, ``content``, ``paging``, ``timers``, ``sse_source``, ``faults``,
-``ratelimit``, ``didkey`` and ``wire`` (the venue's JSON and header conventions).
+Inside: ``simulator`` (request plumbing), ``venue_state`` (state), ``asset_routes``,
+``job_routes`` and ``latest`` (handlers), ``ops`` (the test operations), ``job_table``,
+``asset_store``, ``content``, ``list_pages``, ``timers``, ``sse_source``, ``faults``,
+``ratelimit``, ``venue_did``, ``caller_auth`` and ``wire`` (the venue's JSON and header
+conventions).
 Beside it: ``server`` (the simulator on loopback HTTP), ``memory`` and ``scripted``
 (drivers with no socket), and ``driver_kit`` (checks a driver against the contract of
 ``covia_proto.drivers``).

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from covia_proto.testing.jobs import MISSING, Job
+from covia_proto.testing.job_table import MISSING, Job
 from covia_proto.testing.replies import Reply
-from covia_proto.testing.venue import Call, Venue
+from covia_proto.testing.venue_state import Call, Venue
 from covia_proto.testing.wire import (
     A2A_TYPE,
     BadJson,

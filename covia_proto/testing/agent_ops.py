@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from covia_proto.testing.jobs import Job
+from covia_proto.testing.job_table import Job
 from covia_proto.testing.lattice_ops import LatticeRuntime, _JobOperation
 
 __all__ = ["AGENT_OPERATIONS", "agent_summaries"]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from covia_proto.asset_id import asset_id
-from covia_proto.testing.jobs import Job
+from covia_proto.testing.job_table import Job
 from covia_proto.testing.lattice_ops import LatticeRuntime, _JobOperation
 from covia_proto.testing.wire import parse_hex
 

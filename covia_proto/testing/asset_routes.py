@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from covia_proto.http import Response, ResponseHead
-from covia_proto.testing.assets import NotAnObject, content_sha256
-from covia_proto.testing.didkey import asset_did_document, user_did_document, venue_did_document
-from covia_proto.testing.paging import PageError, page
+from covia_proto.testing.asset_store import NotAnObject, content_sha256
+from covia_proto.testing.list_pages import PageError, page
 from covia_proto.testing.replies import Reply, Streamed
-from covia_proto.testing.venue import Call, Venue
+from covia_proto.testing.venue_did import asset_did_document, user_did_document, venue_did_document
+from covia_proto.testing.venue_state import Call, Venue
 from covia_proto.testing.wire import (
     A2A_TYPE,
     BARE_JSON_TYPE,

@@ -9,12 +9,12 @@ from typing import Any, Final
 
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing import ops as _ops
-from covia_proto.testing.jobs import INTERACTIVE, MISSING, Job
+from covia_proto.testing.job_table import INTERACTIVE, MISSING, Job
 from covia_proto.testing.lattice_ops import verified_proofs
-from covia_proto.testing.paging import PageError, page
+from covia_proto.testing.list_pages import PageError, page
 from covia_proto.testing.replies import Deferred, Reply, Streamed
 from covia_proto.testing.sse_source import SSE_HEADERS, JobEventSource
-from covia_proto.testing.venue import Call, Venue
+from covia_proto.testing.venue_state import Call, Venue
 from covia_proto.testing.wire import (
     BadJson,
     TooLongNumber,

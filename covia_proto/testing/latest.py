@@ -10,7 +10,7 @@ from typing import Any
 
 from covia_proto.testing.agent_ops import agent_summaries
 from covia_proto.testing.replies import Reply
-from covia_proto.testing.venue import Call, Venue
+from covia_proto.testing.venue_state import Call, Venue
 from covia_proto.testing.wire import dumps, json_error, json_response
 
 __all__ = [

@@ -24,7 +24,7 @@ from covia_proto.identity.didkey import DID_KEY_PREFIX, public_key_of
 from covia_proto.identity.jwt import encode_jwt
 from covia_proto.identity.keys import Ed25519Key
 from covia_proto.identity.ucan import ability_covers, parse_ucan, verify_ucan
-from covia_proto.testing.jobs import Job
+from covia_proto.testing.job_table import Job
 
 __all__ = ["LatticeRuntime", "Read", "UcanIssue", "Write", "verified_proofs", "writable_place"]
 

@@ -15,9 +15,9 @@ import uuid
 from typing import Any, Final
 
 from covia_proto.testing import catalog as _catalog
-from covia_proto.testing.jobs import MISSING
+from covia_proto.testing.job_table import MISSING
 from covia_proto.testing.replies import Reply
-from covia_proto.testing.venue import Call, Venue
+from covia_proto.testing.venue_state import Call, Venue
 from covia_proto.testing.wire import (
     BARE_JSON_TYPE,
     BadJson,

@@ -18,7 +18,7 @@ import attrs
 
 from covia_proto.testing.agent_ops import AGENT_OPERATIONS
 from covia_proto.testing.asset_ops import ASSET_OPERATIONS
-from covia_proto.testing.jobs import MISSING, Job
+from covia_proto.testing.job_table import MISSING, Job
 from covia_proto.testing.lattice_ops import Read, UcanIssue, Write
 from covia_proto.testing.timers import Timer
 from covia_proto.testing.workspace_ops import Append, Copy, Delete, Inspect, List, Slice

@@ -15,6 +15,7 @@ import attrs
 
 from covia_proto.drivers import BaseSyncDriver
 from covia_proto.errors import CoviaError
+from covia_proto.flows.drive import Outcome, iterate
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -26,7 +27,6 @@ from covia_proto.flows.effects import (
     Send,
     Sleep,
 )
-from covia_proto.flows.runner import Outcome, iterate
 from covia_proto.http import Request, Response, ResponseHead
 
 __all__ = ["ScriptExhausted", "ScriptedDriver", "StreamScript"]

@@ -54,12 +54,12 @@ from covia_proto.testing import asset_routes as assets
 from covia_proto.testing import job_routes as jobs
 from covia_proto.testing import latest
 from covia_proto.testing import mcp_routes as mcp
-from covia_proto.testing.didkey import did_key
+from covia_proto.testing.caller_auth import venue_caller
 from covia_proto.testing.faults import FaultPlan, apply_fault
-from covia_proto.testing.identity import venue_caller
 from covia_proto.testing.ratelimit import RateLimit, RateLimiter
 from covia_proto.testing.replies import Reply
-from covia_proto.testing.venue import Call, Venue
+from covia_proto.testing.venue_did import did_key
+from covia_proto.testing.venue_state import Call, Venue
 from covia_proto.testing.wire import (
     BARE_JSON_TYPE,
     empty_response,

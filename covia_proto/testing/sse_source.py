@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Final
 
-from covia_proto.testing.jobs import TERMINAL, JobTable
+from covia_proto.testing.job_table import TERMINAL, JobTable
 from covia_proto.testing.replies import WAIT, BodySource, _Wait
 from covia_proto.testing.wire import CORS_HEADERS, dumps
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from covia_proto.testing.jobs import Job
+from covia_proto.testing.job_table import Job
 from covia_proto.testing.lattice_ops import (
     LatticeRuntime,
     _granted,

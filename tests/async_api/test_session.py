@@ -11,9 +11,10 @@ import pytest
 
 from covia import CoviaConnectionError, CoviaUsageError
 from covia.async_api._session import AsyncSession
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.endpoints.status import get_status
 from covia_proto.flows.context import VenueContext
+from covia_proto.flows.drive import Outcome
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -25,7 +26,6 @@ from covia_proto.flows.effects import (
     ReadChunk,
     Send,
 )
-from covia_proto.flows.runner import Outcome
 from covia_proto.http import Request, Response, ResponseHead
 
 pytestmark = pytest.mark.asyncio

@@ -16,7 +16,7 @@ import trustme
 
 from covia.async_api import AsyncJob, AsyncVenue
 from covia_proto.errors import CoviaConnectionError, CoviaUsageError, JobFailedError
-from covia_proto.status import JobStatus
+from covia_proto.job_status import JobStatus
 from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue
 from covia_proto.testing.simulator import VenueSimulator
 from covia_trio import TrioDriver, TrioGrid

@@ -16,8 +16,8 @@ from covia.exceptions import (
     JobInteractionRequired,
     JobNotFoundError,
 )
+from covia_proto.job_status import JobStatus
 from covia_proto.models import JobRecord
-from covia_proto.status import JobStatus
 from tests.cli.helpers import assert_one_line_error, covia
 
 

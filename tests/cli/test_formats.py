@@ -6,8 +6,8 @@ import datetime
 
 from covia.asset import Asset
 from covia.cli.formats import asset_json, asset_kind, job_json, model_json, one_line, timestamp
+from covia_proto.job_status import JobStatus
 from covia_proto.models import JobRecord, VenueStatus
-from covia_proto.status import JobStatus
 
 
 def test_job_json_is_the_venues_record_without_its_history():

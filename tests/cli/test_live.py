@@ -8,8 +8,8 @@ from rich.console import Console
 
 from covia.cli.live import JobDisplay
 from covia.cli.render import Output
+from covia_proto.job_status import JobStatus
 from covia_proto.models import JobRecord
-from covia_proto.status import JobStatus
 
 JOB = "01a2238275580000cd072cd8be6f9f62"
 

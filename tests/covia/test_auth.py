@@ -20,7 +20,7 @@ from covia.async_api import AsyncGrid, AsyncVenue
 from covia.auth import BearerAuth, Ed25519Auth, Ed25519Key, parse_ucan
 from covia_proto.errors import CoviaUsageError, NotFoundError, TokenError
 from covia_proto.flows.effects import Send
-from covia_proto.identity.b64url import b64url_encode
+from covia_proto.identity._b64url import b64url_encode
 from covia_proto.identity.jwt import decode_jwt, encode_jwt
 from covia_proto.identity.tokens import issue_auth_token
 from covia_proto.testing.memory import MemoryDriver

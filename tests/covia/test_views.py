@@ -6,8 +6,8 @@ import pytest
 
 from covia._views import AssetView, JobView, asset_metadata
 from covia_proto.errors import CoviaUsageError
+from covia_proto.job_status import JobStatus
 from covia_proto.models import AssetMetadata, JobRecord
-from covia_proto.status import JobStatus
 
 
 class _Job(JobView):

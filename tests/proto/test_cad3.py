@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from covia_proto import cad3
+from covia_proto import _cad3 as cad3
 from covia_proto.errors import CoviaUsageError
 
 

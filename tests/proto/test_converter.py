@@ -3,7 +3,10 @@ and strict types that fail as VenueProtocolError."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -14,8 +17,8 @@ from hypothesis import strategies as st
 from covia_proto import models
 from covia_proto.converter import EXTRA, converter, structure, unstructure, wire
 from covia_proto.errors import VenueProtocolError
+from covia_proto.job_status import JobStatus
 from covia_proto.models import DidDocument, JobRecord, McpDiscovery, VenueStatus
-from covia_proto.status import JobStatus
 
 
 @attrs.frozen
@@ -288,13 +291,94 @@ def test_a_chain_of_records_is_structured_without_recursion() -> None:
     assert job.status is JobStatus.PENDING
 
 
-def test_an_error_deep_in_a_chain_is_reported_once() -> None:
+def test_an_error_deep_in_a_chain_is_raised_once_when_its_record_is_read() -> None:
+    # Linked records are structured when read (lazy_link): a malformed one deep in a
+    # long history costs nothing until then, and then fails with its own message.
     record: dict[str, Any] = {"id": "ab", "status": "PENDING", "created": "yesterday"}
     for _ in range(50):
         record = {"id": "ab", "status": "STARTED", "prev": record}
+    job: JobRecord | None = structure(record, JobRecord)
+    for _ in range(49):
+        assert job is not None
+        job = job.prev
+        assert job is not None
+        assert job.status is JobStatus.STARTED
+    assert job is not None
     with pytest.raises(VenueProtocolError) as info:
-        structure(record, JobRecord)
+        _ = job.prev
     assert str(info.value) == "JobRecord: expected an integer, got str 'yesterday'"
+    with pytest.raises(VenueProtocolError):
+        _ = job.prev  # every read, not only the first
+    with pytest.raises(VenueProtocolError):
+        unstructure(structure(record, JobRecord))
+
+
+def test_a_linked_record_is_structured_once_and_behaves_as_one_given_directly() -> None:
+    inner = {"id": "0xAB", "status": "PENDING", "Xnew": [1]}
+    outer = structure({"id": "ab", "status": "STARTED", "prev": inner}, JobRecord)
+    assert outer.prev is outer.prev
+    given = JobRecord(
+        id="ab",
+        status=JobStatus.STARTED,
+        prev=JobRecord(id="ab", status=JobStatus.PENDING, extra={"Xnew": [1]}),
+    )
+    fresh = structure({"id": "ab", "status": "STARTED", "prev": inner}, JobRecord)
+    assert fresh == given  # equality reads the link
+    assert given == fresh
+    assert repr(fresh) == repr(given)
+    assert pickle.loads(pickle.dumps(fresh)) == given
+    assert copy.deepcopy(structure(unstructure(given), JobRecord)) == given
+    assert attrs.asdict(fresh) == attrs.asdict(given)
+    evolved = attrs.evolve(fresh, status=JobStatus.FAILED)
+    assert isinstance(evolved, JobRecord)
+    assert evolved.prev == given.prev
+    # The class is still an attrs class with ``prev`` as a field.
+    assert attrs.has(type(given))
+    assert "prev" in attrs.fields_dict(JobRecord)
+    # Any mapping is a record, as at the top.
+    proxied = structure({"id": "ab", "prev": MappingProxyType(inner)}, JobRecord)
+    assert proxied.prev == given.prev
+
+
+def test_a_model_with_a_validator_is_built_through_its_init() -> None:
+    # Models are built by filling their slots, unless attrs' __init__ has more to do.
+    @attrs.frozen
+    class Checked:
+        count: int = attrs.field(default=0, kw_only=True, validator=attrs.validators.le(10))
+        extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+    assert structure({"count": 3, "Xnew": 1}, Checked) == Checked(count=3, extra={"Xnew": 1})
+    with pytest.raises(VenueProtocolError, match="Checked: 'count' must be <= 10"):
+        structure({"count": 11}, Checked)
+
+
+def test_each_check_is_the_same_inline_and_as_a_hook() -> None:
+    # One table: a field of a model and cattrs' hook for the type (used for items of
+    # tuples and types structured alone) accept and refuse alike.
+    @attrs.frozen
+    class Holder:
+        s: str = wire(default="")
+        i: int = wire(default=0)
+        f: float | None = wire()
+        b: bool | None = wire()
+        j: JobStatus | None = wire()
+        extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+    values: list[Any] = ["x", 1, 2.5, True, None, [], {}, "COMPLETE", "busy"]
+    for key, hint in [("s", str), ("i", int), ("f", float), ("b", bool), ("j", JobStatus)]:
+        for value in values:
+            if value is None:
+                continue  # null is a field's own business (optional or not)
+            try:
+                inline: Any = getattr(structure({key: value}, Holder), key)
+            except VenueProtocolError as exc:
+                inline = exc.message.removeprefix("Holder: ")
+            try:
+                hooked: Any = converter.structure(value, hint)
+            except VenueProtocolError as exc:
+                hooked = exc.message
+            assert inline == hooked, (key, value)
+            assert type(inline) is type(hooked), (key, value)
 
 
 def test_a_prev_that_is_a_hash_not_a_record_is_kept_as_an_unknown_field() -> None:
@@ -360,10 +444,11 @@ def test_any_json_gives_a_model_or_a_protocol_error(value: Any) -> None:
     for cls in ALL_MODELS:
         try:
             model = structure(value, cls)
+            document = unstructure(model)  # reads linked records too
         except VenueProtocolError:
             continue
         assert isinstance(model, cls)
-        assert structure(unstructure(model), cls) == model
+        assert structure(document, cls) == model
 
 
 @pytest.mark.parametrize("bad", ["\udc00", "a\udfffb", "a\nb", "\x1b]0;title\x07", "a\x7f"])

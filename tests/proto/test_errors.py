@@ -29,9 +29,9 @@ from covia_proto.errors import (
     TokenError,
     VenueProtocolError,
 )
+from covia_proto.job_status import JobStatus
 from covia_proto.models import JobRecord
 from covia_proto.optional import MissingDependencyError
-from covia_proto.status import JobStatus
 
 REQ = RequestInfo("GET", "https://venue.example/api/v1/jobs/abcd")
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from covia_proto.httpdate import parse_http_date
+from covia_proto._httpdate import parse_http_date
 
 EXPECTED = 784111777.0  # Sun, 06 Nov 1994 08:49:37 GMT (RFC 9110's example)
 

@@ -29,7 +29,7 @@ from urllib3.exceptions import ProxyError as Urllib3ProxyError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from covia import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError
-from covia_proto.endpoints.base import DEFAULT_USER_AGENT
+from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT
 from covia_proto.flows.effects import CloseStream, OpenStream, ReadChunk, Send
 from covia_proto.http import Request
 from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue

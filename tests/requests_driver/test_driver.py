@@ -25,7 +25,7 @@ from covia import (
     RateLimitError,
     VenueProtocolError,
 )
-from covia_proto.endpoints.base import DEFAULT_USER_AGENT
+from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT
 from covia_proto.errors import RequestInfo
 from covia_proto.flows.effects import (
     CloseStream,

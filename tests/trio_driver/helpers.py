@@ -16,7 +16,7 @@ import trio
 import trio.testing
 import trustme
 
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.flows.context import PollPolicy, RetryPolicy, VenueContext
 
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.002, budget=5.0)

@@ -27,6 +27,7 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.flows.assets import download_content, register_asset, upload_content
+from covia_proto.flows.drive import Outcome, aiterate, drive_async
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -39,7 +40,6 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.flows.events import follow_job
-from covia_proto.flows.runner import Outcome, aiterate, drive_async
 from covia_proto.flows.send import send, send_request
 from covia_proto.http import Request
 from covia_proto.sse import ServerSentEvent

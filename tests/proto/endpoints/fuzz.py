@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaError
 from covia_proto.http import Headers, Response
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from covia_proto.asset_id import asset_id_of_json
 from covia_proto.converter import structure, unstructure
 from covia_proto.endpoints import assets
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import (
     AssetIdMismatchError,
     AssetNotFoundError,

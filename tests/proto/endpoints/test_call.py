@@ -61,7 +61,7 @@ def test_parse_puts_the_limits_given_in_force_while_the_parser_runs() -> None:
 
 def test_a_parser_refuses_json_deeper_than_the_limits_given() -> None:
     from covia_proto.endpoints import status
-    from covia_proto.endpoints.base import Endpoint
+    from covia_proto.endpoints.endpoint import Endpoint
     from covia_proto.errors import VenueProtocolError
     from covia_proto.limits import Limits
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from covia_proto.endpoints import jobs
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import (
     CoviaUsageError,
     GridError,
@@ -21,7 +21,7 @@ from covia_proto.errors import (
     VenueProtocolError,
 )
 from covia_proto.http import Response, ResponseHead
-from covia_proto.status import JobStatus
+from covia_proto.job_status import JobStatus
 
 from .fuzz import ENDPOINT, only_covia_errors, responses
 

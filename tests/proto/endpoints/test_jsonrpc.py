@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from covia_proto.auth import BearerAuth
 from covia_proto.endpoints import jsonrpc
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import GridError, JsonRpcError, RequestInfo, VenueProtocolError
 from covia_proto.http import Response
 

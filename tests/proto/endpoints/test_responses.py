@@ -242,6 +242,8 @@ def test_expect_empty() -> None:
         (b"\xef\xbb\xbf[1,2]", [1, 2]),
         (b'"0xab"', "0xab"),
         (b" null ", None),
+        (b'{"a":1}\r\n', {"a": 1}),
+        (b"\t[1]", [1]),
         ('{"é":"✓"}'.encode(), {"é": "✓"}),
     ],
 )
@@ -256,6 +258,7 @@ def test_parse_json(body: bytes, value: Any) -> None:
         (b"   ", "body is empty"),
         (b"{", "malformed JSON"),
         (b'{"a":1} x', "malformed JSON"),
+        (b"[1] [2]", "malformed JSON (Extra data at 4)"),
         (b"\xff\xfe", "not valid UTF-8 (byte 0)"),
         (b"NaN", "NaN is not valid JSON"),
         (b"[Infinity]", "Infinity is not valid JSON"),
@@ -303,6 +306,9 @@ def test_parse_json_refuses_nesting_deeper_than_the_limit_in_force() -> None:
     assert parse_json(deep) == parse_json(deep, max_depth=700)
     with pytest.raises(VenueProtocolError, match="max_json_depth is 800"):
         parse_json(b"[" * 801 + b"]" * 801)
+    # Too short to nest deeper than the limit unless malformed: refused as that.
+    with pytest.raises(VenueProtocolError, match="malformed JSON"):
+        parse_json(b"[" * 8, request=REQ, max_depth=4)
 
 
 def test_an_error_body_nested_too_deeply_is_read_as_text() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from covia_proto.auth import BearerAuth
 from covia_proto.endpoints import secrets
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaUsageError, GridError, NotFoundError, VenueProtocolError
 from covia_proto.http import Response
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 
 from covia_proto.auth import Auth, BasicAuth, BearerAuth
-from covia_proto.endpoints.base import DEFAULT_USER_AGENT, Endpoint
+from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT, Endpoint
 from covia_proto.endpoints.status import get_status, parse_status
 from covia_proto.errors import AuthenticationError, GridError, VenueProtocolError
 from covia_proto.http import Response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.flows.context import RetryPolicy, VenueContext
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing.scripted import StreamScript

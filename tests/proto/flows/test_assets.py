@@ -22,7 +22,7 @@ from covia_proto.flows.assets import (
     stream_content,
     upload_content,
 )
-from covia_proto.flows.runner import iterate
+from covia_proto.flows.drive import iterate
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing.scripted import ScriptedDriver, StreamScript
 from tests.proto.flows.canned import BASE, context, json_response

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaUsageError
 from covia_proto.flows.context import (
     DEFAULT_CALL_TIMEOUT,

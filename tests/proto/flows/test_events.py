@@ -12,12 +12,12 @@ from covia_proto.errors import (
     JobTimeoutError,
     VenueProtocolError,
 )
+from covia_proto.flows.drive import iterate
 from covia_proto.flows.effects import Emit, EmitAll, GetTime, ReadChunk, Sleep
 from covia_proto.flows.events import follow_job, job_from_event, wait_for_job
-from covia_proto.flows.runner import iterate
 from covia_proto.http import Response
+from covia_proto.job_status import JobStatus
 from covia_proto.sse import ServerSentEvent
-from covia_proto.status import JobStatus
 from covia_proto.testing.scripted import ScriptedDriver
 from tests.proto.flows.canned import (
     BASE,
@@ -262,7 +262,7 @@ def test_following_without_a_deadline_reads_the_clock_once_not_per_chunk():
 
 
 def test_the_record_returned_is_not_the_value_the_user_was_handed():
-    from covia_proto.flows.runner import Outcome, iterate
+    from covia_proto.flows.drive import Outcome, iterate
 
     stream = sse_stream(sse_event(job("STARTED")), sse_event(job("COMPLETE", output={"x": 1})))
     driver = ScriptedDriver([stream])

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaConnectionError, CoviaError, CoviaTimeoutError
 from covia_proto.flows.assets import download_content, register_asset, upload_content
 from covia_proto.flows.context import VenueContext
-from covia_proto.flows.control import cancel_job
-from covia_proto.flows.discovery import fetch_venue_did, locate_did_web
+from covia_proto.flows.did_resolution import fetch_venue_did, locate_did_web
+from covia_proto.flows.drive import iterate
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -29,9 +29,9 @@ from covia_proto.flows.effects import (
     Sleep,
 )
 from covia_proto.flows.events import follow_job, wait_for_job
+from covia_proto.flows.job_control import cancel_job
 from covia_proto.flows.paging import list_all_assets, list_all_jobs
 from covia_proto.flows.run import run
-from covia_proto.flows.runner import iterate
 from covia_proto.http import Response, ResponseHead
 from covia_proto.limits import Limits
 from tests.proto.endpoints.fuzz import bodies, headers, json_values, statuses

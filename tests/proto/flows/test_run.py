@@ -13,8 +13,8 @@ from covia_proto.errors import (
     JobTimeoutError,
 )
 from covia_proto.flows.run import job_output, run
+from covia_proto.job_status import JobStatus
 from covia_proto.models import JobRecord
-from covia_proto.status import JobStatus
 from covia_proto.testing.scripted import ScriptedDriver
 from tests.proto.flows.canned import (
     BASE,

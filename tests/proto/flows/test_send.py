@@ -9,10 +9,19 @@ from covia_proto.errors import (
     GridError,
     JobNotFoundError,
     RateLimitError,
+    VenueProtocolError,
 )
 from covia_proto.flows.context import RetryPolicy
-from covia_proto.flows.effects import OpenStream, Send
-from covia_proto.flows.send import open_stream, read_body, send, send_request
+from covia_proto.flows.effects import GetTime, OpenStream, Send
+from covia_proto.flows.send import (
+    answer_is_final,
+    first_send,
+    open_stream,
+    read_body,
+    resume_send,
+    send,
+    send_request,
+)
 from covia_proto.http import Response, ResponseHead
 from covia_proto.testing.scripted import ScriptedDriver, StreamScript
 from tests.proto.flows.canned import BASE, JOB, context, job_response, json_response
@@ -270,3 +279,55 @@ def test_a_stream_head_is_held_to_the_call_timeout():
     driver.run(open_stream(ctx, jobs.events_request(ctx.endpoint, JOB)))
     opens = [e for e in driver.effects if isinstance(e, OpenStream)]
     assert opens[0].timeout == pytest.approx(4.0)
+
+
+# -- a first attempt made by a runner: first_send, answer_is_final, resume_send ----------
+
+
+@pytest.mark.parametrize(
+    ("code", "final"), [(200, True), (404, True), (500, True), (429, False), (503, False)]
+)
+def test_only_429_and_the_policys_transient_statuses_are_not_final(code: int, final: bool):
+    ctx = context()
+    assert answer_is_final(ctx, Response(code, (), b"")) is final
+    assert answer_is_final(ctx, ResponseHead(code, ())) is final
+
+
+def test_first_send_is_the_first_effect_of_the_send_flow_after_its_clock():
+    ctx = context(call_timeout=7.0)
+    request = status.get_status(ctx.endpoint).request
+    driver = ScriptedDriver([json_response(200, STATUS)])
+    driver.run(send_request(ctx, request))
+    assert [type(e) for e in driver.effects] == [GetTime, Send]
+    assert first_send(ctx, request) == driver.effects[1]
+
+
+def test_resume_send_retries_a_transient_answer_the_runner_got_within_the_same_budget():
+    ctx = context(call_timeout=5.0)
+    request = status.get_status(ctx.endpoint).request
+    driver = ScriptedDriver([json_response(200, STATUS)], latency=1.0)
+    got = json_response(503, {"error": "busy"})
+    started = driver.clock - 1.0  # the runner's first attempt took a second
+    response = driver.run(resume_send(ctx, request, got, started))
+    assert response.status == 200
+    assert driver.sleeps == [pytest.approx(0.1)]
+    sends = [e for e in driver.effects if isinstance(e, Send)]
+    assert [s.timeout for s in sends] == [pytest.approx(5.0 - 1.0 - 0.1)]
+
+
+def test_resume_send_judges_a_raised_first_attempt_like_the_flow():
+    ctx = context(call_timeout=3.0)
+    request = jobs.invoke(ctx.endpoint, "v/test/ops/echo", {}).request
+    reset = CoviaConnectionError("reset after send", sent=True)
+    driver = ScriptedDriver([])
+    with pytest.raises(CoviaConnectionError, match="reset after send"):
+        driver.run(resume_send(ctx, request, reset, driver.clock))
+    assert driver.requests == []  # a POST that may have arrived is not sent again
+    slow = ScriptedDriver([], start=10.0)
+    with pytest.raises(CoviaTimeoutError, match=r"within 3 s \(call_timeout\)"):
+        slow.run(resume_send(ctx, request, CoviaTimeoutError("slow"), started=7.0))
+    with pytest.raises(CoviaTimeoutError, match="slow"):
+        slow.run(resume_send(ctx, request, CoviaTimeoutError("slow"), started=9.0))
+    refused = ScriptedDriver([])
+    with pytest.raises(VenueProtocolError, match="too big"):
+        refused.run(resume_send(ctx, request, VenueProtocolError("too big"), refused.clock))

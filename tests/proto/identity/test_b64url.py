@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covia_proto.errors import CoviaUsageError
-from covia_proto.identity.b64url import b64url_decode, b64url_encode
+from covia_proto.identity._b64url import b64url_decode, b64url_encode
 
 
 @given(st.binary(max_size=200))

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covia_proto.errors import CoviaUsageError
-from covia_proto.identity.base58 import (
+from covia_proto.identity._base58 import (
     b58decode,
     b58encode,
     multibase_decode,

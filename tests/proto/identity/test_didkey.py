@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covia_proto.errors import CoviaUsageError
-from covia_proto.identity.base58 import multibase_encode
+from covia_proto.identity._base58 import multibase_encode
 from covia_proto.identity.didkey import did_key, multikey, public_key_of
 
 # The did:key test vector of the all-zero Ed25519 seed's public key.

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covia_proto.errors import TokenError
-from covia_proto.identity.b64url import b64url_decode, b64url_encode
+from covia_proto.identity._b64url import b64url_decode, b64url_encode
 from covia_proto.identity.jwt import decode_jwt, encode_jwt, is_time, verify_jwt
 from covia_proto.identity.keys import Ed25519Key
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covia_proto.errors import CoviaUsageError, TokenError
-from covia_proto.identity.b64url import b64url_decode, b64url_encode
+from covia_proto.identity._b64url import b64url_decode, b64url_encode
 from covia_proto.identity.keys import Ed25519Key
 from covia_proto.identity.ucan import (
     Capability,

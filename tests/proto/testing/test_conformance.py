@@ -31,9 +31,9 @@ from covia_proto.endpoints import (
 from covia_proto.errors import CoviaError, GridError
 from covia_proto.flows.assets import download_content, upload_content
 from covia_proto.flows.context import VenueContext
+from covia_proto.flows.drive import drive, iterate
 from covia_proto.flows.effects import Effect
 from covia_proto.flows.events import wait_for_job
-from covia_proto.flows.runner import drive, iterate
 from covia_proto.flows.send import send
 from covia_proto.testing.memory import MemoryDriver
 from covia_proto.testing.pytest_plugin import FakeClock

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from covia_proto.status import JobStatus, can_transition
+from covia_proto.job_status import JobStatus, can_transition
 from covia_proto.testing import Deferred, Streamed, VenueSimulator
 from tests.proto.testing.simhelp import (
     FakeClock,

@@ -10,9 +10,9 @@ from covia_proto.endpoints import Endpoint, assets, status
 from covia_proto.errors import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError
 from covia_proto.flows.assets import download_content, upload_content
 from covia_proto.flows.context import VenueContext
+from covia_proto.flows.drive import drive, drive_async, iterate
 from covia_proto.flows.effects import OpenStream, ReadChunk, Send
 from covia_proto.flows.events import follow_job, wait_for_job
-from covia_proto.flows.runner import drive, drive_async, iterate
 from covia_proto.flows.send import send
 from covia_proto.http import Request
 from covia_proto.testing.faults import (

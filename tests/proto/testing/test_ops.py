@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from covia_proto.testing import catalog, ops
-from covia_proto.testing.jobs import MISSING, Job, JobTable
+from covia_proto.testing.job_table import MISSING, Job, JobTable
 from covia_proto.testing.timers import Timer, Timers
 
 

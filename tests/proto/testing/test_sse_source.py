@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 
-from covia_proto.testing.jobs import JobTable
+from covia_proto.testing.job_table import JobTable
 from covia_proto.testing.replies import WAIT
 from covia_proto.testing.sse_source import SSE_HEADERS, BrokenEvents, JobEventSource, job_event
 

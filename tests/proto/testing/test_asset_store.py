@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from covia_proto.testing.assets import AssetStore, NotAnObject, asset_id, content_sha256
+from covia_proto.testing.asset_store import AssetStore, NotAnObject, asset_id, content_sha256
 from covia_proto.testing.wire import BadJson
 
 

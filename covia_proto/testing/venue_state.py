@@ -18,12 +18,12 @@ import attrs
 from covia_proto.http import Request, Response
 from covia_proto.testing import catalog as _catalog
 from covia_proto.testing import ops as _ops
-from covia_proto.testing.assets import AssetStore, content_sha256
+from covia_proto.testing.asset_store import AssetStore, content_sha256
 from covia_proto.testing.content import ContentStore
-from covia_proto.testing.didkey import venue_key
-from covia_proto.testing.jobs import MISSING, Job, JobTable
+from covia_proto.testing.job_table import MISSING, Job, JobTable
 from covia_proto.testing.json5 import parse_json5
 from covia_proto.testing.timers import Timer, Timers
+from covia_proto.testing.venue_did import venue_key
 from covia_proto.testing.wire import json_error, parse_hex, read_all
 
 __all__ = ["Call", "Venue"]

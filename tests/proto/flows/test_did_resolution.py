@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import CoviaUsageError, VenueProtocolError
 from covia_proto.flows.context import VenueContext
-from covia_proto.flows.discovery import fetch_venue_did, locate_did_web
+from covia_proto.flows.did_resolution import fetch_venue_did, locate_did_web
 from covia_proto.testing.scripted import ScriptedDriver
 from tests.proto.flows.canned import json_response
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from covia_proto.testing.paging import PageError, page
+from covia_proto.testing.list_pages import PageError, page
 
 ITEMS = [f"{i:02x}" for i in range(10)]
 

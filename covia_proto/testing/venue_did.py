@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from covia_proto.identity.base58 import b58encode
+from covia_proto.identity._base58 import b58encode
 from covia_proto.identity.didkey import multikey
 from covia_proto.identity.keys import Ed25519Key
 

@@ -9,7 +9,7 @@ import pytest
 
 from covia_proto import __version__
 from covia_proto.auth import Auth, BasicAuth, BearerAuth, NoAuth
-from covia_proto.endpoints.base import (
+from covia_proto.endpoints.endpoint import (
     API_ROOT,
     DEFAULT_USER_AGENT,
     Endpoint,

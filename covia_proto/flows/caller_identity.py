@@ -15,7 +15,7 @@ import attrs
 from covia_proto.auth import VenueBoundAuth
 from covia_proto.errors import VenueProtocolError
 from covia_proto.flows.context import VenueContext
-from covia_proto.flows.discovery import fetch_venue_did
+from covia_proto.flows.did_resolution import fetch_venue_did
 from covia_proto.flows.effects import Flow
 from covia_proto.flows.run import run
 

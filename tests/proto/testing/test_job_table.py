@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from covia_proto.testing.jobs import MAX_PREV, MISSING, Job, JobTable
+from covia_proto.testing.job_table import MAX_PREV, MISSING, Job, JobTable
 
 
 class Env:

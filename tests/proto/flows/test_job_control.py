@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from covia_proto.errors import JobNotFoundError
-from covia_proto.flows.control import cancel_job
+from covia_proto.flows.job_control import cancel_job
 from covia_proto.http import Response
-from covia_proto.status import JobStatus
+from covia_proto.job_status import JobStatus
 from covia_proto.testing.scripted import ScriptedDriver
 from tests.proto.flows.canned import BASE, JOB, context, job_response, json_response
 

@@ -11,6 +11,15 @@ from hypothesis import strategies as st
 from covia_proto.endpoints import jobs
 from covia_proto.endpoints.call import Call
 from covia_proto.errors import CoviaConnectionError, CoviaError, CoviaTimeoutError
+from covia_proto.flows.drive import (
+    Outcome,
+    aiterate,
+    drive,
+    drive_async,
+    drive_call,
+    drive_call_async,
+    iterate,
+)
 from covia_proto.flows.effects import (
     CloseStream,
     Effect,
@@ -23,15 +32,6 @@ from covia_proto.flows.effects import (
     ReadChunk,
     Send,
     Sleep,
-)
-from covia_proto.flows.runner import (
-    Outcome,
-    aiterate,
-    drive,
-    drive_async,
-    drive_call,
-    drive_call_async,
-    iterate,
 )
 from covia_proto.flows.send import send
 from covia_proto.http import Request, Response, ResponseHead

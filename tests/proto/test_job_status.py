@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from covia_proto.status import (
+from covia_proto.job_status import (
     ACTIVE,
     INTERACTIVE,
     TERMINAL,

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from covia_proto.identity.b64url import b64url_encode
+from covia_proto.identity._b64url import b64url_encode
 from covia_proto.identity.jwt import encode_jwt
 from covia_proto.identity.keys import Ed25519Key
 from covia_proto.identity.tokens import issue_auth_token
-from covia_proto.testing.identity import venue_caller
+from covia_proto.testing.caller_auth import venue_caller
 from covia_proto.testing.simulator import VenueSimulator
 
 KEY = Ed25519Key.from_seed(b"k" * 32)

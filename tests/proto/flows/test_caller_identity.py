@@ -5,10 +5,10 @@ import json
 import pytest
 
 from covia_proto.auth import Auth, BearerAuth, VenueBoundAuth
-from covia_proto.endpoints.base import Endpoint
+from covia_proto.endpoints.endpoint import Endpoint
 from covia_proto.errors import VenueProtocolError
+from covia_proto.flows.caller_identity import CallerIdentity, bind_auth, parse_whoami, whoami
 from covia_proto.flows.context import VenueContext
-from covia_proto.flows.identity import CallerIdentity, bind_auth, parse_whoami, whoami
 from covia_proto.testing.scripted import ScriptedDriver
 from tests.proto.flows.canned import json_response
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from covia_proto.testing.didkey import (
+from covia_proto.testing.venue_did import (
     asset_did_document,
     b58encode,
     did_key,

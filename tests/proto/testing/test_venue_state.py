@@ -8,7 +8,7 @@ import io
 import pytest
 
 from covia_proto.http import Request
-from covia_proto.testing.venue import Call, Venue
+from covia_proto.testing.venue_state import Call, Venue
 from tests.proto.testing.simhelp import FakeClock
 
 DID = "did:key:z6MkVenue"

@@ -1,4 +1,4 @@
-"""``covia_proto.coding``: gzip and deflate undone however the bytes are split, never
+"""``covia_proto._content_coding``: gzip and deflate undone however the bytes are split, never
 more than a chunk of output at once (a bomb stays compressed until asked for), and
 corrupt data refused as the venue's fault."""
 
@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from covia_proto.coding import ContentDecoder, decoder_for
+from covia_proto._content_coding import ContentDecoder, decoder_for
 from covia_proto.errors import VenueProtocolError
 
 DATA = b"".join(b"line %d of the body\n" % i for i in range(20_000))

@@ -6,8 +6,8 @@ other exception (a bug, ``KeyboardInterrupt``, a cancellation) ends the flow. Ho
 the flow ends, every stream it opened and did not close is closed.
 
 ``drive_call`` and its async twin run the commonest flow, one ``send``, with its first
-exchange made directly: the same requests, retries and errors (a test holds them to
-that), without a generator unless a retry is needed.
+exchange made directly and every decision left to the send flow: the same requests,
+retries and errors, without a generator unless the first answer is not final.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any, Final, TypeVar
 
 from covia_proto.endpoints.call import Call
-from covia_proto.errors import CoviaConnectionError, CoviaError, CoviaTimeoutError
+from covia_proto.errors import CoviaError
 from covia_proto.flows.context import VenueContext
 from covia_proto.flows.effects import (
     CloseStream,
@@ -31,14 +31,7 @@ from covia_proto.flows.effects import (
     OpenStream,
     Send,
 )
-from covia_proto.flows.send import (
-    AttemptResult,
-    after_first,
-    call_timed_out,
-    judge_failure,
-    judge_response,
-    reached,
-)
+from covia_proto.flows.send import answer_is_final, first_send, resume_send
 from covia_proto.http import Response
 
 __all__ = [
@@ -200,31 +193,29 @@ async def drive_async(flow: Flow[T], perform: Callable[[Effect], Awaitable[Any]]
 
 
 # The single call. ``drive(send(context, call), perform)`` does the same; these make the
-# first exchange themselves and hand over to the send flow only when it needs another
-# attempt, so the call that succeeds at once (nearly every one) makes no generators.
-
-
-# The clock is read once per call, for ``call_timeout``: the first Send carries the whole
-# of it, and only a failure needs to know how much is left.
-_CLOCK: Final = GetTime()
+# first exchange themselves and hand over to the send flow only when it is not final,
+# so the call that succeeds at once (nearly every one) makes no generators. What is
+# final, and what happens next, the send flow alone decides (``answer_is_final``,
+# ``resume_send``).
 
 
 def drive_call(context: VenueContext, call: Call[T], perform: Callable[[Effect], Any]) -> T:
     """Send ``call`` with the context's retries and parse its answer, all within the
     context's ``call_timeout``."""
-    limit = context.call_timeout
-    started = perform(_CLOCK) if limit is not None else None
-    effect = Send(call.request, timeout=limit, max_body=context.limits.max_body_size)
+    request = call.request
+    # The clock is read once, for ``call_timeout``: the first Send carries the whole of
+    # it, and only a call that goes on needs to know how much is left.
+    started = perform(_CLOCK) if context.call_timeout is not None else None
+    effect = first_send(context, request)
     try:
         response = perform(effect)
     except CoviaError as exc:
-        now = perform(_CLOCK) if isinstance(exc, CoviaTimeoutError) and limit else None
-        first = _first_failed(call, effect, exc, limit, started, now)
+        _log_failure(effect, exc)
+        response = drive(resume_send(context, request, exc, started), perform)
     else:
-        first = _first_answered(context, call, effect, response)
-        if first.failure is None:
-            return call.parse(response, context.limits)
-    response = drive(after_first(context, call.request, first, started), perform)
+        _log_result(effect, response)
+        if not answer_is_final(context, response):
+            response = drive(resume_send(context, request, response, started), perform)
     return call.parse(response, context.limits)
 
 
@@ -232,48 +223,19 @@ async def drive_call_async(
     context: VenueContext, call: Call[T], perform: Callable[[Effect], Awaitable[Any]]
 ) -> T:
     """The async twin of ``drive_call``."""
-    limit = context.call_timeout
-    started = (await perform(_CLOCK)) if limit is not None else None
-    effect = Send(call.request, timeout=limit, max_body=context.limits.max_body_size)
+    request = call.request
+    started = (await perform(_CLOCK)) if context.call_timeout is not None else None
+    effect = first_send(context, request)
     try:
         response = await perform(effect)
     except CoviaError as exc:
-        now = (await perform(_CLOCK)) if isinstance(exc, CoviaTimeoutError) and limit else None
-        first = _first_failed(call, effect, exc, limit, started, now)
+        _log_failure(effect, exc)
+        response = await drive_async(resume_send(context, request, exc, started), perform)
     else:
-        first = _first_answered(context, call, effect, response)
-        if first.failure is None:
-            return call.parse(response, context.limits)
-    response = await drive_async(after_first(context, call.request, first, started), perform)
+        _log_result(effect, response)
+        if not answer_is_final(context, response):
+            response = await drive_async(resume_send(context, request, response, started), perform)
     return call.parse(response, context.limits)
 
 
-def _first_answered(
-    context: VenueContext, call: Call[Any], effect: Send, response: Response
-) -> AttemptResult[Response]:
-    _log_result(effect, response)
-    return judge_response(context, call.request, response)
-
-
-def _first_failed(
-    call: Call[Any],
-    effect: Send,
-    error: CoviaError,
-    limit: float | None,
-    started: float | None,
-    now: float | None,
-) -> AttemptResult[Response]:
-    """How a first attempt that raised went; only a failed connection may be retried
-    (as in the send flow): any other error is raised as it is, a timeout that used the
-    whole ``call_timeout`` as the error that names it."""
-    _log_failure(effect, error)
-    if (
-        limit is not None
-        and started is not None
-        and now is not None
-        and reached(started, limit, now)
-    ):
-        raise call_timed_out(call.request, limit) from error
-    if not isinstance(error, CoviaConnectionError):
-        raise error
-    return judge_failure(call.request, error)
+_CLOCK: Final = GetTime()
