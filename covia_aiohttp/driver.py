@@ -176,15 +176,6 @@ class AiohttpDriver(BaseAsyncDriver):
 
     # -- effects ------------------------------------------------------------------------
 
-    async def perform_send(self, effect: Send) -> Response:
-        return await self._send(effect.request, effect.timeout, effect.body_stream, effect.max_body)
-
-    async def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
-        return await self._open(effect.request, effect.timeout)
-
-    async def perform_read_chunk(self, effect: ReadChunk) -> bytes:
-        return await self._read(_handle(effect.handle), effect.timeout)
-
     async def perform_close_stream(self, effect: CloseStream) -> None:
         self._close(_handle(effect.handle).response)
 
@@ -271,15 +262,14 @@ class AiohttpDriver(BaseAsyncDriver):
         self._held.add(response)
         return response
 
-    async def _send(
-        self, request: Request, limit: float | None, body_stream: object, max_body: int | None
-    ) -> Response:
+    async def perform_send(self, effect: Send) -> Response:
+        request, limit, body_stream = effect.request, effect.timeout, effect.body_stream
         data: Any = _upload(body_stream) if body_stream is not None else (request.body or None)
         started = time.monotonic()
         try:
             response = await self._request(request, limit, data, whole=True)
             try:
-                body = await _read_whole(response, max_body, request.info)
+                body = await _read_whole(response, effect.max_body, request.info)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise _translate(exc, request.info, wait=self._limit(limit)) from exc
             finally:
@@ -291,7 +281,8 @@ class AiohttpDriver(BaseAsyncDriver):
             raise whole from exc
         return Response(response.status, tuple(response.headers.items()), body)
 
-    async def _open(self, request: Request, limit: float | None) -> OpenedStream:
+    async def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        request, limit = effect.request, effect.timeout
         started = time.monotonic()
         try:
             response = await self._request(request, limit, request.body or None, whole=False)
@@ -303,7 +294,8 @@ class AiohttpDriver(BaseAsyncDriver):
         head = ResponseHead(response.status, tuple(response.headers.items()))
         return OpenedStream(head, _Stream(response, request.info))
 
-    async def _read(self, handle: _Stream, limit: float | None) -> bytes:
+    async def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        handle, limit = _handle(effect.handle), effect.timeout
         response = handle.response
         if response not in self._held:
             raise CoviaUsageError("read from a stream that is closed")

@@ -184,19 +184,6 @@ class RequestsDriver(BaseSyncDriver):
 
     # -- effects ------------------------------------------------------------------------
 
-    def perform_send(self, effect: Send) -> Response:
-        return self._send(effect.request, effect.timeout, effect.body_stream, effect.max_body)
-
-    def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
-        opened = self._open(effect.request, effect.timeout)
-        assert isinstance(opened.handle, _Answer)
-        with self._streams_lock:
-            self._streams.add(opened.handle)
-        return opened
-
-    def perform_read_chunk(self, effect: ReadChunk) -> bytes:
-        return self._read(effect.handle, effect.timeout)
-
     def perform_close_stream(self, effect: CloseStream) -> None:
         assert isinstance(effect.handle, _Answer)
         effect.handle.close()
@@ -346,16 +333,15 @@ class RequestsDriver(BaseSyncDriver):
             found = self._proxies[origin] = requests.utils.get_environ_proxies(url)
         return found
 
-    def _send(
-        self, request: Request, limit: float | None, body_stream: object, max_body: int | None
-    ) -> Response:
+    def perform_send(self, effect: Send) -> Response:
+        request, limit, body_stream = effect.request, effect.timeout, effect.body_stream
         body = body_stream if body_stream is not None else (request.body or None)
         deadline = None if limit is None else time.monotonic() + limit
         try:
             with exchange_deadline(self.timeout, deadline):
                 answer = self._exchange(request, limit, body)
                 try:
-                    content = self._read_whole(answer, max_body, deadline)
+                    content = self._read_whole(answer, effect.max_body, deadline)
                 except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                     raise _translate(exc, request.info, self._timeout(limit)) from exc
                 finally:
@@ -389,7 +375,8 @@ class RequestsDriver(BaseSyncDriver):
                 return body.bytes()
             body.add(chunk)
 
-    def _open(self, request: Request, limit: float | None) -> OpenedStream:
+    def perform_open_stream(self, effect: OpenStream) -> OpenedStream:
+        request, limit = effect.request, effect.timeout
         deadline = None if limit is None else time.monotonic() + limit
         try:
             with exchange_deadline(self.timeout, deadline):
@@ -401,9 +388,12 @@ class RequestsDriver(BaseSyncDriver):
             raise whole from exc
         # Read by its framing, so that one read gives every event that has arrived.
         answer.chunks = chunked_body(answer.raw)
+        with self._streams_lock:
+            self._streams.add(answer)
         return OpenedStream(ResponseHead(answer.status, answer.headers), answer)
 
-    def _read(self, handle: object, limit: float | None) -> bytes:
+    def perform_read_chunk(self, effect: ReadChunk) -> bytes:
+        handle, limit = effect.handle, effect.timeout
         assert isinstance(handle, _Answer)
         if handle.closed:
             raise CoviaUsageError("this stream is closed", request=handle.info)
