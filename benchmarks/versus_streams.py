@@ -38,10 +38,14 @@ __all__ = ["events", "transfers", "wait_overhead"]
 # -- events ------------------------------------------------------------------------------
 
 
+PLAIN = "covia, json module only"  # ours with msgspec (the ``fast`` extra) switched off
+
+
 def events(settings: Settings, url: str, worker: OfficialWorker | None, table: Table) -> None:
     import requests
 
     from covia import Grid
+    from covia_proto import _fast_json
 
     count = settings.pick(20_000, 200)
     rounds = settings.pick(5, 1)
@@ -77,7 +81,16 @@ def events(settings: Settings, url: str, worker: OfficialWorker | None, table: T
                 with session.get(target, headers={"Accept": "text/event-stream"}, stream=True) as r:
                     return _count_raw(r.iter_content(64 * 1024))
 
+            def ours_plain() -> int:  # the same, decoding with the json module only
+                decoder, _fast_json.decoder = _fast_json.decoder, None
+                try:
+                    return ours()
+                finally:
+                    _fast_json.decoder = decoder
+
             cases = {OURS: timed(OURS, ours), "requests": timed("requests", raw)}
+            if _fast_json.decoder is not None:
+                cases[PLAIN] = timed(PLAIN, ours_plain)
             if worker is not None:
 
                 def official(job_id: str = job_id) -> float:
@@ -103,6 +116,12 @@ def events(settings: Settings, url: str, worker: OfficialWorker | None, table: T
             scenario, official_text, (raw_text, " (requests)"),
             f"≥ {EVENTS_VS_OFFICIAL:g}× official, ≥ {EVENTS_VS_RAW:g}× raw",
         )  # fmt: skip
+        if worker is not None and PLAIN in rates.rounds:
+            plain = f"{scenario}, without msgspec"
+            plain_text = table.compare(
+                plain, round_ratios(rates, PLAIN, OFFICIAL), versus=OFFICIAL, ours=PLAIN
+            )
+            table.line(plain, plain_text, "—", "—")
         # The first call of each case warmed up; its CPU is left out.
         per_event = {name: values[1:] or values for name, values in cpu.items()}
         for name, values in per_event.items():

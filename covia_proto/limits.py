@@ -51,6 +51,7 @@ from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 __all__ = [
     "DEFAULT_LIMITS",
     "JSON_MEMORY_FACTOR",
+    "SHAPE_CHECKED_FROM",
     "BoundedBody",
     "Limits",
     "applied_limits",
@@ -140,9 +141,11 @@ _DEPTH_SLICE: Final = 64 * 1024  # bytes of brackets and quotes scanned at a tim
 JSON_MEMORY_FACTOR: Final = 16
 """How many times its own size parsing a JSON document may take, by estimate."""
 
-# Below this the shape is not looked at: the worst shape (about 25 times the text)
-# costs under 2 MB at this size, and the common small answer is spared four scans.
-_SHAPE_CHECKED_FROM: Final = 64 * 1024
+SHAPE_CHECKED_FROM: Final = 64 * 1024
+"""The size below which ``json_cost_exceeds`` does not look at a document's shape: the
+worst shape (about 25 times the text) costs under 2 MB at this size, and the common
+small answer is spared four scans."""
+
 # What parsing costs, per byte of text (the text itself, its strings) and per value,
 # counted by what separates values: a pointer in its container and the value itself
 # (a str, int or float object, or a dict entry), and more for a container. Calibrated
@@ -160,7 +163,7 @@ def json_cost_exceeds(document: bytes | str, max_size: int) -> str | None:
     size = len(document)
     if size > max_size:
         return f"longer than max_json_size ({max_size} bytes)"
-    if size < _SHAPE_CHECKED_FROM:
+    if size < SHAPE_CHECKED_FROM:
         return None
     data = document.encode("utf-8", "surrogatepass") if isinstance(document, str) else document
     containers = data.count(b"[") + data.count(b"{")

@@ -25,14 +25,22 @@ from __future__ import annotations
 
 import json as _json
 from collections import deque
+from collections.abc import Callable
 from json.scanner import make_scanner
 from typing import Any, Final, NoReturn
 
 import attrs
 
+from covia_proto import _fast_json
 from covia_proto.errors import CoviaUsageError, VenueProtocolError
 from covia_proto.http import is_header_value
-from covia_proto.limits import Limits, json_cost_exceeds, json_depth_exceeds, limits_in_force
+from covia_proto.limits import (
+    SHAPE_CHECKED_FROM,
+    Limits,
+    json_cost_exceeds,
+    json_depth_exceeds,
+    limits_in_force,
+)
 
 __all__ = ["SSEParser", "ServerSentEvent", "decode_data", "decode_shared"]
 
@@ -59,7 +67,7 @@ class ServerSentEvent:
     retry: int | None = None
     # ``data`` as the SDK already decoded it (see ``decode_shared``), with the limits it
     # was decoded under; None when there is none to hand over.
-    _decoded: tuple[Any, int, int] | None = attrs.field(
+    _decoded: tuple[Any, Limits] | None = attrs.field(
         default=None, init=False, eq=False, repr=False
     )
 
@@ -71,18 +79,42 @@ class ServerSentEvent:
         first call may take the value the SDK decoded while following a job, instead of
         decoding again."""
         limits = limits_in_force()
-        depth = limits.max_json_depth if max_depth is None else max_depth
         decoded = self._decoded
         if decoded is not None:
-            object.__setattr__(self, "_decoded", None)  # handed over once only
-            value, checked_depth, checked_size = decoded
+            _set_decoded(self, None)  # handed over once only
+            value, checked = decoded
             # Decoded under limits at least as strict: it passes these too.
-            if checked_depth <= depth and checked_size <= limits.max_json_size:
+            if (checked is limits and max_depth is None) or (
+                checked.max_json_depth
+                <= (limits.max_json_depth if max_depth is None else max_depth)
+                and checked.max_json_size <= limits.max_json_size
+            ):
                 return value
+        depth = limits.max_json_depth if max_depth is None else max_depth
         return self._parse(depth, limits.max_json_size)
 
     def _parse(self, depth: int, max_size: int) -> Any:
         data = self.data
+        size = len(data)
+        # A text of n characters nests at most n/2 deep, and the shape of one under 64
+        # KiB is not checked: most records need neither look (see ``_check``).
+        if size > 2 * depth or size > max_size or size >= SHAPE_CHECKED_FROM:
+            self._check(data, depth, max_size)
+        fast = _fast_json.decoder
+        if fast is not None:
+            try:
+                return fast(data)
+            except Exception:  # refused: the standard library decides, value or error
+                pass
+        try:
+            return _decode(data)
+        except (ValueError, RecursionError) as exc:
+            where = f" (id {self.id!r})" if self.id else ""
+            raise VenueProtocolError(
+                f"event {self.event!r}{where} does not carry valid JSON: {exc}"
+            ) from None
+
+    def _check(self, data: str, depth: int, max_size: int) -> None:
         # Counting brackets in the text is json_depth_exceeds's own first test, done here
         # without encoding the text first: most records have few, and are not walked.
         deep = data.count("[") + data.count("{") > depth and json_depth_exceeds(data, depth)
@@ -95,13 +127,36 @@ class ServerSentEvent:
                     f"(max_json_depth is {depth})"
                 )
             raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
-        try:
-            return _decode(data)
-        except (ValueError, RecursionError) as exc:
-            where = f" (id {self.id!r})" if self.id else ""
-            raise VenueProtocolError(
-                f"event {self.event!r}{where} does not carry valid JSON: {exc}"
-            ) from None
+
+
+# ``_decoded`` set through its slot, as ``object.__setattr__`` would, in a third of the time.
+_set_decoded: Final = ServerSentEvent.__dict__["_decoded"].__set__
+
+
+def _new_event_maker() -> Callable[[str, str, str | None], ServerSentEvent]:
+    """``make(event, data, id)``: a ``ServerSentEvent`` with no retry, as the parser
+    makes one for every event of a stream. It fills the slots directly: the frozen
+    class's ``__init__`` goes through ``object.__setattr__`` for each field, a third of
+    the cost of reading an event. ``tests/proto/test_sse.py`` holds the two equal."""
+    slots = ServerSentEvent.__dict__
+    set_event, set_data, set_id, set_retry = (
+        slots[name].__set__ for name in ("event", "data", "id", "retry")
+    )
+    new = object.__new__
+
+    def make(event: str, data: str, id: str | None) -> ServerSentEvent:
+        made: ServerSentEvent = new(ServerSentEvent)
+        set_event(made, event)
+        set_data(made, data)
+        set_id(made, id)
+        set_retry(made, None)
+        _set_decoded(made, None)
+        return made
+
+    return make
+
+
+_make_event: Final = _new_event_maker()
 
 
 # json.loads's own scanner, called directly: a record that starts with its value and
@@ -132,7 +187,7 @@ def decode_shared(event: ServerSentEvent, limits: Limits) -> Any:
     hands the event to the user, whose first ``json()`` then takes this same value:
     each event is decoded once. The SDK must only read it (it becomes the user's)."""
     value = event._parse(limits.max_json_depth, limits.max_json_size)
-    object.__setattr__(event, "_decoded", (value, limits.max_json_depth, limits.max_json_size))
+    _set_decoded(event, (value, limits))
     return value
 
 
@@ -226,9 +281,7 @@ class SSEParser:
             self._fail(f"line longer than {self._max_line} bytes")
         # Decoding a block of whole lines is safe: CR and LF never occur inside a UTF-8
         # sequence, so each line decodes exactly as it would within the whole stream.
-        lines = complete.decode("utf-8", "replace").split("\n")
-        lines.pop()  # the empty string after the final line end
-        self._process(lines)
+        self._process_text(complete.decode("utf-8", "replace"))
         if rest:
             self._keep_partial(rest)
 
@@ -283,6 +336,64 @@ class SSEParser:
         if self._partial_len > self._max_line:
             self._fail(f"line longer than {self._max_line} bytes")
         self._partial.append(data)
+
+    def _process_text(self, text: str) -> None:
+        """Whole lines of the stream (``text`` ends with a line end), a block of lines
+        up to a blank one at a time.
+
+        Most events are one ``data`` line, after an ``event`` line or not, and a blank
+        line: such a block is cut out of the text where it stands, found by looking for
+        single line ends (a fast search; looking for blank lines is a slow one). Any
+        other block, one that continues an event the last text left open, and the
+        lines after the last blank one go through ``_process`` line by line, which gives
+        the same events, only slower."""
+        ready, max_data = self._ready, self._max_data
+        pos, size = 0, len(text)
+        # Nothing of an event open: true after every block, which ends with a blank
+        # line; at the start only if the last text ended an event.
+        if self._data or self._event_type or self._block_retry is not None:
+            pos = self._lines_to_blank(text, 0)
+        find, startswith = text.find, text.startswith
+        # Every blank line makes the ID buffer the ID in force; the blocks cut out here
+        # hold no id line, so it is stored once, after them (``_process`` does its own).
+        id_in_force = self._id_buffer
+        cut_out = False
+        while pos < size:
+            event_type = ""
+            data_at = pos
+            if startswith("event: ", pos):
+                newline = find("\n", pos)
+                event_type = text[pos + 7 : newline]
+                data_at = newline + 1
+            if startswith("data: ", data_at):
+                end = find("\n", data_at)
+                if startswith("\n", end + 1):  # a blank line ends the block
+                    data = text[data_at + 6 : end]
+                    if len(data) > max_data:
+                        self._fail(f"event data longer than {max_data} characters")
+                    ready.append(_make_event(event_type or "message", data, id_in_force))
+                    cut_out = True
+                    pos = end + 2
+                    continue
+            if cut_out:
+                self._last_event_id, cut_out = id_in_force, False
+            pos = self._lines_to_blank(text, pos)
+            id_in_force = self._id_buffer
+        if cut_out:
+            self._last_event_id = id_in_force
+
+    def _lines_to_blank(self, text: str, pos: int) -> int:
+        """Read ``text``'s lines from ``pos`` up to and including the next blank line
+        (to the end, if there is none) line by line; where the next block starts."""
+        if text.startswith("\n", pos):
+            end = pos + 1  # the line at pos is blank itself
+        else:
+            blank = text.find("\n\n", pos)  # a line's end, then a blank line
+            end = len(text) if blank < 0 else blank + 2
+        lines = text[pos:end].split("\n")
+        lines.pop()  # the empty string after the final line end
+        self._process(lines)
+        return end
 
     def _process(self, lines: list[str]) -> None:
         # The standard's buffers are held in locals for the loop and stored back after

@@ -3,8 +3,9 @@
 The rule:
 
 * **The core** (``covia_proto`` outside ``covia_proto.testing``) imports the standard
-  library, attrs, cattrs and cryptography, and h11 only in ``covia_proto/h11conn.py``
-  (the wire layer the trio driver and anyone embedding the core use). It imports no
+  library, attrs, cattrs and cryptography, h11 only in ``covia_proto/h11conn.py``
+  (the wire layer the trio driver and anyone embedding the core use), and msgspec only
+  in ``covia_proto/_fast_json.py`` (an optional, faster JSON decoder). It imports no
   driver, no shell and nothing of its own testing kit; only its curated API
   (``covia_proto/__init__.py``) loads modules by name, from a table of core modules.
   (What of the standard library it may not touch, sockets, clocks and randomness, is
@@ -136,6 +137,8 @@ def test_the_core_imports_no_driver_no_shell_and_no_io_library(path: pathlib.Pat
     allowed = STDLIB | CORE_LIBRARIES | {"covia_proto"}
     if path == pathlib.Path("covia_proto/h11conn.py"):
         allowed |= {"h11"}
+    if path == pathlib.Path("covia_proto/_fast_json.py"):
+        allowed |= {"msgspec"}
     for imported in imports(path):
         where = f"{path}:{imported.line} imports {imported.module}"
         assert top(imported.module) in allowed, where

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from covia_proto import _fast_json
 from covia_proto._httpdate import parse_http_date
 from covia_proto.converter import structure
 from covia_proto.errors import (
@@ -254,6 +255,12 @@ def parse_json(
     costly = json_cost_exceeds(body, limits.max_json_size)  # before the text is decoded
     if costly is not None:
         raise VenueProtocolError(f"{what} is JSON {costly}", request=request)
+    fast = _fast_json.decoder
+    if fast is not None:
+        try:
+            return fast(body)  # it checks the UTF-8 itself
+        except Exception:  # refused: the standard library decides, value or error
+            pass
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

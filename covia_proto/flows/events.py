@@ -182,6 +182,7 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     ended = False
     read = ReadChunk(opened.handle)  # without a deadline, no clock is read: one effect
     as_sent = _sent_form(watch.job_id)
+    job_id, status_of = watch.job_id, _status_of_event  # looked up once, used per event
     # Whether the last status seen ends the wait: a stream repeats its statuses.
     last_status: JobStatus | None = None
     last_done = False
@@ -206,32 +207,37 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
             yield CloseStream(opened.handle)
             return _after_break(context, watch, exc)
         # The events of one chunk go to the user in one step, up to one that ends it.
-        batch: list[ServerSentEvent] = []
+        events = parser.events()
+        if not events:
+            continue
+        watch.failures = 0
+        newest: ServerSentEvent | None = None  # the last job-update taken
+        taken = 0  # events before this one
         done = False
-        for event in parser.events():
-            seen += 1
-            watch.failures = 0
-            if event.id is not None:
-                watch.last_event_id = event.id
+        for taken, event in enumerate(events):
             if event.event == JOB_UPDATE:
                 try:
-                    status = _status_of_event(event, watch.job_id, limits, as_sent)
+                    status = status_of(event, job_id, limits, as_sent)
                 except VenueProtocolError:
-                    if emit and batch:
-                        yield EmitAll(tuple(batch))  # what came before it, as it came
+                    _took(watch, events[:taken], newest)
+                    if emit and taken:
+                        yield EmitAll(tuple(events[:taken]))  # what came before, as it came
                     raise
-                watch.update(event)
+                newest = event
                 if status is not last_status:
                     last_status, last_done = status, watch.done_at(status)
-                done = last_done
-                if done:
-                    # Built now, before the user holds the event: the record the
-                    # wait returns is checked whole, whatever the user does after.
-                    _ = watch.last
-            batch.append(event)
-            if done:
-                break
-        if emit and batch:
+                if last_done:
+                    done = True
+                    break
+        taken += 1
+        batch = events[:taken] if done else events
+        seen += taken
+        _took(watch, batch, newest)
+        if done:
+            # Built now, before the user holds the event: the record the wait returns
+            # is checked whole, whatever the user does after.
+            _ = watch.last
+        if emit:
             yield EmitAll(tuple(batch)) if len(batch) > 1 else Emit(batch[0])
         if done:
             yield CloseStream(opened.handle)
@@ -243,6 +249,15 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     # An empty stream is what a working one sends for a job that already finished
     # (venue-api.md §3.6): poll this time, without deciding for the connection.
     return _After.POLL if seen <= 1 else _After.REOPEN
+
+
+def _took(watch: _Watch, events: list[ServerSentEvent], newest: ServerSentEvent | None) -> None:
+    """``watch`` after ``events`` (of which ``newest`` was the last job-update): their
+    ids persist, so the last one's is the one to resume from."""
+    if events and events[-1].id is not None:
+        watch.last_event_id = events[-1].id
+    if newest is not None:
+        watch.update(newest)
 
 
 def _after_break(context: VenueContext, watch: _Watch, exc: CoviaError) -> _After:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import pickle
 import re
 
 import attrs
@@ -548,6 +549,48 @@ def test_split_invariance(stream: bytes, cuts: list[int]) -> None:
     assert run(split_at(stream, cuts)) == whole
 
 
+@st.composite
+def venue_like_streams(draw: st.DrawFn) -> bytes:
+    """Mostly the blocks venues send (an ``event`` line or none, one ``data`` line, a
+    blank line), which the parser cuts out whole, with other lines among them, which
+    it reads line by line: both ways must give the standard's events."""
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 12))):
+        kind = draw(st.sampled_from(["typed", "typed", "data", "data", "line", "blank"]))
+        data = "data: " + draw(values)
+        if kind == "typed":
+            parts.append("event: " + draw(values) + "\n" + data + "\n\n")
+        elif kind == "data":
+            parts.append(data + "\n\n")
+        elif kind == "line":
+            parts.append(draw(lines()) + "\n")
+        else:
+            parts.append("\n")
+    line_end = draw(st.sampled_from(["\n", "\r", "\r\n"]))
+    return "".join(parts).replace("\n", line_end).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(stream=venue_like_streams(), cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_venue_shaped_blocks_give_the_standards_events(stream: bytes, cuts: list[int]) -> None:
+    whole = run([stream])
+    assert whole == reference(stream)
+    assert run(split_at(stream, cuts)) == whole
+
+
+def test_a_whole_block_over_the_data_limit_fails_as_line_by_line() -> None:
+    for stream in (b"event: x\ndata: 123456789\n\n", b"data: 123456789\n\n"):
+        for cut in (len(stream), len(stream) - 1):  # the block whole, or its end later
+            parser = SSEParser(max_event_size=8)
+
+            def feed(parser: SSEParser = parser, cut: int = cut, stream: bytes = stream) -> None:
+                parser.receive_data(stream[:cut])
+                parser.receive_data(stream[cut:])
+
+            with pytest.raises(VenueProtocolError, match="event data longer than 8 characters"):
+                feed()
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     stream=st.one_of(
@@ -662,3 +705,20 @@ def test_an_event_holding_a_decoded_value_pickles() -> None:
     assert copy == event
     assert copy.json() == {"a": 1}
     assert copy.json() == {"a": 1}
+
+
+def test_events_cut_out_whole_are_ordinary_events() -> None:
+    parser = SSEParser()
+    parser.receive_data(b'id: 7\n\nevent: job-update\ndata: {"a": 1}\n\ndata: x\n\n')
+    made = parser.events()
+    assert made == [
+        ServerSentEvent("job-update", '{"a": 1}', "7", None),
+        ServerSentEvent("message", "x", "7", None),
+    ]
+    first = made[0]
+    assert hash(first) == hash(ServerSentEvent("job-update", '{"a": 1}', "7"))
+    assert repr(first) == repr(ServerSentEvent("job-update", '{"a": 1}', "7"))
+    assert pickle.loads(pickle.dumps(first)) == first
+    assert first.json() == {"a": 1}
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        first.data = "changed"  # type: ignore[misc]
