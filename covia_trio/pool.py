@@ -81,7 +81,7 @@ class ConnectionPool:
                 connection, dead = self._take_idle(origin)
                 self._pulse(len(dead))
                 for gone in dead:
-                    await _close_stream(gone.stream)
+                    await gone.aclose()
                 if connection is not None:
                     return connection
             if self.open_connections < self.max_connections:
@@ -117,7 +117,7 @@ class ConnectionPool:
         if idle is not None and connection in idle:
             idle.remove(connection)
         self._pulse()
-        await _close_stream(connection.stream)
+        await connection.aclose()
 
     async def aclose(self) -> None:
         """Close every connection, in use or idle; the pool takes no more requests.
@@ -187,14 +187,7 @@ class ConnectionPool:
         self.connections_opened += 1
         if self._closed:  # closed while this one was being opened
             connection.closed = True
-            await _close_stream(stream)
+            await connection.aclose()
             self._check_open()
         self._live.add(connection)
         return connection
-
-
-async def _close_stream(stream: trio.abc.Stream) -> None:
-    """Close at once, even in a cancelled scope: shielded, and ``aclose_forcefully``
-    never waits (no TLS close_notify), so the shield cannot hold anything up."""
-    with trio.CancelScope(shield=True):
-        await trio.aclose_forcefully(stream)

@@ -4,7 +4,9 @@ request bodies, liveness of idle connections, and failure translation."""
 from __future__ import annotations
 
 import io
+import socket
 import ssl
+import struct
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +16,8 @@ import trio.testing
 import trustme
 
 from covia_proto.errors import CoviaConnectionError, CoviaUsageError, RequestInfo
-from covia_proto.http import Request
+from covia_proto.h11conn import END_OF_BODY, NEED_DATA
+from covia_proto.http import Request, ResponseHead
 from covia_trio.connection import (
     CHUNK_SIZE,
     Connection,
@@ -223,8 +226,78 @@ async def test_peer_gone_on_sockets_only(nursery: trio.Nursery) -> None:
     with trio.fail_after(5):
         while not connection.peer_gone():
             await trio.sleep(0.001)
-    await client.aclose()
+    await connection.aclose()
     assert connection.peer_gone()  # a closed socket cannot be probed: counted as gone
 
     memory, _ = trio.testing.memory_stream_pair()
     assert not Connection(memory, ("http", "v", 80)).peer_gone()
+
+
+async def _tcp_pair(nursery: trio.Nursery) -> tuple[trio.SocketStream, trio.SocketStream]:
+    """A client stream and the server's end of it, over loopback."""
+    accepted: list[trio.SocketStream] = []
+    arrived = trio.Event()
+
+    async def keep(stream: trio.SocketStream) -> None:
+        accepted.append(stream)
+        arrived.set()
+        await trio.sleep_forever()
+
+    listeners = await nursery.start(trio.serve_tcp, keep, 0)
+    port = listeners[0].socket.getsockname()[1]
+    client = await trio.open_tcp_stream("127.0.0.1", port)
+    await arrived.wait()
+    return client, accepted[0]
+
+
+@pytest.mark.trio
+async def test_what_has_arrived_is_read_without_waiting(nursery: trio.Nursery) -> None:
+    client, server = await _tcp_pair(nursery)
+    connection = Connection(client, ("http", "127.0.0.1", 80))
+    connection.http.send_request(Request("GET", "http://127.0.0.1/x"))
+    assert connection.next_event_now(INFO) is NEED_DATA  # nothing yet: it would wait
+    await server.send_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+    with trio.fail_after(5):
+        while (head := connection.next_event_now(INFO)) is NEED_DATA:
+            await trio.sleep(0.001)
+    assert isinstance(head, ResponseHead)
+    assert head.status == 200
+    assert connection.next_event_now(INFO) == b"hello"
+    assert connection.next_event_now(INFO) is END_OF_BODY
+    await connection.aclose()
+
+
+@pytest.mark.trio
+async def test_the_second_handle_closes_with_the_connection(nursery: trio.Nursery) -> None:
+    client, server = await _tcp_pair(nursery)
+    connection = Connection(client, ("http", "127.0.0.1", 80))
+    await connection.aclose()
+    with trio.fail_after(5):  # no handle left open: the venue sees the close
+        assert await server.receive_some(10) == b""
+    await connection.aclose()  # twice is harmless
+
+
+@pytest.mark.trio
+async def test_a_broken_socket_fails_a_read_without_waiting(nursery: trio.Nursery) -> None:
+    client, server = await _tcp_pair(nursery)
+    connection = Connection(client, ("http", "127.0.0.1", 80))
+    connection.http.send_request(Request("GET", "http://127.0.0.1/x"))
+    server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    await server.aclose()  # a reset
+
+    async def read() -> None:
+        while connection.next_event_now(INFO) is NEED_DATA:
+            await trio.sleep(0.001)
+
+    with trio.fail_after(5), pytest.raises(CoviaConnectionError, match="before the response"):
+        await read()
+    await connection.aclose()
+
+
+@pytest.mark.trio
+async def test_streams_other_than_tcp_are_read_through_trio_only() -> None:
+    memory, _ = trio.testing.memory_stream_pair()
+    connection = Connection(memory, ("http", "v", 80))
+    connection.http.send_request(Request("GET", "http://v/x"))
+    assert connection.next_event_now(INFO) is NEED_DATA
+    await connection.aclose()

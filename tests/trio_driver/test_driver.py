@@ -56,6 +56,7 @@ from covia_proto.testing.faults import (
 from covia_proto.testing.server import BackgroundLoop
 from covia_trio import TrioDriver
 from covia_trio.connection import CHUNK_SIZE, MAX_DOWNLOAD_RECEIVE_SIZE, MAX_RECEIVE_SIZE
+from covia_trio.driver import SCHEDULE_EVERY
 from tests.conformance.hostile import Seen, dribble, serving
 from tests.trio_driver.conftest import Served
 from tests.trio_driver.helpers import (
@@ -1006,3 +1007,86 @@ async def test_a_chunked_download_passes_through_in_large_reads() -> None:
         assert max(len(c) for c in chunks) <= MAX_DOWNLOAD_RECEIVE_SIZE
         assert max(stream.asked) == MAX_DOWNLOAD_RECEIVE_SIZE
         assert driver.pool.idle_connections == 1
+
+
+async def _serve_blob(nursery: trio.Nursery, size: int, *, body: bool = True) -> str:
+    """A loopback server answering every request with ``size`` bytes at once (or with
+    the head only: the test supplies the bytes)."""
+
+    async def answer(stream: trio.SocketStream) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += await stream.receive_some(4096)
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n".encode()
+        with contextlib.suppress(trio.BrokenResourceError):
+            await stream.send_all(head + bytes(size if body else 0))
+            await trio.sleep_forever()
+
+    listeners = await nursery.start(trio.serve_tcp, answer, 0)
+    return f"http://127.0.0.1:{listeners[0].socket.getsockname()[1]}/blob"
+
+
+class _AlwaysArrived:
+    """Stands for a socket whose bytes have always arrived already: no read waits."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+
+    def recv(self, size: int) -> bytes:
+        piece, self.data = bytes(self.data[: min(size, 65536)]), self.data[65536:]
+        return piece
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.trio
+async def test_a_download_that_never_waits_still_lets_other_tasks_run(
+    nursery: trio.Nursery,
+) -> None:
+    size = 8 << 20
+    url = await _serve_blob(nursery, size, body=False)
+    ticks = 0
+
+    async def sibling() -> None:
+        nonlocal ticks
+        while True:
+            await trio.lowlevel.checkpoint()
+            ticks += 1
+
+    async with TrioDriver() as driver:
+        opened = await driver.perform(OpenStream(Request("GET", url)))
+        connection = opened.handle.connection
+        connection._raw.close()
+        connection._raw = _AlwaysArrived(bytes(range(256)) * (size // 256))
+        nursery.start_soon(sibling)
+        got = []
+        unfair = longest = 0  # reads in a row while the sibling did not run
+        while True:
+            before = ticks
+            chunk = await driver.perform(ReadChunk(opened.handle))
+            if not chunk:
+                break
+            got.append(chunk)
+            unfair = unfair + 1 if ticks == before else 0
+            longest = max(longest, unfair)
+        assert b"".join(got) == bytes(range(256)) * (size // 256)
+        assert opened.handle.quick_reads == len(got) == size // 65536  # none waited
+        # and yet the sibling ran every few reads (trio runs each batch of ready tasks in
+        # a random order, so the reader may go first a few times in a row; without the
+        # schedule points all 128 reads are one run)
+        assert longest < 4 * SCHEDULE_EVERY
+
+
+@pytest.mark.trio
+async def test_a_read_that_need_not_wait_is_still_cancelled(nursery: trio.Nursery) -> None:
+    url = await _serve_blob(nursery, 4 << 20)
+    async with TrioDriver() as driver:
+        opened = await driver.perform(OpenStream(Request("GET", url)))
+        assert await driver.perform(ReadChunk(opened.handle))
+        await trio.sleep(0.1)  # more has arrived
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await driver.perform(ReadChunk(opened.handle))
+        assert scope.cancelled_caught
+        assert driver.pool.open_connections == 0  # a body half read is not kept
