@@ -23,6 +23,7 @@ refuses further input.
 
 from __future__ import annotations
 
+import enum
 import json as _json
 from collections import deque
 from collections.abc import Callable
@@ -42,7 +43,14 @@ from covia_proto.limits import (
     limits_in_force,
 )
 
-__all__ = ["SSEParser", "ServerSentEvent", "decode_data", "decode_shared"]
+__all__ = [
+    "UNDECODED",
+    "SSEParser",
+    "ServerSentEvent",
+    "decode_data",
+    "decode_shared",
+    "decode_shared_all",
+]
 
 _BOM: Final = b"\xef\xbb\xbf"
 
@@ -189,6 +197,41 @@ def decode_shared(event: ServerSentEvent, limits: Limits) -> Any:
     value = event._parse(limits.max_json_depth, limits.max_json_size)
     _set_decoded(event, (value, limits))
     return value
+
+
+class _Undecoded(enum.Enum):
+    UNDECODED = "not decoded by decode_shared_all: decode_shared says why"
+
+
+UNDECODED: Final = _Undecoded.UNDECODED
+
+
+def decode_shared_all(
+    events: list[ServerSentEvent], limits: Limits, kind: str
+) -> list[Any | _Undecoded]:
+    """``decode_shared`` for each of ``events`` whose type is ``kind``, in one loop: a
+    stream gives many events at once, and a call or two for each was a tenth of the
+    time of following a job. ``UNDECODED`` stands for an event of another type, and
+    for one whose data is not plainly within ``limits`` or not valid JSON: never an
+    error here, so that only the events taken raise (``decode_shared`` for them)."""
+    depth, max_size = limits.max_json_depth, limits.max_json_size
+    # Under this size a text needs none of _parse's checks (see ServerSentEvent._parse).
+    quick = min(2 * depth + 1, max_size + 1, SHAPE_CHECKED_FROM)
+    fast = _fast_json.decoder or _decode
+    values: list[Any | _Undecoded] = []
+    for event in events:
+        value: Any = UNDECODED
+        if event.event == kind:
+            data = event.data
+            if len(data) < quick:
+                try:
+                    value = fast(data)
+                except Exception:  # the stdlib and decode_shared decide, if it is taken
+                    value = UNDECODED
+                else:
+                    _set_decoded(event, (value, limits))
+        values.append(value)
+    return values
 
 
 def decode_data(event: ServerSentEvent, limits: Limits) -> Any:
@@ -358,13 +401,19 @@ class SSEParser:
         # hold no id line, so it is stored once, after them (``_process`` does its own).
         id_in_force = self._id_buffer
         cut_out = False
+        # The last event line cut out, and its type: a stream repeats its types, and
+        # a type seen before is matched whole and shared, not searched for and copied.
+        type_line, type_seen = "event: \n", ""
         while pos < size:
             event_type = ""
             data_at = pos
-            if startswith("event: ", pos):
-                newline = find("\n", pos)
-                event_type = text[pos + 7 : newline]
-                data_at = newline + 1
+            if startswith(type_line, pos):
+                event_type = type_seen
+                data_at = pos + len(type_line)
+            elif startswith("event: ", pos):
+                data_at = find("\n", pos) + 1
+                event_type = text[pos + 7 : data_at - 1]
+                type_line, type_seen = text[pos:data_at], event_type
             if startswith("data: ", data_at):
                 end = find("\n", data_at)
                 if startswith("\n", end + 1):  # a blank line ends the block

@@ -38,7 +38,13 @@ from covia_proto.http import ResponseHead
 from covia_proto.job_status import JobStatus
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 from covia_proto.models import JobRecord
-from covia_proto.sse import ServerSentEvent, SSEParser, decode_data, decode_shared
+from covia_proto.sse import (
+    ServerSentEvent,
+    SSEParser,
+    decode_data,
+    decode_shared,
+    decode_shared_all,
+)
 
 __all__ = ["JOB_UPDATE", "follow_job", "job_from_event", "wait_for_job"]
 
@@ -91,6 +97,7 @@ def _status_of_event(
 
 
 _STATUSES: Final = dict(JobStatus.__members__)
+_NO_ID: Final = object()  # equal to no id a venue sends
 
 
 def _sent_form(job_id: str) -> str | None:
@@ -183,6 +190,7 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     read = ReadChunk(opened.handle)  # without a deadline, no clock is read: one effect
     as_sent = _sent_form(watch.job_id)
     job_id, status_of = watch.job_id, _status_of_event  # looked up once, used per event
+    sent_id = as_sent if as_sent is not None else _NO_ID
     # Whether the last status seen ends the wait: a stream repeats its statuses.
     last_status: JobStatus | None = None
     last_done = False
@@ -211,11 +219,22 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
         if not events:
             continue
         watch.failures = 0
-        newest: ServerSentEvent | None = None  # the last job-update taken
+        newest = -1  # where the last job-update taken is
         taken = 0  # events before this one
         done = False
-        for taken, event in enumerate(events):
-            if event.event == JOB_UPDATE:
+        records = decode_shared_all(events, limits, JOB_UPDATE)
+        for taken, record in enumerate(records):
+            # The commonest record, checked here: an object naming this job as venues
+            # spell it, with a known status; any other job-update by _status_of_event.
+            status = None
+            if type(record) is dict and record.get("id") == sent_id:
+                sent_status = record.get("status", "PENDING")
+                if type(sent_status) is str:
+                    status = _STATUSES.get(sent_status)
+            if status is None:
+                event = events[taken]
+                if event.event != JOB_UPDATE:
+                    continue
                 try:
                     status = status_of(event, job_id, limits, as_sent)
                 except VenueProtocolError:
@@ -223,12 +242,12 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
                     if emit and taken:
                         yield EmitAll(tuple(events[:taken]))  # what came before, as it came
                     raise
-                newest = event
-                if status is not last_status:
-                    last_status, last_done = status, watch.done_at(status)
-                if last_done:
-                    done = True
-                    break
+            newest = taken
+            if status is not last_status:
+                last_status, last_done = status, watch.done_at(status)
+            if last_done:
+                done = True
+                break
         taken += 1
         batch = events[:taken] if done else events
         seen += taken
@@ -251,13 +270,13 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     return _After.POLL if seen <= 1 else _After.REOPEN
 
 
-def _took(watch: _Watch, events: list[ServerSentEvent], newest: ServerSentEvent | None) -> None:
-    """``watch`` after ``events`` (of which ``newest`` was the last job-update): their
-    ids persist, so the last one's is the one to resume from."""
+def _took(watch: _Watch, events: list[ServerSentEvent], newest: int) -> None:
+    """``watch`` after ``events`` (``events[newest]`` the last job-update, if newest is
+    not -1): their ids persist, so the last one's is the one to resume from."""
     if events and events[-1].id is not None:
         watch.last_event_id = events[-1].id
-    if newest is not None:
-        watch.update(newest)
+    if newest >= 0:
+        watch.update(events[newest])
 
 
 def _after_break(context: VenueContext, watch: _Watch, exc: CoviaError) -> _After:
