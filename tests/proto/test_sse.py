@@ -722,3 +722,34 @@ def test_events_cut_out_whole_are_ordinary_events() -> None:
     assert first.json() == {"a": 1}
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         first.data = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("accelerated", [True, False], ids=["msgspec", "json module"])
+def test_decode_shared_all_decodes_the_events_of_one_kind_and_never_raises(
+    accelerated: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from covia_proto import _fast_json
+    from covia_proto.limits import Limits
+    from covia_proto.sse import UNDECODED, decode_shared_all
+
+    if not accelerated:
+        monkeypatch.setattr(_fast_json, "decoder", None)
+    limits = Limits(max_json_depth=30)  # texts of 61 characters or more are checked first
+    events = [
+        ServerSentEvent("job-update", '{"id": "0x01", "n": 12345678901234567890123}'),
+        ServerSentEvent("message", '{"a": 1}'),  # another kind: left alone
+        ServerSentEvent("job-update", "{not json"),  # decode_shared will say why
+        ServerSentEvent("job-update", "[" * 31 + "]" * 31),  # too deep: decode_shared says so
+        ServerSentEvent("job-update", "NaN"),  # msgspec refuses; decode_shared accepts
+    ]
+    values = decode_shared_all(events, limits, "job-update")
+    assert values[0] == {"id": "0x01", "n": 12345678901234567890123}
+    assert values[1:4] == [UNDECODED] * 3
+    assert values[4] is UNDECODED if accelerated else values[4] != values[4]
+    first = events[0].json()
+    assert first is values[0]  # handed to the first json() call, not decoded again
+    assert events[0].json() == first
+    assert events[0].json() is not first
+    assert events[1].json() == {"a": 1}
+    with pytest.raises(VenueProtocolError, match="does not carry valid JSON"):
+        events[2].json()
