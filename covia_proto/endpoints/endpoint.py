@@ -132,15 +132,20 @@ class Endpoint:
         body: bytes | None = None,
         content_type: str | None = None,
         accept: str = JSON,
+        accept_encoding: str | None = None,
         idempotent: bool | None = None,
         extra_headers: Iterable[tuple[str, str]] = (),
     ) -> Request:
-        """A request with the SDK's headers, the caller's headers and credentials."""
+        """A request with the SDK's headers, the caller's headers and credentials.
+        ``accept_encoding``, if given, is sent unless the caller's headers name one
+        (otherwise each driver sends its library's default)."""
         if json_body is not attrs.NOTHING:
             body = encode_json(json_body)
             content_type = content_type or JSON
         if self._credentials is not None and not self.headers and not extra_headers:
             fixed: list[tuple[str, str]] = [("User-Agent", self.user_agent), ("Accept", accept)]
+            if accept_encoding is not None:
+                fixed.append(("Accept-Encoding", accept_encoding))
             if content_type is not None:
                 if content_type is not JSON:  # a caller's, for an upload
                     check_header("Content-Type", content_type)
@@ -149,6 +154,8 @@ class Endpoint:
             return _request(method, url, tuple(fixed), body, idempotent)
         headers: dict[str, tuple[str, str]] = {}
         _put(headers, {"User-Agent": self.user_agent, "Accept": accept}.items())
+        if accept_encoding is not None:
+            _put(headers, [("Accept-Encoding", accept_encoding)])
         if content_type is not None:
             _put(headers, [("Content-Type", content_type)])
         # The caller's headers may override the SDK's defaults (names compare without

@@ -148,6 +148,33 @@ def test_a_body_compressed_unasked_is_decoded_alike_by_every_client(
         assert run_client(client, server.url, stream) == content
 
 
+def test_every_client_asks_for_content_as_stored_and_json_as_its_library_likes(
+    venue_loop: BackgroundLoop, client: str
+):
+    """A venue gzips content on the fly for a client that accepts it (18 times slower on
+    the real venue): a download asks for ``identity``; other calls keep each library's
+    own Accept-Encoding."""
+    content = b"stored bytes\n" * 100
+    metadata = _content_metadata(content)
+    ident = compute_asset_id(metadata)
+
+    def respond(seen: Seen) -> bytes:
+        if seen.path.endswith("/content"):
+            return response(200, content, content_type="text/plain")
+        return response(200, json.dumps(metadata).encode())
+
+    async def fetch(venue: Any) -> Any:
+        return await venue.get_asset_content(ident)
+
+    with serving(venue_loop, respond) as server:
+        assert run_client(client, server.url, fetch) == content
+    downloads = [seen for seen in server.seen if seen.path.endswith("/content")]
+    others = [seen for seen in server.seen if not seen.path.endswith("/content")]
+    assert [seen.header("Accept-Encoding") for seen in downloads] == ["identity"]
+    assert others  # the metadata, fetched to check the hash
+    assert all(seen.header("Accept-Encoding") != "identity" for seen in others)
+
+
 # -- header values the caller gives -----------------------------------------------------------
 
 SECRET = "s3cr3t-value"

@@ -270,6 +270,43 @@ def test_assets_and_their_content(client: Client, venue_target: VenueTarget) -> 
     client.run(venue_target.url, scenario)
 
 
+def test_content_is_asked_for_as_stored_and_a_callers_gzip_still_gives_it(
+    client: Client, venue_target: VenueTarget
+) -> None:
+    """The venue gzips content on the fly for a client that accepts gzip (requests and
+    aiohttp do by default): about 44 against 780 MiB/s. Downloads ask for identity; a
+    caller who asks for gzip (``headers=``) still gets the stored bytes."""
+    data = f"{client.name},compressible\n".encode() * 20000
+
+    async def upload(venue: Any) -> str:
+        metadata = {"name": "as stored", "content": {"sha256": hashlib.sha256(data).hexdigest()}}
+        asset = await venue.register(metadata)
+        await asset.put_content(data)
+        return str(asset.id)
+
+    ident = client.run(venue_target.url, upload)
+
+    async def fetch(venue: Any) -> bytes:
+        whole = await venue.get_asset_content(ident)
+        async with contextlib.aclosing(venue.iter_asset_content(ident)) as pieces:
+            assert b"".join([piece async for piece in pieces]) == whole
+        return bytes(whole)
+
+    assert client.run(venue_target.url, fetch) == data
+    assert client.run(venue_target.url, fetch, headers={"Accept-Encoding": "gzip"}) == data
+
+    def encoding(accept: str) -> str | None:
+        asked = urllib.request.Request(
+            f"{venue_target.url}/api/v1/assets/{ident}/content", headers={"Accept-Encoding": accept}
+        )
+        with urllib.request.urlopen(asked, timeout=30) as answer:
+            return answer.headers.get("Content-Encoding")
+
+    assert encoding("identity") is None
+    if venue_target.is_real:
+        assert encoding("gzip") == "gzip"  # why downloads ask for identity
+
+
 def test_every_asset_the_venue_lists_can_be_read(client: Client, venue_target: VenueTarget) -> None:
     # Was: VenueProtocolError on the real venue's own agent templates, whose metadata
     # has "operation": "v/ops/…" (a string).

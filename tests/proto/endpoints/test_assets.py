@@ -389,6 +389,8 @@ def test_content_request() -> None:
     assert request.method == "GET"
     assert request.url == f"{BASE}/api/v1/assets/{ID}/content"
     assert request.header("Accept") == "*/*"
+    # The bytes as stored: the venue gzips content on the fly for a client that lets it.
+    assert request.header("Accept-Encoding") == "identity"
     inline = assets.content_request(ENDPOINT, ID, inline=True)
     assert inline.url == f"{BASE}/api/v1/assets/{ID}/content?inline=true"
 

@@ -182,6 +182,19 @@ def test_caller_headers_override_defaults_case_insensitively() -> None:
     assert request.header("Content-Type") == "application/json5"
 
 
+@pytest.mark.parametrize("auth", [NoAuth(), BearerAuth("t")], ids=["anonymous", "bearer"])
+def test_an_accept_encoding_is_a_default_the_callers_headers_may_replace(
+    auth: Auth,
+) -> None:
+    plain = Endpoint(BASE, auth=auth)
+    assert plain.request("GET", BASE).header("Accept-Encoding") is None  # the driver's own
+    asked = plain.request("GET", BASE, accept_encoding="identity")
+    assert asked.header("Accept-Encoding") == "identity"
+    mine = Endpoint(BASE, auth=auth, headers=(("accept-encoding", "gzip"),))
+    request = mine.request("GET", BASE, accept_encoding="identity")
+    assert [v for k, v in request.headers if k.lower() == "accept-encoding"] == ["gzip"]
+
+
 def test_extra_headers_win_over_endpoint_headers() -> None:
     ep = Endpoint(BASE, headers=(("X-Mode", "a"),))
     assert ep.request("GET", BASE, extra_headers=[("x-mode", "b")]).header("X-Mode") == "b"
