@@ -300,7 +300,8 @@ def test_content_is_asked_for_as_stored_and_a_callers_gzip_still_gives_it(
             f"{venue_target.url}/api/v1/assets/{ident}/content", headers={"Accept-Encoding": accept}
         )
         with urllib.request.urlopen(asked, timeout=30) as answer:
-            return answer.headers.get("Content-Encoding")
+            coding: str | None = answer.headers.get("Content-Encoding")
+            return coding
 
     assert encoding("identity") is None
     if venue_target.is_real:
