@@ -114,22 +114,25 @@ class ChunkedDecoder:
                     # loop that runs once per event of a stream sent one event per
                     # chunk. It checks what the grammar asks and looks at nothing
                     # else; at anything else it stops, and the state machine goes on.
-                    find, starts, plain = data.find, data.startswith, self.plain
+                    find, append = data.find, pieces.append
+                    plain, hex_digits = self.plain, _HEX_DIGITS
                     while True:
                         line_end = find(b"\r\n", pos, pos + plain)
                         if line_end <= pos:
-                            break  # no plain line end near: long, split or empty
+                            break  # no plain line end near: long, split, empty, or none
                         digits = data[pos:line_end]
-                        if digits.strip(_HEX_DIGITS):
+                        if digits.strip(hex_digits):
                             break  # an extension, blanks, or not a size
                         start = line_end + 2
                         stop = start + int(digits, 16)
-                        if stop == start or stop + 2 > end or not starts(b"\r\n", stop):
-                            break  # the last chunk, a chunk not all here, or a bad footer
-                        pieces.append(data[start:stop])
+                        if stop == start or stop + 2 > end:
+                            break  # the last chunk, or a chunk not all here
+                        if data[stop] != 13 or data[stop + 1] != 10:
+                            break  # not followed by CRLF: refused below
+                        append(data[start:stop])
                         pos = stop + 2
-                        if pos == end:
-                            return
+                    if pos == end:
+                        return
                 pos = self._take_line(data, pos)
             elif state == _DATA:
                 take = min(self.left, end - pos)
