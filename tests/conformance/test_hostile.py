@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -162,12 +162,23 @@ def test_content_read_whole_into_memory_stops_at_the_body_limit(
 def test_an_event_stream_with_an_endless_line_is_given_up_and_the_job_polled(
     venue_loop: BackgroundLoop, client: str
 ):
+    def endless_line() -> Reply:
+        head = response(200, content_type="text/event-stream", length=False)
+        return forever(head + b"data: ", b"e" * 4096)
+
+    given_up_and_polled(venue_loop, client, endless_line, limits=SMALL)
+
+
+def given_up_and_polled(
+    venue_loop: BackgroundLoop, client: str, stream: Callable[[], Reply], **options: Any
+) -> None:
+    """A job whose every event stream is ``stream()`` is waited on by polling, once
+    the stream has broken ``RETRY.max_attempts`` times."""
     polls: list[int] = []
 
     def respond(seen: Seen) -> Any:
         if seen.path.endswith("/sse"):
-            head = response(200, content_type="text/event-stream", length=False)
-            return forever(head + b"data: ", b"e" * 4096)
+            return stream()
         polls.append(1)
         status = "STARTED" if len(polls) == 1 else "COMPLETE"
         return response(200, record(status, output={"done": True}))
@@ -178,7 +189,7 @@ def test_an_event_stream_with_an_endless_line_is_given_up_and_the_job_polled(
         return job.status, job.output
 
     with serving(venue_loop, respond) as server:
-        status, output = run_client(client, server.url, wait, limits=SMALL)
+        status, output = run_client(client, server.url, wait, **options)
     assert (status, output) == (JobStatus.COMPLETE, {"done": True})
     streams = [s for s in server.seen if s.path.endswith("/sse")]
     assert len(streams) == RETRY.max_attempts  # reopened, then given up for polling
@@ -275,27 +286,10 @@ def test_a_chunked_event_stream_within_the_grammar_is_read_whole(
 def test_a_job_whose_event_stream_keeps_breaking_its_framing_is_polled(
     venue_loop: BackgroundLoop, client: str, bad: bytes
 ):
-    polls: list[int] = []
-
-    def respond(seen: Seen) -> Any:
-        if seen.path.endswith("/sse"):
-            # No event first: a stream that gives events is working, and is reopened.
-            return chunked_events(bad + b"0\r\n\r\n", later=True, event=False)
-        polls.append(1)
-        status = "STARTED" if len(polls) == 1 else "COMPLETE"
-        return response(200, record(status, output={"done": True}))
-
-    async def wait(venue: Any) -> Any:
-        job = await venue.get_job(JOB)
-        await job.wait(timeout=10)
-        return job.status, job.output
-
-    with serving(venue_loop, respond) as server:
-        status, output = run_client(client, server.url, wait)
-    assert (status, output) == (JobStatus.COMPLETE, {"done": True})
-    streams = [s for s in server.seen if s.path.endswith("/sse")]
-    assert len(streams) == RETRY.max_attempts  # reopened, then given up for polling
-    assert server.seen[-1].path == f"/api/v1/jobs/{JOB}"
+    # No event first: a stream that gives events is working, and is reopened.
+    given_up_and_polled(
+        venue_loop, client, lambda: chunked_events(bad + b"0\r\n\r\n", later=True, event=False)
+    )
 
 
 # -- bad JSON ---------------------------------------------------------------------------------

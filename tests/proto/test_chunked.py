@@ -3,14 +3,15 @@ out; the same data and the same verdict however the bytes are split, and h11's."
 
 from __future__ import annotations
 
-import itertools
-
-import h11
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from covia_proto.chunked import DEFAULT_MAX_LINE, ChunkedDecoder
+
+# The chunked bodies and h11's reading of them that test the trio driver's connection,
+# which reads with this decoder too.
+from tests.proto.test_h11conn import CHUNKED_HEAD, chunked_wire, h11_reference, split_at
 
 EVENTS = [f'event: job-update\ndata: {{"n": {n}}}\n\n'.encode() for n in range(40)]
 
@@ -23,11 +24,6 @@ def framed(pieces: list[bytes], *, extension: bytes = b"", trailer: bytes = b"")
 
 def splits(wire: bytes, step: int) -> list[bytes]:
     return [wire[i : i + step] for i in range(0, len(wire), step)]
-
-
-def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
-    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 Verdict = tuple[bytes, bool, str | None, bool, str]
@@ -185,31 +181,6 @@ def test_the_fast_path_keeps_to_the_line_bound():
 
 # -- properties ---------------------------------------------------------------------------
 
-chunked_wire = st.lists(
-    st.one_of(
-        st.binary(min_size=1, max_size=40).map(lambda d: b"%x\r\n%s\r\n" % (len(d), d)),
-        st.sampled_from(
-            [
-                b"0\r\n\r\n",
-                b"0\r\nX-T: 1\r\n\r\n",
-                b'3;ext="q"\r\nabc\r\n',
-                b"2 \r\nab\r\n",
-                b"0\r\nX-T: 1\r\n  more\r\n\n",
-                b"0x2\r\nab\r\n",
-                b"\r\n",
-                b"\n",
-                b"zz\r\n",
-                b"G\r\n",
-                b"4\r\nab\r\n",
-                b"2\r\nabXY",
-                b"2\r\nab\r",
-            ]
-        ),
-        st.binary(max_size=8),
-    ),
-    max_size=8,
-).map(b"".join)
-
 
 @given(wire=chunked_wire, cuts=st.lists(st.integers(min_value=0), max_size=8))
 def test_any_split_gives_the_same_data_and_verdict(wire, cuts):
@@ -223,28 +194,8 @@ def test_any_split_gives_the_same_verdict_under_a_small_line_bound(wire, cuts):
     assert decode(split_at(wire, cuts), max_line=12) == decode([wire], max_line=12)
 
 
-def h11_reference(wire: bytes) -> tuple[bytes, str]:
-    """What h11 makes of ``wire`` as the chunked body of a response to a GET, fed
-    whole then closed: the data it gives, and how it stops ("end" or "error")."""
-    conn = h11.Connection(h11.CLIENT)
-    conn.send(h11.Request(method="GET", target="/", headers=[("Host", "v")]))
-    conn.send(h11.EndOfMessage())
-    conn.receive_data(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + wire)
-    conn.receive_data(b"")
-    data = b""
-    while True:
-        try:
-            event = conn.next_event()
-        except h11.RemoteProtocolError:
-            return data, "error"
-        if isinstance(event, h11.Data):
-            data += event.data
-        elif isinstance(event, h11.EndOfMessage):
-            return data, "end"
-
-
 @given(wire=chunked_wire)
 def test_the_data_and_verdict_are_h11s(wire):
     data, ended, _, _, _ = decode([wire])
     # h11 is told of the close: a body that has not ended is refused, as a failure is.
-    assert h11_reference(wire) == (data, "end" if ended else "error")
+    assert h11_reference(CHUNKED_HEAD + wire, close=True) == (data, "end" if ended else "error")
