@@ -377,10 +377,12 @@ class AiohttpDriver(BaseAsyncDriver):
         except RuntimeError as exc:
             # aiohttp's "Connection closed.": the connection went before the watch on
             # it (see _Stream) could fail the body.
-            self._close_stream(handle)
             if handle.protocol is None or handle.protocol.connected:
+                self._close_stream(handle)
                 raise  # not that: a bug, not the venue's doing
-            raise _translate(handle.broken(), handle.info) from exc
+            broken = handle.broken()  # before the close forgets the parser's error
+            self._close_stream(handle)
+            raise _translate(broken, handle.info) from exc
         except BaseException:
             self._close_stream(handle)  # cancelled mid-read: the body is half-read
             raise
