@@ -23,6 +23,13 @@ What the driver decides, and why:
   ``max_header_size`` is given to aiohttp's parser, per request, as its longest
   status or header line and its longest header field (aiohttp also caps the number of
   header lines).
+* A stream's body that aiohttp's parser refuses part-way (a malformed chunked
+  framing arriving after the head) is never reported by aiohttp to the body's
+  reader, which would wait for ever (its read timeout is dropped too), or finds the
+  connection gone and raises ``RuntimeError``. The driver watches each stream's
+  connection (once, however many streams it carries): when it closes under a body
+  neither ended nor failed, the body fails with the parser's error, a
+  ``VenueProtocolError`` as under the other drivers.
 * ``open_responses`` counts the responses the driver holds (a ``Send`` in flight, a
   stream not yet closed); however an effect ends (failure, cancellation), its response
   is released or closed before the exception leaves ``perform``.
@@ -32,8 +39,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
 import time
+import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any, Final
 
@@ -73,11 +82,68 @@ Verify = bool | str | ssl.SSLContext | None
 class _Stream:
     """An open response body, handed to the flow as an opaque handle."""
 
-    __slots__ = ("info", "response")
+    __slots__ = ("__weakref__", "info", "protocol", "response")
 
     def __init__(self, response: aiohttp.ClientResponse, info: RequestInfo) -> None:
         self.response = response
         self.info = info
+        connection = response.connection
+        self.protocol = None if connection is None else connection.protocol
+
+    def broken(self) -> _BrokenBody:
+        """The failure of a body whose connection closed under it: refused by
+        aiohttp's parser (which tells only the connection), or cut off."""
+        cause = None if self.protocol is None else self.protocol.exception()
+        malformed = cause if isinstance(cause, http_exceptions.HttpProcessingError) else None
+        return _BrokenBody(malformed)
+
+
+class _BrokenBody(aiohttp.ClientPayloadError):
+    """A stream's body whose connection closed under it; ``malformed`` is the parser's
+    error if the parser refused it."""
+
+    def __init__(self, malformed: http_exceptions.HttpProcessingError | None) -> None:
+        super().__init__("the connection closed in the middle of the body")
+        self.malformed = malformed
+
+
+class _Watch:
+    """Watches the connections that carry streams: when one closes under a body
+    neither ended nor failed, the body fails (``_BrokenBody``). One watch a
+    connection, whatever number of streams it carries one after another."""
+
+    __slots__ = ("_streams",)
+
+    def __init__(self) -> None:
+        # A connection's stream now, None between streams; a key once watched.
+        self._streams: weakref.WeakKeyDictionary[Any, weakref.ref[_Stream] | None]
+        self._streams = weakref.WeakKeyDictionary()
+
+    def start(self, stream: _Stream) -> None:
+        protocol = stream.protocol
+        if protocol is None:
+            return
+        if protocol not in self._streams:
+            closed = protocol.closed
+            if closed is None:
+                return  # already closed: its body has ended or failed
+            closed.add_done_callback(functools.partial(self._closed, protocol))
+        self._streams[protocol] = weakref.ref(stream)
+
+    def stop(self, stream: _Stream) -> None:
+        if stream.protocol is not None and stream.protocol in self._streams:
+            self._streams[stream.protocol] = None
+
+    def _closed(self, protocol: Any, closed: asyncio.Future[None]) -> None:
+        if not closed.cancelled():
+            closed.exception()  # seen here: not "never retrieved"
+        ref = self._streams.pop(protocol, None)
+        stream = None if ref is None else ref()
+        if stream is None:
+            return
+        content = stream.response.content
+        if content.exception() is None and not content.is_eof():
+            content.set_exception(stream.broken())
 
 
 class AiohttpDriver(BaseAsyncDriver):
@@ -126,6 +192,7 @@ class AiohttpDriver(BaseAsyncDriver):
         self._owns_session = session is None
         self._ssl = _ssl_setting(verify)
         self._held: set[aiohttp.ClientResponse] = set()
+        self._watch = _Watch()
         self._closed = False
         self._options: dict[str, dict[str, Any]] = {}
         self._whole_timeout: aiohttp.ClientTimeout | None = None
@@ -177,7 +244,7 @@ class AiohttpDriver(BaseAsyncDriver):
     # -- effects ------------------------------------------------------------------------
 
     async def perform_close_stream(self, effect: CloseStream) -> None:
-        self._close(_handle(effect.handle).response)
+        self._close_stream(_handle(effect.handle))
 
     async def perform_sleep(self, effect: Sleep) -> None:
         await asyncio.sleep(effect.seconds)
@@ -292,7 +359,9 @@ class AiohttpDriver(BaseAsyncDriver):
                 raise
             raise whole from exc
         head = ResponseHead(response.status, tuple(response.headers.items()))
-        return OpenedStream(head, _Stream(response, request.info))
+        stream = _Stream(response, request.info)
+        self._watch.start(stream)
+        return OpenedStream(head, stream)
 
     async def perform_read_chunk(self, effect: ReadChunk) -> bytes:
         handle, limit = _handle(effect.handle), effect.timeout
@@ -303,11 +372,24 @@ class AiohttpDriver(BaseAsyncDriver):
             async with _deadline(limit):
                 return await response.content.readany()
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            self._close(response)
+            self._close_stream(handle)
             raise _translate(exc, handle.info, wait=self._limit(limit)) from exc
+        except RuntimeError as exc:
+            # aiohttp's "Connection closed.": the connection went before the watch on
+            # it (see _Stream) could fail the body.
+            if handle.protocol is None or handle.protocol.connected:
+                self._close_stream(handle)
+                raise  # not that: a bug, not the venue's doing
+            broken = handle.broken()  # before the close forgets the parser's error
+            self._close_stream(handle)
+            raise _translate(broken, handle.info) from exc
         except BaseException:
-            self._close(response)  # cancelled mid-read: the body is half-read
+            self._close_stream(handle)  # cancelled mid-read: the body is half-read
             raise
+
+    def _close_stream(self, handle: _Stream) -> None:
+        self._watch.stop(handle)
+        self._close(handle.response)
 
     def _close(self, response: aiohttp.ClientResponse) -> None:
         # release() keeps a connection whose body was read to the end; anything else
@@ -427,6 +509,9 @@ def _translate(
         return CoviaUsageError(f"invalid request: {_reason(exc)}", request=info)
     if isinstance(exc, aiohttp.ClientConnectorError):  # refused, DNS, unreachable
         return CoviaConnectionError(f"connection failed: {_reason(exc)}", request=info, sent=False)
+    if isinstance(exc, _BrokenBody) and exc.malformed is not None:
+        detail = " ".join(str(exc.malformed.message or "").split()) or _reason(exc.malformed)
+        return VenueProtocolError(f"malformed response: {detail[:200]}", request=info)
     if isinstance(exc, aiohttp.ClientPayloadError):
         return CoviaConnectionError(f"connection broke mid-response: {_reason(exc)}", request=info)
     return CoviaConnectionError(f"connection failed: {_reason(exc)}", request=info)

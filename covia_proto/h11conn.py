@@ -22,11 +22,12 @@ escapes.
 h11 parses every head, but a body that is not content-coded and still on its way when
 its head is parsed (a download, an event stream) passes it by: its bytes go from
 ``receive_data`` to ``next_event`` counted against its Content-Length (the very objects
-the stream gave), or cut out of its chunked framing (joined once). Through h11 each
-byte was copied three or four times, which made a download over trio slower than the
-same download over requests. The checks are h11's own: a body cut short is truncated,
-bytes past its end spoil the connection, a malformed chunk or an oversized chunk header
-is the venue's fault.
+the stream gave), or cut out of its chunked framing (joined once) by the core's
+chunked decoder (``covia_proto.chunked``, which the sync driver uses too). Through h11
+each byte was copied three or four times, which made a download over trio slower than
+the same download over requests. The checks are h11's own: a body cut short is
+truncated, bytes past its end spoil the connection, a malformed chunk or an oversized
+chunk header is the venue's fault.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from urllib.parse import urlsplit
 import h11
 
 from covia_proto._content_coding import ContentDecoder, decoder_for
+from covia_proto.chunked import ChunkedDecoder
 from covia_proto.errors import (
     CoviaConnectionError,
     CoviaError,
@@ -174,7 +176,7 @@ class ClientConnection:
         self._decoder: ContentDecoder | None = None  # the response's content coding
         # A body passed by h11 (see the module's docstring), None while h11 reads it.
         # h11 is left behind mid-response, and a fresh h11.Connection takes the next cycle.
-        self._through: _LengthBody | _ChunkedBody | None = None
+        self._through: _LengthBody | ChunkedDecoder | None = None
         self._through_keep_alive = False  # both sides let the connection be reused
 
     # -- sending -----------------------------------------------------------------------
@@ -412,11 +414,11 @@ class ClientConnection:
             elif name == b"content-length":
                 length = int(value)
         buffered, _ = self._conn.trailing_data
-        body: _LengthBody | _ChunkedBody
+        body: _LengthBody | ChunkedDecoder
         if chunked:
             if buffered.endswith(b"0\r\n\r\n"):
                 return  # most likely here whole with its head: h11 takes it at once
-            body = _ChunkedBody(self._max_head_size)
+            body = ChunkedDecoder(self._max_head_size)
         elif length is not None and length > len(buffered):
             body = _LengthBody(length)
         else:
@@ -428,7 +430,7 @@ class ClientConnection:
         if buffered:
             body.feed(buffered)
 
-    def _next_through(self, body: _LengthBody | _ChunkedBody) -> ResponseEvent:
+    def _next_through(self, body: _LengthBody | ChunkedDecoder) -> ResponseEvent:
         pieces = body.pieces
         if pieces:
             body.pieces = []
@@ -582,132 +584,6 @@ class _LengthBody:
         if left:
             self.pieces.append(data[:left])
         self.extra = True
-
-
-# Where a chunked body is: reading a chunk's size line, its data, the CRLF after its
-# data, the trailer lines after the last chunk, or past the end.
-_SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
-
-# As lenient as h11: extensions are ignored, whitespace may trail the size.
-_CHUNK_HEADER: Final = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;.*)?[ \t]*\r\n")
-_FIELD_VALUE: Final = rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?[ \t]*\r?\n"
-_TRAILER_FIELD: Final = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+:[ \t]*" + _FIELD_VALUE)
-_TRAILER_FOLD: Final = re.compile(rb"[ \t]+" + _FIELD_VALUE)
-
-
-class _ChunkedBody:
-    """A chunked body passed by h11: the data of its chunks, cut out of the bytes
-    received (views, joined once when given), its framing checked as h11 does."""
-
-    __slots__ = (
-        "extra",
-        "failure",
-        "left",
-        "line",
-        "matched",
-        "max_line",
-        "pieces",
-        "state",
-        "trailer_size",
-    )
-
-    def __init__(self, max_line: int) -> None:
-        self.state = _SIZE
-        self.left = 0  # data bytes still to come in the current chunk
-        self.matched = 0  # bytes of the CRLF after a chunk's data seen so far
-        self.line = b""  # the start of a size or trailer line split between reads
-        self.max_line = max_line  # h11's max_incomplete_event_size: a line, the trailer
-        self.trailer_size = 0
-        self.pieces: list[bytes | memoryview] = []
-        self.extra = False
-        self.failure: str | None = None  # what was malformed; nothing is read after it
-
-    @property
-    def ended(self) -> bool:
-        return self.state == _DONE
-
-    def missing(self) -> str:
-        return "mid-chunk" if self.state in (_DATA, _DATA_END) else "before its last chunk"
-
-    def feed(self, data: bytes) -> None:
-        if self.failure is not None:
-            return
-        pos, end = 0, len(data)
-        view: memoryview | None = None
-        while pos < end:
-            state = self.state
-            if state == _DATA:
-                take = min(self.left, end - pos)
-                if take == end:
-                    self.pieces.append(data)  # the whole read is data: no copy, no view
-                else:
-                    if view is None:
-                        view = memoryview(data)
-                    self.pieces.append(view[pos : pos + take])
-                pos += take
-                self.left -= take
-                if not self.left:
-                    self.state = _DATA_END
-            elif state == _DATA_END:
-                expected = b"\r\n"[self.matched :]
-                got = data[pos : pos + len(expected)]
-                if not expected.startswith(got):
-                    self.failure = f"malformed chunk footer: {got!r} (expected {expected!r})"
-                    return
-                pos += len(got)
-                self.matched += len(got)
-                if self.matched == 2:
-                    self.matched = 0
-                    self.state = _SIZE
-            elif state == _DONE:
-                self.extra = True
-                return
-            else:
-                pos = self._take_line(data, pos)
-                if self.failure is not None:
-                    return
-
-    def _take_line(self, data: bytes, pos: int) -> int:
-        """Read a size or trailer line from ``data`` at ``pos`` (or keep its start for
-        the next read); where reading goes on."""
-        newline = data.find(b"\n", pos)
-        if newline < 0:
-            self.line += data[pos:]
-            if len(self.line) > self.max_line:
-                self.failure = f"chunk header or trailer line over {self.max_line} bytes"
-            return len(data)
-        line = data[pos : newline + 1]
-        if self.line:
-            line, self.line = self.line + line, b""
-        if len(line) > self.max_line:
-            self.failure = f"chunk header or trailer line over {self.max_line} bytes"
-        elif self.state == _SIZE:
-            self._size_line(line)
-        else:
-            self._trailer_line(line)
-        return newline + 1
-
-    def _size_line(self, line: bytes) -> None:
-        match = _CHUNK_HEADER.fullmatch(line)
-        if match is None:
-            self.failure = f"illegal chunk header: {line!r}"
-        elif size := int(match[1], 16):
-            self.left = size
-            self.state = _DATA
-        else:
-            self.state = _TRAILER
-
-    def _trailer_line(self, line: bytes) -> None:
-        # Trailers carry nothing the venue relies on: checked as h11 does, then dropped.
-        if line in (b"\r\n", b"\n"):
-            self.state = _DONE
-            return
-        folded = self.trailer_size > 0  # obs-fold: a line that continues a field
-        self.trailer_size += len(line)
-        if self.trailer_size > self.max_line:
-            self.failure = f"trailer over {self.max_line} bytes"
-        elif not (_TRAILER_FIELD.fullmatch(line) or (folded and _TRAILER_FOLD.fullmatch(line))):
-            self.failure = f"illegal trailer line: {line!r}"
 
 
 def _by_name(request: Request) -> dict[str, str]:

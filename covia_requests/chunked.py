@@ -6,32 +6,36 @@ event cost a driver call, a step of the flow and a feed of the SSE parser, whate
 already arrived: the sync client read events at half the rate of a plain reader
 (``benchmarks/``, section 7). ``ChunkedBody`` reads the bytes that have arrived (one
 read of the connection's buffered reader, a system call only when it holds none) and
-strips the framing of every chunk among them in one pass.
+gives them to the core's decoder (``covia_proto.chunked``), which strips the framing of
+every chunk among them in one pass.
 
-It reads only what ``http.client`` would have read, and gives up as it would: a broken
-or cut-off framing is urllib3's ``ProtocolError`` and a connection failure keeps its
-``OSError`` (a timeout among them). Once the last chunk and its trailer are read, the
-response is closed and its connection goes back to its pool, as urllib3 does.
+Only the reading is here. The framing is judged by the core's decoder, as strictly as
+h11 judges it for the trio driver: a malformed framing is a ``VenueProtocolError``
+(with the trio driver's wording), where ``http.client`` was lenient. A connection that
+fails or ends before the body does is urllib3's ``ProtocolError``, as urllib3 raises
+it, and a timeout keeps its ``TimeoutError``. Once the last chunk and its trailer are
+read, the response is closed and its connection goes back to its pool, as urllib3 does;
+if the venue sent bytes past the body, the connection is closed instead.
 """
 
 from __future__ import annotations
 
 import http.client
-from typing import Any, Final
+from typing import Any
 
 import urllib3.response
 from urllib3.exceptions import ProtocolError
 
+from covia_proto.chunked import ChunkedDecoder
+from covia_proto.errors import RequestInfo, VenueProtocolError
+
 __all__ = ["ChunkedBody", "chunked_body"]
 
-# As http.client: the longest line (a chunk's size, a trailer) read, with its line end.
-_MAX_LINE: Final = 65536
 
-
-def chunked_body(raw: Any) -> ChunkedBody | None:
+def chunked_body(raw: Any, info: RequestInfo) -> ChunkedBody | None:
     """A reader of ``raw``'s body (urllib3's response, nothing of it read yet) if it is
     chunked and unencoded over ``http.client``; None for any other body, which urllib3
-    reads itself."""
+    reads itself. ``info`` is the request, named in a malformed framing's error."""
     if type(raw) is not urllib3.response.HTTPResponse:
         return None
     response = getattr(raw, "_fp", None)
@@ -42,28 +46,43 @@ def chunked_body(raw: Any) -> ChunkedBody | None:
     encoding = raw.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         return None  # urllib3 decodes it
-    return ChunkedBody(raw, response)
+    return ChunkedBody(raw, response, info)
 
 
 class ChunkedBody:
     """Reads one chunked body; ``read`` returns b"" once it has all been read."""
 
-    __slots__ = ("_done", "_left", "_line", "_raw", "_response", "_skip", "_trailer")
+    __slots__ = ("_decoder", "_info", "_raw", "_response")
 
-    def __init__(self, raw: urllib3.response.HTTPResponse, response: http.client.HTTPResponse):
+    def __init__(
+        self,
+        raw: urllib3.response.HTTPResponse,
+        response: http.client.HTTPResponse,
+        info: RequestInfo,
+    ) -> None:
         self._raw = raw
         self._response = response
-        self._left = 0  # bytes of the current chunk's data still to come
-        self._skip = 0  # bytes of the line end after that data still to drop
-        self._line = b""  # the start of a size or trailer line whose end has not come
-        self._trailer = False  # past the last chunk: trailer lines up to a blank one
-        self._done = False
+        self._info = info
+        # http.client's bound on a line (65,536 bytes) holds for a size or trailer line.
+        self._decoder = ChunkedDecoder()
 
     def read(self, size: int) -> bytes:
         """The data of the chunks that have arrived (waiting for some if none has), in
         at most ``size`` bytes of the wire; b"" at the end of the body."""
-        fp = self._response.fp
-        while not self._done:
+        decoder = self._decoder
+        while True:
+            pieces = decoder.pieces
+            if pieces:  # what came before an end or a failure is given first
+                decoder.pieces = []
+                first = pieces[0]
+                return first if len(pieces) == 1 and type(first) is bytes else b"".join(pieces)
+            if decoder.failure is not None:
+                raise VenueProtocolError(
+                    f"malformed HTTP response: {decoder.failure}", request=self._info
+                )
+            if decoder.ended:
+                return b""
+            fp = self._response.fp
             if fp is None:
                 raise ProtocolError("Connection broken: the response was closed")
             try:
@@ -73,101 +92,19 @@ class ChunkedBody:
             except OSError as exc:  # as urllib3 wraps it
                 raise ProtocolError(f"Connection broken: {exc!r}", exc) from exc
             if not data:
-                raise ProtocolError("Connection broken: the chunked body ended early")
-            body = self._unframe(data)
-            if self._done:
+                raise ProtocolError(
+                    f"Connection broken: the chunked body ended early ({decoder.missing()})"
+                )
+            decoder.feed(data)
+            if decoder.ended:
                 self._finish()
-            if body:
-                return body
-        return b""
-
-    def _unframe(self, data: bytes) -> bytes:
-        """The chunk data among ``data``, the framing around it dropped."""
-        if self._line:
-            data = self._line + data
-            self._line = b""
-        parts: list[bytes] = []
-        pos, end = 0, len(data)
-        while pos < end:
-            if not (self._left or self._skip or self._trailer):
-                pos = _whole_chunks(data, pos, parts)
-                if pos >= end:
-                    break
-            left = self._left
-            if left:  # the rest of a chunk begun in an earlier read
-                taken = data[pos : pos + left]
-                parts.append(taken)
-                pos += len(taken)
-                self._left = left - len(taken)
-                if not self._left:
-                    self._skip = 2
-                continue
-            if self._skip:
-                # The line end after a chunk's data, dropped unread as http.client does.
-                dropped = min(self._skip, end - pos)
-                self._skip -= dropped
-                pos += dropped
-                continue
-            line_end = data.find(b"\n", pos, pos + _MAX_LINE)
-            if line_end < 0:
-                if end - pos >= _MAX_LINE:
-                    raise ProtocolError("Connection broken: a chunk size line is too long")
-                self._line = data[pos:]
-                break
-            line = data[pos:line_end]
-            pos = line_end + 1
-            if self._trailer:
-                if not line.rstrip(b"\r"):
-                    self._done = True
-                    break
-                continue
-            size = _chunk_size(line)
-            if not size:
-                self._trailer = True
-            elif pos + size + 2 <= end:  # the commonest case: the whole chunk is here
-                parts.append(data[pos : pos + size])
-                pos += size + 2
-            else:
-                self._left = size
-        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _finish(self) -> None:
-        # The body is whole: its connection can serve the next request.
+        # The body is whole: its connection can serve the next request at once (the
+        # data with the end may be the stream's last event, after which the flow
+        # closes the stream unread), unless the venue sent bytes past the body: they
+        # would be read as the next answer.
         self._response.close()
+        if self._decoder.extra:
+            self._raw.close()
         self._raw.release_conn()
-
-
-def _whole_chunks(data: bytes, pos: int, parts: list[bytes]) -> int:
-    """Add to ``parts`` the data of the chunks that lie whole in ``data`` from ``pos``
-    on, each with its line end; where the first other one starts. The loop that runs
-    once per event of a stream sent one event per chunk: nothing else is looked at."""
-    find, append = data.find, parts.append
-    end = len(data)
-    while True:
-        line_end = find(b"\n", pos, pos + _MAX_LINE)
-        if line_end < 0:
-            return pos
-        try:
-            size = int(data[pos:line_end], 16)
-        except ValueError:
-            return pos  # an extension, or not a size: see _chunk_size
-        start = line_end + 1
-        stop = start + size
-        if size <= 0 or stop + 2 > end:
-            return pos
-        append(data[start:stop])
-        pos = stop + 2
-
-
-def _chunk_size(line: bytes) -> int:
-    """A chunk's size from its line (without its LF), read as http.client reads it."""
-    try:
-        size = int(line, 16)  # blanks and the CR around it allowed
-    except ValueError:
-        try:
-            size = int(line.split(b";", 1)[0], 16)  # with extensions
-        except ValueError:
-            size = -1
-    if size < 0:
-        raise ProtocolError(f"Connection broken: invalid chunk size {line[:40]!r}")
-    return size

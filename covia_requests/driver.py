@@ -18,7 +18,9 @@ the venue, the venue has set a cookie, or the caller has changed the session (mo
 an adapter, set a client certificate, auth, proxies, hooks or params).
 
 A stream sent in HTTP chunks over ``http.client`` (a venue's event stream) is read by
-its framing (``.chunked``): one read gives every chunk that has arrived, not one chunk.
+its framing (``.chunked``): one read gives every chunk that has arrived, not one chunk,
+and a malformed framing is refused by the core's chunked decoder as the trio driver
+refuses it (``VenueProtocolError``).
 
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
@@ -387,7 +389,7 @@ class RequestsDriver(BaseSyncDriver):
                 raise
             raise whole from exc
         # Read by its framing, so that one read gives every event that has arrived.
-        answer.chunks = chunked_body(answer.raw)
+        answer.chunks = chunked_body(answer.raw, answer.info)
         with self._streams_lock:
             self._streams.add(answer)
         return OpenedStream(ResponseHead(answer.status, answer.headers), answer)
@@ -411,6 +413,9 @@ class RequestsDriver(BaseSyncDriver):
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.close()
             raise _translate(exc, handle.info, wait) from exc
+        except VenueProtocolError:  # a malformed chunked framing (see .chunked)
+            handle.close()
+            raise
 
     def close(self) -> None:
         with self._streams_lock:

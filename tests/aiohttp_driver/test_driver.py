@@ -33,6 +33,7 @@ from covia import (
 )
 from covia.async_api import AsyncGrid
 from covia_aiohttp import AiohttpDriver
+from covia_aiohttp import driver as driver_module
 from covia_proto.flows.context import NO_RETRY
 from covia_proto.flows.effects import (
     CloseStream,
@@ -242,6 +243,75 @@ async def test_closing_a_half_read_stream_drops_its_connection(
     await driver.perform(CloseStream(opened.handle))
     assert driver.open_responses == 0
     assert acquired(driver) == 0
+
+
+@contextlib.asynccontextmanager
+async def chunked_then(rest: bytes) -> AsyncIterator[tuple[str, asyncio.Event]]:
+    """A server that answers a chunked event stream of one event, then, once the
+    event is set, ``rest`` and a close: bytes aiohttp parses apart from the head."""
+    go = asyncio.Event()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n"
+        )
+        await go.wait()
+        writer.write(rest)
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", go
+    finally:
+        server.close()
+
+
+async def test_a_body_the_parser_refuses_after_the_head_is_the_venues_fault(
+    driver: AiohttpDriver,
+) -> None:
+    # aiohttp tells only the connection, and its reader would wait for ever.
+    async with chunked_then(b"zz\r\n0\r\n\r\n") as (url, go):
+        opened = await driver.perform(OpenStream(Request("GET", f"{url}/sse")))
+        assert await driver.perform(ReadChunk(opened.handle)) == b"first"
+        go.set()
+        with pytest.raises(VenueProtocolError, match="malformed response: Invalid character"):
+            await driver.perform(ReadChunk(opened.handle, timeout=5))
+    assert driver.open_responses == 0
+
+
+async def test_a_refused_body_found_after_its_connection_went_is_the_venues_fault(
+    driver: AiohttpDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the watch on its connection, aiohttp raises RuntimeError("Connection
+    # closed.") to a read that comes once the connection has gone.
+    monkeypatch.setattr(driver_module._Watch, "start", lambda self, stream: None)
+    async with chunked_then(b"zz\r\n0\r\n\r\n") as (url, go):
+        opened = await driver.perform(OpenStream(Request("GET", f"{url}/sse")))
+        assert await driver.perform(ReadChunk(opened.handle)) == b"first"
+        protocol = opened.handle.protocol
+        closed = protocol.closed
+        go.set()
+        await closed
+        with pytest.raises(VenueProtocolError, match="malformed response: Invalid character"):
+            await driver.perform(ReadChunk(opened.handle, timeout=5))
+    assert driver.open_responses == 0
+
+
+async def test_streams_one_after_another_on_a_connection_are_each_read_whole(
+    raw: RawServer, driver: AiohttpDriver
+) -> None:
+    # The watch on a kept-alive connection is set once and holds no stream once closed.
+    for _ in range(3):
+        opened = await driver.perform(OpenStream(Request("GET", f"{raw.url}/large")))
+        got = 0
+        while chunk := await driver.perform(ReadChunk(opened.handle)):
+            got += len(chunk)
+        await driver.perform(CloseStream(opened.handle))
+        assert got == 64 * 65536
+    assert len(driver._watch._streams) == 1
+    assert list(driver._watch._streams.values()) == [None]
 
 
 async def test_large_bodies_arrive_in_bounded_chunks(raw: RawServer, driver: AiohttpDriver) -> None:

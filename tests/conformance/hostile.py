@@ -215,6 +215,64 @@ def run_client(client: str, address: str, scenario: Scenario, **options: Any) ->
     raise AssertionError(f"no client {client!r}")
 
 
+def read_stream(client: str, url: str) -> tuple[bytes, Exception | None]:
+    """Open a GET of ``url`` as a stream with ``client``'s own driver and read it to
+    its end: the bytes read, and the error that stopped the reading (None at the end)."""
+    from covia_proto.flows.effects import CloseStream, OpenStream, ReadChunk
+    from covia_proto.http import Request
+
+    request = Request("GET", url, (("Accept", "text/event-stream"),))
+    if client == "requests":
+        from covia_requests import RequestsDriver
+
+        driver = RequestsDriver(timeout=TIMEOUT)
+        got = b""
+        try:
+            opened = driver.perform(OpenStream(request))
+            while chunk := driver.perform(ReadChunk(opened.handle, timeout=TIMEOUT)):
+                got += chunk
+            driver.perform(CloseStream(opened.handle))
+        except Exception as exc:
+            return got, exc
+        finally:
+            driver.close()
+        return got, None
+
+    async def read(driver: Any) -> tuple[bytes, Exception | None]:
+        got = b""
+        try:
+            opened = await driver.perform(OpenStream(request))
+            while chunk := await driver.perform(ReadChunk(opened.handle, timeout=TIMEOUT)):
+                got += chunk
+            await driver.perform(CloseStream(opened.handle))
+        except Exception as exc:
+            return got, exc
+        finally:
+            await driver.aclose()
+        return got, None
+
+    if client == "aiohttp":
+        from covia_aiohttp import AiohttpDriver
+
+        async def on_asyncio() -> tuple[bytes, Exception | None]:
+            try:
+                return await read(AiohttpDriver(timeout=TIMEOUT))
+            finally:
+                await settle()
+
+        return asyncio.run(on_asyncio())
+    if client == "trio":
+        import trio
+
+        from covia_trio import TrioDriver
+
+        async def on_trio() -> tuple[bytes, Exception | None]:
+            return await read(TrioDriver(timeout=TIMEOUT))
+
+        return trio.run(on_trio)
+    raise AssertionError(f"no client {client!r}")
+
+
 async def settle() -> None:
     """Let asyncio finish closing transports (a TLS one takes a few loop turns to
     exchange close_notify) before ``asyncio.run`` closes the loop under them."""

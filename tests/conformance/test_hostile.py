@@ -9,10 +9,11 @@ more than its ``Limits``, and sends nothing where it should not.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -20,7 +21,9 @@ import pytest
 from covia import (
     AssetIdMismatchError,
     ContentHashError,
+    CoviaConnectionError,
     CoviaError,
+    CoviaTimeoutError,
     GridError,
     JobStatus,
     Limits,
@@ -32,9 +35,11 @@ from covia_proto.testing.server import BackgroundLoop
 from tests.conformance.hostile import (
     CLIENTS,
     RETRY,
+    Reply,
     Seen,
     forever,
     raises,
+    read_stream,
     response,
     run_client,
     serving,
@@ -157,12 +162,23 @@ def test_content_read_whole_into_memory_stops_at_the_body_limit(
 def test_an_event_stream_with_an_endless_line_is_given_up_and_the_job_polled(
     venue_loop: BackgroundLoop, client: str
 ):
+    def endless_line() -> Reply:
+        head = response(200, content_type="text/event-stream", length=False)
+        return forever(head + b"data: ", b"e" * 4096)
+
+    given_up_and_polled(venue_loop, client, endless_line, limits=SMALL)
+
+
+def given_up_and_polled(
+    venue_loop: BackgroundLoop, client: str, stream: Callable[[], Reply], **options: Any
+) -> None:
+    """A job whose every event stream is ``stream()`` is waited on by polling, once
+    the stream has broken ``RETRY.max_attempts`` times."""
     polls: list[int] = []
 
     def respond(seen: Seen) -> Any:
         if seen.path.endswith("/sse"):
-            head = response(200, content_type="text/event-stream", length=False)
-            return forever(head + b"data: ", b"e" * 4096)
+            return stream()
         polls.append(1)
         status = "STARTED" if len(polls) == 1 else "COMPLETE"
         return response(200, record(status, output={"done": True}))
@@ -173,11 +189,107 @@ def test_an_event_stream_with_an_endless_line_is_given_up_and_the_job_polled(
         return job.status, job.output
 
     with serving(venue_loop, respond) as server:
-        status, output = run_client(client, server.url, wait, limits=SMALL)
+        status, output = run_client(client, server.url, wait, **options)
     assert (status, output) == (JobStatus.COMPLETE, {"done": True})
     streams = [s for s in server.seen if s.path.endswith("/sse")]
     assert len(streams) == RETRY.max_attempts  # reopened, then given up for polling
     assert server.seen[-1].path == f"/api/v1/jobs/{JOB}"
+
+
+# -- chunked framing --------------------------------------------------------------------------
+
+STARTED_EVENT = b"event: job-update\ndata: " + record("STARTED") + b"\n\n"
+CHUNKED_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+)
+# Framings every client refuses: h11's grammar, which the sync client now follows too
+# (http.client read all but the first: a sign, blanks or an underscore in a size, a
+# bare LF, whatever two bytes follow a chunk's data, any trailer line).
+MALFORMED_CHUNKS = {
+    "size not hex": b"zz\r\n",
+    "signed size": b"+5\r\nhello\r\n",
+    "size with 0x": b"0x5\r\nhello\r\n",
+    "blank before the size": b" 5\r\nhello\r\n",
+    "underscore in the size": b"1_0\r\n0123456789abcdef\r\n",
+    "size line ended by a bare LF": b"5\nhello\r\n",
+    "data not followed by CRLF": b"5\r\nhelloXY",
+    "empty size line": b"\r\n",
+    "trailer line without a colon": b"0\r\nno colon\r\n\r\n",
+}
+
+
+def chunked_events(rest: bytes, *, later: bool, event: bool = True) -> Reply:
+    """An event stream of one STARTED event in its chunk (unless not ``event``), then
+    ``rest``; with ``later`` ``rest`` comes after a pause (read apart from the head:
+    the trio client's own decoder reads it, not h11, and aiohttp's parser fails after
+    the head)."""
+    first = CHUNKED_HEAD
+    if event:
+        first += b"%x\r\n%s\r\n" % (len(STARTED_EVENT), STARTED_EVENT)
+    if not later:
+        return first + rest
+
+    async def in_two() -> AsyncIterator[bytes]:
+        yield first
+        await asyncio.sleep(0.05)
+        yield rest
+
+    return in_two()
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["with-head", "after-head"])
+@pytest.mark.parametrize("bad", list(MALFORMED_CHUNKS.values()), ids=list(MALFORMED_CHUNKS))
+def test_a_malformed_chunked_event_stream_is_the_venues_fault(
+    venue_loop: BackgroundLoop, client: str, bad: bytes, later: bool
+):
+    reply = chunked_events(bad + b"0\r\n\r\n", later=later)
+    with serving(venue_loop, lambda seen: reply) as server:
+        got, error = read_stream(client, f"{server.url}/api/v1/jobs/{JOB}/sse")
+    assert isinstance(error, VenueProtocolError)
+    assert "malformed" in str(error)
+    assert f"GET {server.url}/api/v1/jobs/{JOB}/sse" in str(error)
+    # The data before it is handed over (a chunk's data comes before its footer is
+    # seen), except where aiohttp refuses the body with its head: its parser fails the
+    # whole response.
+    before = STARTED_EVENT + (
+        b"hello" if bad == MALFORMED_CHUNKS["data not followed by CRLF"] else b""
+    )
+    assert got == (b"" if client == "aiohttp" and not later else before)
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["with-head", "after-head"])
+@pytest.mark.parametrize(
+    ("rest", "tail"), [(b"", b""), (b"5\r\nhe", b"he"), (b"5\r\nhello\r\n0\r\n", b"hello")]
+)
+def test_a_chunked_event_stream_cut_off_is_a_broken_connection(
+    venue_loop: BackgroundLoop, client: str, rest: bytes, tail: bytes, later: bool
+):
+    with serving(venue_loop, lambda seen: chunked_events(rest, later=later)) as server:
+        got, error = read_stream(client, f"{server.url}/api/v1/jobs/{JOB}/sse")
+    assert isinstance(error, CoviaConnectionError)
+    assert not isinstance(error, CoviaTimeoutError)
+    assert got == STARTED_EVENT + tail
+
+
+@pytest.mark.parametrize("good", [b"5;ext=1\r\nhello\r\n", b"5 \r\nhello\r\n", b"0\r\nX-T: 1\r\n"])
+def test_a_chunked_event_stream_within_the_grammar_is_read_whole(
+    venue_loop: BackgroundLoop, client: str, good: bytes
+):
+    rest = good + (b"\r\n" if good.startswith(b"0") else b"0\r\n\r\n")
+    with serving(venue_loop, lambda seen: chunked_events(rest, later=True)) as server:
+        got, error = read_stream(client, f"{server.url}/api/v1/jobs/{JOB}/sse")
+    assert error is None
+    assert got == STARTED_EVENT + (b"" if good.startswith(b"0") else b"hello")
+
+
+@pytest.mark.parametrize("bad", [MALFORMED_CHUNKS["size not hex"], b"5\r\nhelloXY"])
+def test_a_job_whose_event_stream_keeps_breaking_its_framing_is_polled(
+    venue_loop: BackgroundLoop, client: str, bad: bytes
+):
+    # No event first: a stream that gives events is working, and is reopened.
+    given_up_and_polled(
+        venue_loop, client, lambda: chunked_events(bad + b"0\r\n\r\n", later=True, event=False)
+    )
 
 
 # -- bad JSON ---------------------------------------------------------------------------------

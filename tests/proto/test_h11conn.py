@@ -959,7 +959,10 @@ chunked_wire = st.lists(
                 b"\n",
                 b"zz\r\n",
                 b"G\r\n",
+                b"0x2\r\nab\r\n",
                 b"4\r\nab\r\n",
+                b"2\r\nabXY",
+                b"2\r\nab\r",
             ]
         ),
         st.binary(max_size=8),

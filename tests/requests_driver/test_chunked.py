@@ -1,10 +1,13 @@
 """``covia_requests.chunked``: a chunked body read by its framing, every chunk that has
-arrived in one read, split anywhere, and refused where http.client would refuse it."""
+arrived in one read, split anywhere; a malformed framing refused by the core's decoder
+(``tests/proto/test_chunked.py`` tests the decoder itself), a cut-off one as urllib3
+refuses it."""
 
 from __future__ import annotations
 
 import gzip
 import pathlib
+import re
 import socketserver
 import ssl
 import threading
@@ -14,7 +17,8 @@ import pytest
 import trustme
 from urllib3.exceptions import ProtocolError
 
-from covia import CoviaConnectionError
+from covia import CoviaConnectionError, VenueProtocolError
+from covia_proto.errors import RequestInfo
 from covia_proto.flows.effects import CloseStream, OpenStream, ReadChunk
 from covia_proto.http import Request
 from covia_proto.testing.server import BackgroundLoop
@@ -22,6 +26,7 @@ from covia_requests import RequestsDriver
 from covia_requests.chunked import ChunkedBody, chunked_body
 from tests.conformance.hostile import serving
 
+INFO = RequestInfo("GET", "http://127.0.0.1/api/v1/jobs/x/sse")
 EVENTS = [f'event: job-update\ndata: {{"n": {n}}}\n\n'.encode() for n in range(40)]
 
 
@@ -57,10 +62,13 @@ class Ends:
     def release_conn(self) -> None:
         self.calls.append("connection released")
 
+    def reader(self) -> ChunkedBody:
+        return ChunkedBody(cast(Any, self), cast(Any, self), INFO)
+
 
 def body_of(pieces: list[bytes]) -> tuple[list[bytes], Ends]:
     ends = Ends(Pieces(pieces))
-    body = ChunkedBody(cast(Any, ends), cast(Any, ends))
+    body = ends.reader()
     reads = []
     while data := body.read(128 * 1024):
         reads.append(data)
@@ -89,33 +97,70 @@ def test_the_framing_may_be_split_anywhere(step: int) -> None:
 def test_what_follows_the_body_is_left_unread() -> None:
     pieces = [framed(EVENTS[:2]), b"never read"]
     ends = Ends(Pieces(pieces))
-    body = ChunkedBody(cast(Any, ends), cast(Any, ends))
+    body = ends.reader()
     assert body.read(1024) == EVENTS[0] + EVENTS[1]
     assert body.read(1024) == b""
+    assert ends.calls == ["response closed", "connection released"]
+    assert ends.fp is None  # "never read" was not asked for
+
+
+def test_bytes_read_past_the_body_close_its_connection() -> None:
+    # Unasked bytes that came with the end would be read as the next answer.
+    ends = Ends(Pieces([framed(EVENTS[:2]) + b"HTTP/1.1 200 OK\r\n"]))
+    body = ends.reader()
+    assert body.read(1024) == EVENTS[0] + EVENTS[1]
+    assert body.read(1024) == b""
+    assert ends.calls == ["response closed", "response closed", "connection released"]
+
+
+def test_the_connection_goes_back_with_the_last_data_before_it_is_asked_for_more() -> None:
+    # A job's last event may come with the end of its stream, after which the flow
+    # closes the stream without another read: the connection is back in its pool.
+    ends = Ends(Pieces([framed(EVENTS[:2])]))
+    assert ends.reader().read(1024) == EVENTS[0] + EVENTS[1]
     assert ends.calls == ["response closed", "connection released"]
 
 
 def test_a_read_asks_for_at_most_the_size_given() -> None:
     fp = Pieces([framed(EVENTS)])
-    body = ChunkedBody(cast(Any, Ends(fp)), cast(Any, Ends(fp)))
-    body.read(4096)
+    Ends(fp).reader().read(4096)
     assert fp.sizes == [4096]
 
 
 @pytest.mark.parametrize(
     ("wire", "why"),
     [
-        (b"zz\r\nabc\r\n0\r\n\r\n", "invalid chunk size"),
-        (b"-3\r\nabc\r\n0\r\n\r\n", "invalid chunk size"),
-        (b"\r\n", "invalid chunk size"),
-        (b"5\r\nabc", "ended early"),
-        (b"3\r\nabc\r\n", "ended early"),
-        (b"0\r\n", "ended early"),
-        (b"1" * 70000, "too long"),
+        (b"zz\r\nabc\r\n0\r\n\r\n", "illegal chunk header: b'zz\\r\\n'"),
+        (b"-3\r\nabc\r\n0\r\n\r\n", "illegal chunk header"),
+        (b"\r\n", "illegal chunk header"),
+        (b"3\nabc\r\n0\r\n\r\n", "illegal chunk header"),  # http.client took a bare LF
+        (b"3\r\nabcXY0\r\n\r\n", "malformed chunk footer"),  # http.client dropped it unread
+        (b"0\r\nno colon\r\n\r\n", "illegal trailer line"),
+        (b"1" * 70000, "chunk header or trailer line over 65536 bytes"),
     ],
 )
-def test_a_broken_framing_is_refused(wire: bytes, why: str) -> None:
-    with pytest.raises(ProtocolError, match=why):
+def test_a_malformed_framing_is_the_venues_fault(wire: bytes, why: str) -> None:
+    first = framed(EVENTS[:1]).removesuffix(b"0\r\n\r\n")
+    body = Ends(Pieces([first, *splits(wire, 1000)])).reader()
+    assert body.read(1024) == EVENTS[0]  # what came before it is given first
+    with pytest.raises(
+        VenueProtocolError, match=f"malformed HTTP response: {re.escape(why)}"
+    ) as info:
+        read_to_end(body)
+    assert info.value.request == INFO
+
+
+def read_to_end(body: ChunkedBody) -> None:
+    while body.read(1024):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("wire", "missing"),
+    [(b"5\r\nabc", "mid-chunk"), (b"3\r\nabc\r\n", "before its last chunk"), (b"0\r\n", "before")],
+)
+def test_a_body_cut_off_is_a_broken_connection(wire: bytes, missing: str) -> None:
+    with pytest.raises(ProtocolError, match=f"chunked body ended early \\({missing}"):
         body_of(splits(wire, 1000))
 
 
@@ -127,10 +172,10 @@ def test_a_connection_failure_is_a_broken_connection_and_a_timeout_stays_one() -
         def read1(self, size: int) -> bytes:
             raise self.error
 
-    reset = ChunkedBody(cast(Any, Ends(None)), cast(Any, Ends(Failing(ConnectionResetError()))))
+    reset = Ends(Failing(ConnectionResetError())).reader()
     with pytest.raises(ProtocolError, match="Connection broken"):
         reset.read(1024)
-    slow = ChunkedBody(cast(Any, Ends(None)), cast(Any, Ends(Failing(TimeoutError()))))
+    slow = Ends(Failing(TimeoutError())).reader()
     with pytest.raises(TimeoutError):
         slow.read(1024)
 
@@ -173,9 +218,15 @@ def test_the_driver_reads_a_chunked_stream_by_its_framing(loop: BackgroundLoop) 
     assert len(reads) < len(EVENTS) // 4  # not a read per chunk
 
 
-def test_the_driver_refuses_a_broken_framing(loop: BackgroundLoop) -> None:
+def test_the_driver_refuses_a_malformed_framing(loop: BackgroundLoop) -> None:
     reply = head("Content-Type: text/event-stream", "Transfer-Encoding: chunked") + b"zz\r\n"
-    with pytest.raises(CoviaConnectionError, match="mid-response"):
+    with pytest.raises(VenueProtocolError, match="malformed HTTP response: illegal chunk header"):
+        read_all(loop, reply)
+
+
+def test_the_driver_refuses_a_cut_off_framing(loop: BackgroundLoop) -> None:
+    reply = head("Content-Type: text/event-stream", "Transfer-Encoding: chunked") + b"5\r\nab"
+    with pytest.raises(CoviaConnectionError, match=r"mid-response: .*ended early \(mid-chunk"):
         read_all(loop, reply)
 
 
@@ -200,7 +251,7 @@ def test_a_body_with_a_length_is_left_to_urllib3(loop: BackgroundLoop) -> None:
 
 
 def test_a_response_of_another_library_is_left_alone() -> None:
-    assert chunked_body(object()) is None
+    assert chunked_body(object(), INFO) is None
 
 
 class KeepAlive(socketserver.ThreadingTCPServer):
