@@ -553,18 +553,21 @@ def _unused(fn: Callable[..., Any]) -> None:  # keeps imports honest for mypy
 
 
 class GzipVenue(requests.adapters.BaseAdapter):
-    """A venue (behind a proxy) that gzips what it sends, as requests asks it to."""
+    """A venue (behind a proxy) that gzips what it sends: JSON as requests asks it to,
+    content even though the SDK asks for it as stored."""
 
     content = b"hello compressed world\n" * 1000
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
-        assert "gzip" in str(request.headers.get("Accept-Encoding"))
+        asked = str(request.headers.get("Accept-Encoding"))
         if str(request.url).endswith("/content"):
+            assert asked == "identity"
             body = gzip.compress(self.content)
             headers = {"Content-Type": "text/plain", "Content-Encoding": "gzip"}
         else:
+            assert "gzip" in asked
             sha = hashlib.sha256(self.content).hexdigest()
             body = json.dumps({"name": "z", "content": {"sha256": sha}}).encode()
             headers = {"Content-Type": "text/plain"}
