@@ -509,6 +509,15 @@ class ClientConnection:
         return self._through is not None and not self._response_ended
 
     @property
+    def body_left(self) -> int | None:
+        """Bytes still to come of a body of known length passing through (see
+        ``passing_through``); None for any other body, or none."""
+        through = self._through
+        if isinstance(through, _LengthBody) and not self._response_ended:
+            return through.left
+        return None
+
+    @property
     def awaiting_continue(self) -> bool:
         """Whether a request sent with ``Expect: 100-continue`` still waits for the
         venue's ``100 Continue`` (skipped by ``next_event``, but seen here)."""

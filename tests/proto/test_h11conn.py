@@ -633,6 +633,25 @@ def test_a_body_still_arriving_passes_through_as_the_very_bytes_received():
     assert conn.start_next_cycle()
 
 
+def test_body_left_counts_down_a_body_of_known_length_passing_through():
+    conn = sent()
+    assert conn.body_left is None  # no answer yet
+    conn.receive_data(LENGTH_HEAD + b"ab")
+    assert isinstance(conn.next_event(), ResponseHead)
+    assert conn.body_left == 8  # the two that came with the head are received
+    conn.receive_data(b"cdefg")
+    assert conn.body_left == 3
+    assert drain(conn) == [b"abcdefg", NEED_DATA]
+    conn.receive_data(b"hij")
+    assert drain(conn) == [b"hij", END_OF_BODY]
+    assert conn.body_left is None
+    chunked = sent()
+    chunked.receive_data(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab")
+    assert isinstance(chunked.next_event(), ResponseHead)
+    assert chunked.passing_through
+    assert chunked.body_left is None  # only a length says how much is to come
+
+
 def test_pieces_received_before_a_read_are_given_together():
     conn = sent()
     conn.receive_data(LENGTH_HEAD)

@@ -55,7 +55,12 @@ from covia_proto.testing.faults import (
 )
 from covia_proto.testing.server import BackgroundLoop
 from covia_trio import TrioDriver
-from covia_trio.connection import CHUNK_SIZE, MAX_DOWNLOAD_RECEIVE_SIZE, MAX_RECEIVE_SIZE
+from covia_trio.connection import (
+    BATCH_BYTES,
+    CHUNK_SIZE,
+    MAX_DOWNLOAD_RECEIVE_SIZE,
+    MAX_RECEIVE_SIZE,
+)
 from covia_trio.driver import SCHEDULE_EVERY
 from tests.conformance.hostile import Seen, dribble, serving
 from tests.trio_driver.conftest import Served
@@ -1090,3 +1095,74 @@ async def test_a_read_that_need_not_wait_is_still_cancelled(nursery: trio.Nurser
             await driver.perform(ReadChunk(opened.handle))
         assert scope.cancelled_caught
         assert driver.pool.open_connections == 0  # a body half read is not kept
+
+
+async def _serve_in_pieces(
+    nursery: trio.Nursery, size: int, pieces: list[tuple[int, float]]
+) -> str:
+    """A loopback server answering with a ``size``-byte body: ``pieces`` of (bytes, then
+    a pause in seconds), then whatever is left at once."""
+
+    async def answer(stream: trio.SocketStream) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += await stream.receive_some(4096)
+        with contextlib.suppress(trio.BrokenResourceError):
+            await stream.send_all(f"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n".encode())
+            sent = 0
+            for length, pause in pieces:
+                await stream.send_all(bytes(length))
+                sent += length
+                await trio.sleep(pause)
+            await stream.send_all(bytes(size - sent))
+            await trio.sleep_forever()
+
+    listeners = await nursery.start(trio.serve_tcp, answer, 0)
+    return f"http://127.0.0.1:{listeners[0].socket.getsockname()[1]}/blob"
+
+
+async def _read_all(driver: TrioDriver, url: str) -> list[bytes]:
+    opened = await driver.perform(OpenStream(Request("GET", url)))
+    chunks = []
+    while chunk := await driver.perform(ReadChunk(opened.handle)):
+        chunks.append(chunk)
+    return chunks
+
+
+@pytest.mark.trio
+async def test_a_long_body_arriving_in_small_pieces_is_read_in_batches(
+    nursery: trio.Nursery,
+) -> None:
+    size = 8 * BATCH_BYTES
+    url = await _serve_in_pieces(nursery, size, [(8192, 0.001)] * (size // 8192 - 1))
+    async with TrioDriver() as driver:
+        chunks = await _read_all(driver, url)
+    assert sum(map(len, chunks)) == size
+    # A read that waits wakes once a batch has arrived, not at each 8 KiB piece (which
+    # would make about 128 reads).
+    assert len(chunks) < 40
+
+
+@pytest.mark.trio
+async def test_a_slow_body_is_not_held_back_for_a_batch_nor_timed_out(
+    nursery: trio.Nursery,
+) -> None:
+    size = 4 * BATCH_BYTES
+    # 4 KiB every 0.3 s to begin with: a batch would take far longer than the driver's
+    # 1 s for each wait, yet every wait sees a byte well within it.
+    url = await _serve_in_pieces(nursery, size, [(4096, 0.3)] * 5)
+    async with TrioDriver(timeout=1.0) as driver:
+        chunks = await _read_all(driver, url)
+    assert sum(map(len, chunks)) == size
+    assert len(chunks[0]) < BATCH_BYTES  # handed over as it came, not held for a batch
+
+
+@pytest.mark.trio
+async def test_without_a_low_water_mark_the_body_is_read_all_the_same(
+    nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("covia_trio.connection._SO_RCVLOWAT", -1)  # as on Windows
+    size = 4 * BATCH_BYTES
+    url = await _serve_in_pieces(nursery, size, [(8192, 0.001)] * 4)
+    async with TrioDriver() as driver:
+        assert sum(map(len, await _read_all(driver, url))) == size
