@@ -331,10 +331,7 @@ class Connection:
         except BlockingIOError:
             return False
         except OSError as exc:
-            where = "mid-response" if self.received else "before the response"
-            raise CoviaConnectionError(
-                f"connection broke {where}: {describe(exc)}", request=info
-            ) from exc
+            raise self._broke(exc, info) from exc
         self._received(data, size)
         return True
 
@@ -385,11 +382,12 @@ class Connection:
         except trio.BusyResourceError:
             raise _busy(info) from None
         except _TRANSPORT_ERRORS as exc:
-            where = "mid-response" if self.received else "before the response"
-            raise CoviaConnectionError(
-                f"connection broke {where}: {describe(exc)}", request=info
-            ) from exc
+            raise self._broke(exc, info) from exc
         self._received(data, size)
+
+    def _broke(self, exc: BaseException, info: RequestInfo) -> CoviaConnectionError:
+        where = "mid-response" if self.received else "before the response"
+        return CoviaConnectionError(f"connection broke {where}: {describe(exc)}", request=info)
 
     def _set_low_water(self, wanted: int) -> None:
         if self._low_water is None or self._low_water == wanted or self._raw is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import ssl
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -66,6 +67,18 @@ def response(
         lines.append(f"Content-Length: {len(body)}")
     lines += [f"{k}: {v}" for k, v in headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def asset_responder(metadata: Any, content: bytes) -> Responder:
+    """Answers a content download with ``content`` (as text), anything else with the
+    asset's ``metadata`` as JSON."""
+
+    def respond(seen: Seen) -> bytes:
+        if seen.path.endswith("/content"):
+            return response(200, content, content_type="text/plain")
+        return response(200, json.dumps(metadata).encode())
+
+    return respond
 
 
 class RawServer:

@@ -37,6 +37,7 @@ from tests.conformance.hostile import (
     RETRY,
     Reply,
     Seen,
+    asset_responder,
     forever,
     raises,
     read_stream,
@@ -349,10 +350,7 @@ def test_content_whose_hash_differs_from_its_metadata_is_refused(
     metadata = {"name": "data", "content": {"sha256": declared, "contentType": "text/plain"}}
     ident = compute_asset_id(metadata)  # the metadata itself is the asset's own
 
-    def respond(seen: Seen) -> bytes:
-        if seen.path.endswith("/content"):
-            return response(200, content, content_type="text/plain")
-        return response(200, json.dumps(metadata).encode())
+    respond = asset_responder(metadata, content)
 
     async def fetch(venue: Any) -> Any:
         return await venue.get_asset_content(ident)

@@ -22,7 +22,15 @@ import pytest
 from covia import CoviaUsageError, Limits, VenueProtocolError, compute_asset_id
 from covia.auth import Auth, BearerAuth
 from covia_proto.testing.server import BackgroundLoop
-from tests.conformance.hostile import CLIENTS, Seen, raises, response, run_client, serving
+from tests.conformance.hostile import (
+    CLIENTS,
+    Seen,
+    asset_responder,
+    raises,
+    response,
+    run_client,
+    serving,
+)
 
 JOB = "0190f3c2a1b20000aabbccddeeff0011"
 ASSET = "ab" * 32
@@ -158,15 +166,10 @@ def test_every_client_asks_for_content_as_stored_and_json_as_its_library_likes(
     metadata = _content_metadata(content)
     ident = compute_asset_id(metadata)
 
-    def respond(seen: Seen) -> bytes:
-        if seen.path.endswith("/content"):
-            return response(200, content, content_type="text/plain")
-        return response(200, json.dumps(metadata).encode())
-
     async def fetch(venue: Any) -> Any:
         return await venue.get_asset_content(ident)
 
-    with serving(venue_loop, respond) as server:
+    with serving(venue_loop, asset_responder(metadata, content)) as server:
         assert run_client(client, server.url, fetch) == content
     downloads = [seen for seen in server.seen if seen.path.endswith("/content")]
     others = [seen for seen in server.seen if not seen.path.endswith("/content")]
