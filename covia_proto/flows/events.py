@@ -140,7 +140,8 @@ class _Watch:
         self.stop_when_settled = stop_when_settled
         self.limits = limits
         self.last_event_id: str | None = None
-        self.failures = 0
+        self.failures = 0  # breaks in a row, forgiven by an event
+        self.malformed = 0  # malformed streams, never forgiven
         self._last = last
         self._pending: ServerSentEvent | None = None  # newer than _last, not yet built
 
@@ -210,7 +211,8 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
             if not ended:
                 parser.receive_data(chunk)
             elif parser.end_of_stream():
-                raise VenueProtocolError("event stream ended in the middle of an event")
+                # Cut off, as a dropped connection cuts it: not the venue's malformation.
+                raise CoviaConnectionError("event stream ended in the middle of an event")
         except (CoviaConnectionError, VenueProtocolError, CoviaTimeoutError) as exc:
             yield CloseStream(opened.handle)
             return _after_break(context, watch, exc)
@@ -286,7 +288,12 @@ def _after_break(context: VenueContext, watch: _Watch, exc: CoviaError) -> _Afte
         logger.debug("job %s event stream idle; reopening", watch.job_id)
         return _After.REOPEN
     watch.failures += 1
-    if watch.failures >= context.retry.max_attempts:
+    if isinstance(exc, VenueProtocolError):
+        # A malformed stream (its framing, its events) is counted for the whole wait:
+        # one that sends an event and then breaks would otherwise be reopened at once,
+        # for ever, its good event forgiving each break.
+        watch.malformed += 1
+    if max(watch.failures, watch.malformed) >= context.retry.max_attempts:
         # A stream that keeps breaking is worse than none: poll instead.
         logger.debug("job %s event stream keeps breaking (%s); polling", watch.job_id, exc)
         context.features.events = False

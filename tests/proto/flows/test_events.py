@@ -212,6 +212,37 @@ def test_a_stream_that_keeps_breaking_is_given_up_for_polling():
     assert ctx.features.events is False
 
 
+def test_a_stream_that_sends_an_event_then_breaks_its_framing_is_given_up_for_polling():
+    # Each connection: a good update, then a line past the parser's limit. The update
+    # forgives a cut connection, never a malformed stream: without that, the stream is
+    # reopened at once for as long as the wait lasts.
+    ctx = context()
+    limit = ctx.limits.max_event_line
+    malformed = [
+        sse_stream(sse_event(job("STARTED", updated=n)), b"data: " + b"x" * limit + b"\n\n")
+        for n in range(4)
+    ]
+    driver = ScriptedDriver([*malformed, job_response("COMPLETE")])
+    assert driver.run(wait_for_job(ctx, JOB)).status == JobStatus.COMPLETE
+    attempts = ctx.retry.max_attempts
+    assert driver.calls == [("GET", SSE_URL)] * attempts + [("GET", JOB_URL)]
+    assert ctx.features.events is False
+
+
+def test_a_stream_cut_after_each_event_keeps_being_reopened():
+    # A cut is what a dropped connection does: forgiven by the event before it.
+    cuts = [
+        sse_stream(sse_event(job("STARTED", updated=n)), sse_event(job("STARTED"))[:25])
+        for n in range(6)
+    ]
+    done = sse_stream(sse_event(job("COMPLETE", updated=9)))
+    driver = ScriptedDriver([*cuts, done])
+    ctx = context()
+    assert driver.run(wait_for_job(ctx, JOB)).status == JobStatus.COMPLETE
+    assert driver.calls == [("GET", SSE_URL)] * 7
+    assert ctx.features.events is not False
+
+
 def test_the_event_stream_is_held_to_the_contexts_limits():
     from covia_proto.limits import Limits
 
