@@ -28,6 +28,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 
+from covia_requests.one_write import OneWrite
+
 __all__ = ["DeadlineAdapter", "exchange_deadline"]
 
 
@@ -90,13 +92,14 @@ def _arm(connection: HTTPConnection) -> None:
         sock.__class__ = _DeadlineSSLSocket
 
 
-class _HTTPConnection(HTTPConnection):
+# The SDK's own connections also write a small request whole (see .one_write).
+class _HTTPConnection(OneWrite):
     def connect(self) -> None:
         super().connect()
         _arm(self)
 
 
-class _HTTPSConnection(HTTPSConnection):
+class _HTTPSConnection(OneWrite, HTTPSConnection):
     def connect(self) -> None:
         super().connect()
         _arm(self)
