@@ -6,6 +6,10 @@ into bytes and bytes into response events; this module only moves the bytes, bou
 each wait with a cancel scope, and says what a failure means. ``sent`` on a
 ``CoviaConnectionError`` is False only when the failure came before a byte of the
 request was handed to the stream (connecting, the TLS handshake).
+
+Over plain TCP it moves body bytes faster than trio's stream alone: what has already
+arrived is read without waiting (``next_event_now``, through a second handle on the
+socket), and a wait for a long body wakes per batch of bytes (``BATCH_BYTES``).
 """
 
 from __future__ import annotations
