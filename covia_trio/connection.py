@@ -251,6 +251,7 @@ class Connection:
         hold anything up. The second handle on its socket goes first."""
         if self._raw is not None:
             raw, self._raw = self._raw, None
+            trio.lowlevel.notify_closing(raw)  # a task waiting on it wakes, and fails
             raw.close()
         with trio.CancelScope(shield=True):
             await trio.aclose_forcefully(self.stream)
@@ -377,17 +378,31 @@ class Connection:
         try:
             if self._low_water == BATCH_BYTES:
                 with trio.move_on_after(BATCH_PATIENCE):
-                    data = await self.stream.receive_some(size)
+                    data = await self._receive_some(size)
                     self._received(data, size)
                     return
                 self._slow = True  # a slow link: from now on, wake at the first byte
                 self._set_low_water(1)
-            data = await self.stream.receive_some(size)
+            data = await self._receive_some(size)
         except trio.BusyResourceError:
             raise _busy(info) from None
         except _TRANSPORT_ERRORS as exc:
             raise self._broke(exc, info) from exc
         self._received(data, size)
+
+    async def _receive_some(self, size: int) -> bytes | bytearray:
+        """The next bytes, once some have arrived. With the second handle, a wait for
+        the socket and one read: what the stream's ``receive_some`` does, less the read
+        that ``next_event_now`` has just found empty and the stream's own layers."""
+        raw = self._raw
+        if raw is None:
+            return await self.stream.receive_some(size)
+        while True:
+            await trio.lowlevel.wait_readable(raw)
+            try:
+                return raw.recv(size)
+            except BlockingIOError:
+                continue  # woken with nothing to read after all: wait again
 
     def _broke(self, exc: BaseException, info: RequestInfo) -> CoviaConnectionError:
         where = "mid-response" if self.received else "before the response"

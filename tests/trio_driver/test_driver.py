@@ -1032,17 +1032,22 @@ async def _serve_blob(nursery: trio.Nursery, size: int, *, body: bool = True) ->
 
 
 class _AlwaysArrived:
-    """Stands for a socket whose bytes have always arrived already: no read waits."""
+    """Stands for a socket whose bytes have always arrived already: no read waits.
+    Closing it closes ``handle``, the socket it stands in for."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, handle: Any) -> None:
         self.data = memoryview(data)
+        self.handle = handle
 
     def recv(self, size: int) -> bytes:
         piece, self.data = bytes(self.data[: min(size, 65536)]), self.data[65536:]
         return piece
 
+    def fileno(self) -> int:
+        return int(self.handle.fileno())
+
     def close(self) -> None:
-        pass
+        self.handle.close()
 
 
 @pytest.mark.trio
@@ -1062,8 +1067,7 @@ async def test_a_download_that_never_waits_still_lets_other_tasks_run(
     async with TrioDriver() as driver:
         opened = await driver.perform(OpenStream(Request("GET", url)))
         connection = opened.handle.connection
-        connection._raw.close()
-        connection._raw = _AlwaysArrived(bytes(range(256)) * (size // 256))
+        connection._raw = _AlwaysArrived(bytes(range(256)) * (size // 256), connection._raw)
         nursery.start_soon(sibling)
         got = []
         unfair = longest = 0  # reads in a row while the sibling did not run
@@ -1166,3 +1170,29 @@ async def test_without_a_low_water_mark_the_body_is_read_all_the_same(
     url = await _serve_in_pieces(nursery, size, [(8192, 0.001)] * 4)
     async with TrioDriver() as driver:
         assert sum(map(len, await _read_all(driver, url))) == size
+
+
+@pytest.mark.trio
+async def test_closing_the_driver_fails_a_read_waiting_on_a_tcp_socket(
+    nursery: trio.Nursery,
+) -> None:
+    # The head and a first piece, then nothing: the second read waits on the socket.
+    url = await _serve_in_pieces(nursery, 4 * BATCH_BYTES, [(4096, 60.0)])
+    driver = TrioDriver()
+    opened = await driver.perform(OpenStream(Request("GET", url)))
+    assert await driver.perform(ReadChunk(opened.handle))
+    failure: list[BaseException] = []
+
+    async def read() -> None:
+        try:
+            await driver.perform(ReadChunk(opened.handle))
+        except CoviaConnectionError as exc:
+            failure.append(exc)
+
+    with trio.fail_after(5):  # a bound for a failing test, not a measure of speed
+        async with trio.open_nursery() as readers:
+            readers.start_soon(read)
+            await trio.testing.wait_all_tasks_blocked()
+            await driver.aclose()
+    assert len(failure) == 1
+    assert driver.pool.open_connections == 0
