@@ -104,9 +104,7 @@ class ServerSentEvent:
     def _parse(self, depth: int, max_size: int) -> Any:
         data = self.data
         size = len(data)
-        # A text of n characters nests at most n/2 deep, and the shape of one under 64
-        # KiB is not checked: most records need neither look (see ``_check``).
-        if size > 2 * depth or size > max_size or size >= SHAPE_CHECKED_FROM:
+        if size >= _unchecked_below(depth, max_size):
             self._check(data, depth, max_size)
         fast = _fast_json.decoder
         if fast is not None:
@@ -135,6 +133,14 @@ class ServerSentEvent:
                     f"(max_json_depth is {depth})"
                 )
             raise VenueProtocolError(f"event {self.event!r}{where} carries JSON {costly}")
+
+
+def _unchecked_below(depth: int, max_size: int) -> int:
+    """The size under which event data needs none of ``ServerSentEvent._check``'s looks:
+    a text of n characters nests at most n/2 deep, one within ``max_size`` is not too
+    long, and the shape of one under ``SHAPE_CHECKED_FROM`` is not checked. Most records
+    are this small."""
+    return min(2 * depth + 1, max_size + 1, SHAPE_CHECKED_FROM)
 
 
 # ``_decoded`` set through its slot: what ``object.__setattr__`` does, without its lookup.
@@ -216,8 +222,7 @@ def decode_shared_all(
     for one whose data is not plainly within ``limits`` or not valid JSON: never an
     error here, so that only the events taken raise (``decode_shared`` for them)."""
     depth, max_size = limits.max_json_depth, limits.max_json_size
-    # Under this size a text needs none of _parse's checks (see ServerSentEvent._parse).
-    quick = min(2 * depth + 1, max_size + 1, SHAPE_CHECKED_FROM)
+    quick = _unchecked_below(depth, max_size)
     fast = _fast_json.decoder or _decode
     values: list[Any | _Undecoded] = []
     for event in events:
