@@ -31,8 +31,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
-from typing import Final
+from typing import BinaryIO, Final
 
 __all__ = [
     "ASSET_ID_PREFIX",
@@ -138,12 +139,31 @@ NOT_FOUND: Final = _fixed("404 Not Found", JSON, b'{"error":"Endpoint not found"
 _EVENTS: dict[str, bytes] = {}  # event streams by job id, made once
 
 
-def _content(size: int) -> Iterator[bytes]:
-    view = memoryview(BLOCK)
-    while size > 0:
-        piece = view[: min(size, len(BLOCK))]
-        size -= len(piece)
-        yield piece.tobytes() if len(piece) < len(BLOCK) else BLOCK
+class _ContentFile:
+    """The content, repeated ``BLOCK``s, in an unlinked temporary file grown to the
+    largest size asked for. It is sent with ``sendfile``: the kernel moves the bytes
+    from the page cache, so the server spends almost no CPU on a download. On two
+    shared cores, a server copying every byte through a socket had taken a third of
+    the CPU that the client being measured needed."""
+
+    def __init__(self) -> None:
+        self._file: BinaryIO | None = None
+        self._size = 0
+
+    def holding(self, size: int) -> BinaryIO:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - kept while serving
+        file = self._file
+        if size > self._size:
+            file.seek(self._size)
+            while self._size < size:  # BLOCK divides every size written before
+                file.write(BLOCK)
+                self._size += len(BLOCK)
+            file.flush()
+        return file
+
+
+_CONTENT: Final = _ContentFile()
 
 
 class _Connection(asyncio.Protocol):
@@ -162,6 +182,7 @@ class _Connection(asyncio.Protocol):
         self.close_after = False
         self.producer: Iterator[bytes] | None = None
         self.paused = False
+        self.sending: asyncio.Future[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -274,12 +295,25 @@ class _Connection(asyncio.Protocol):
                 transport.write(UPLOAD_REPLY)
             else:
                 size = int(rest[1][-16:], 16)
-                head = _head("200 OK", "application/octet-stream", size)
-                self._produce(_chain(head, _content(size)))
-                return
+                transport.write(_head("200 OK", "application/octet-stream", size))
+                if size:
+                    self.producer = iter(())  # holds back the next request until sent
+                    self.sending = asyncio.ensure_future(self._send_content(transport, size))
+                    return
         else:
             transport.write(NOT_FOUND)
         self._done()
+
+    async def _send_content(self, transport: asyncio.Transport, size: int) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.sendfile(transport, _CONTENT.holding(size), 0, size)
+        except (OSError, RuntimeError):  # the client went away mid-body
+            transport.close()
+            return
+        self.producer = None
+        self._done()
+        self._process()
 
     def _produce(self, producer: Iterator[bytes]) -> None:
         self.producer = producer
@@ -289,6 +323,8 @@ class _Connection(asyncio.Protocol):
         transport = self.transport
         if self.producer is None or transport is None or transport.is_closing():
             return
+        if self.sending is not None and not self.sending.done():
+            return  # the file is being sent; its task carries on after
         for piece in self.producer:
             transport.write(piece)
             if self.paused:
@@ -300,11 +336,6 @@ class _Connection(asyncio.Protocol):
     def _done(self) -> None:
         if self.close_after and self.transport is not None:
             self.transport.close()
-
-
-def _chain(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield head
-    yield from rest
 
 
 async def _serve(port: int) -> None:
@@ -351,6 +382,8 @@ def running() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+        assert child.stdout is not None
+        child.stdout.close()
 
 
 def main() -> None:
