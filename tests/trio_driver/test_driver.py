@@ -1101,6 +1101,22 @@ async def test_a_read_that_need_not_wait_is_still_cancelled(nursery: trio.Nurser
         assert driver.pool.open_connections == 0  # a body half read is not kept
 
 
+@pytest.mark.trio
+@pytest.mark.parametrize(("size", "primes"), [(4 << 20, 1), (100_000, 0)])
+async def test_reads_past_the_usual_size_ready_the_allocator_first(
+    nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch, size: int, primes: int
+) -> None:
+    calls: list[None] = []
+    monkeypatch.setattr("covia_trio.allocator.prime", lambda: calls.append(None))
+    url = await _serve_blob(nursery, size)
+    async with TrioDriver() as driver:
+        chunks = await _read_all(driver, url)
+    assert sum(map(len, chunks)) == size
+    assert max(map(len, chunks)) <= MAX_DOWNLOAD_RECEIVE_SIZE
+    # Once, as the reads grow past MAX_RECEIVE_SIZE; never for a small answer.
+    assert len(calls) == primes
+
+
 async def _serve_in_pieces(
     nursery: trio.Nursery, size: int, pieces: list[tuple[int, float]]
 ) -> str:
