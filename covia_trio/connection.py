@@ -73,7 +73,7 @@ MAX_DOWNLOAD_RECEIVE_SIZE: Final = 512 * 1024
 length, not content-coded: a download). Each read costs the same whatever its size
 (trio's scheduling, the flow's step), so larger reads are what made trio download as
 fast as requests: 128 KiB moved 1.9 GB/s of CPU time, 512 KiB 3.3 GB/s, 1 MiB little
-more for twice the memory. The C allocator is readied for them first (``allocator``)."""
+more for twice the memory. The C allocator is readied for such reads (``allocator``)."""
 
 BATCH_BYTES: Final = 128 * 1024
 """While a body of known length streams in over plain TCP with at least this much of it
@@ -424,8 +424,8 @@ class Connection:
             self.received = True
             if len(data) == size and size < self._receive_cap():
                 self._receive_size = size * 2  # a body streaming in: read more at once
-                if size <= MAX_RECEIVE_SIZE < size * 2:
-                    allocator.prime()  # before the first read past the usual size
+                if size < allocator.MAPPED_FROM <= size * 2:
+                    allocator.prime()  # before the first read that glibc would map
         self.http.receive_data(bytes(data))
 
     def _receive_cap(self) -> int:
