@@ -13,6 +13,7 @@ import attrs
 from covia_proto.errors import CoviaUsageError, RequestInfo
 
 __all__ = [
+    "EVENT_STREAM",
     "Headers",
     "Request",
     "Response",
@@ -20,9 +21,11 @@ __all__ = [
     "check_header",
     "check_headers",
     "header_value",
+    "is_event_stream",
     "is_header_value",
     "is_sensitive_header",
     "make_headers",
+    "media_type",
     "redact_headers",
 ]
 
@@ -112,6 +115,19 @@ def header_value(headers: Headers, name: str) -> str | None:
         if key.lower() == wanted:
             return value
     return None
+
+
+EVENT_STREAM: Final = "text/event-stream"
+
+
+def media_type(headers: Headers) -> str:
+    """The ``Content-Type`` without its parameters, in lower case ("" if none)."""
+    return (header_value(headers, "content-type") or "").split(";")[0].strip().lower()
+
+
+def is_event_stream(headers: Headers) -> bool:
+    """Whether a response with ``headers`` is a stream of server-sent events."""
+    return media_type(headers) == EVENT_STREAM
 
 
 @attrs.frozen

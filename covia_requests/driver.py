@@ -44,6 +44,7 @@ import urllib3.response
 from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 
+from covia_proto import allocator
 from covia_proto.drivers import BaseSyncDriver
 from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT
 from covia_proto.errors import (
@@ -62,22 +63,28 @@ from covia_proto.flows.effects import (
     Send,
     Sleep,
 )
-from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.http import Request, Response, ResponseHead, is_event_stream
 from covia_proto.limits import BoundedBody
 from covia_requests.chunked import ChunkedBody, chunked_body
 from covia_requests.deadline import DeadlineAdapter, exchange_deadline
 from covia_requests.direct import DirectSender
 
-__all__ = ["CHUNK_SIZE", "READ_SIZE", "RequestsDriver"]
+__all__ = ["CHUNK_SIZE", "MAX_READ_SIZE", "READ_SIZE", "RequestsDriver"]
 
 CHUNK_SIZE: Final = 64 * 1024
 """The chunk size asked of an adapter of the caller's own (``iter_content``)."""
 
 READ_SIZE: Final = 128 * 1024
-"""The most bytes one read of a body asks for. A read returns what has arrived (one
-read of the socket), so an event comes back as soon as it is in; a download moves in
-half as many reads as at 64 KiB, and a caller who stops early has been given at most
-this much past the point they wanted."""
+"""The most bytes one read of a body asks for, at first. A read returns what has arrived
+(one read of the socket), so an event comes back as soon as it is in; a caller who
+stops early has been given at most this much past the point they wanted."""
+
+MAX_READ_SIZE: Final = 512 * 1024
+"""The most one read asks for once a body that is not an event stream streams in: a
+read that fills its buffer doubles the next, up to this. With the allocator readied for
+them (``covia_proto.allocator``), fresh-process downloads of 128 MiB went from 2,424 to
+2,942 MiB/s (medians of 10, ``benchmarks/``). A chunked body's reads stay at
+``READ_SIZE``."""
 
 # Failures in which the request cannot have reached the venue: safe to send again.
 _NOT_SENT: Final = (
@@ -99,7 +106,9 @@ class _Answer:
         "closed",
         "headers",
         "info",
+        "max_read",
         "raw",
+        "read_size",
         "response",
         "status",
     )
@@ -120,6 +129,8 @@ class _Answer:
         self.armed: float | None = None  # the read timeout a ReadChunk last set
         self.closed = False
         self.chunks: ChunkedBody | None = None  # a chunked stream's reader (see .chunked)
+        self.read_size = READ_SIZE  # grows while the body streams in,
+        self.max_read = READ_SIZE  # up to this
 
     @classmethod
     def of(cls, response: requests.Response, info: RequestInfo) -> _Answer:
@@ -390,6 +401,11 @@ class RequestsDriver(BaseSyncDriver):
             raise whole from exc
         # Read by its framing, so that one read gives every event that has arrived.
         answer.chunks = chunked_body(answer.raw, answer.info)
+        if not is_event_stream(answer.headers):
+            # Events are parsed as they are read, fastest from reads that stay in the
+            # CPU's cache: a stream of them read 512 KiB at a time gave a quarter fewer
+            # events a second.
+            answer.max_read = MAX_READ_SIZE
         with self._streams_lock:
             self._streams.add(answer)
         return OpenedStream(ResponseHead(answer.status, answer.headers), answer)
@@ -409,7 +425,12 @@ class RequestsDriver(BaseSyncDriver):
             chunks = handle.chunks
             if chunks is not None:
                 return chunks.read(READ_SIZE)
-            return bytes(handle.raw.read1(READ_SIZE, decode_content=True))
+            size = handle.read_size
+            data = bytes(handle.raw.read1(size, decode_content=True))
+            if len(data) == size and size < handle.max_read:
+                handle.read_size = size * 2  # a body streaming in: read more at once
+                allocator.ready_for(size * 2)
+            return data
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.close()
             raise _translate(exc, handle.info, wait) from exc

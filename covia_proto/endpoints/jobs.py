@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import attrs
 
+from covia_proto import http
 from covia_proto.converter import structure
 from covia_proto.endpoints.call import Call
 from covia_proto.endpoints.endpoint import Endpoint, hex_segment
@@ -23,7 +24,7 @@ from covia_proto.endpoints.responses import (
 )
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.hexid import normalize_hex, parse_hex
-from covia_proto.http import Request, Response, ResponseHead
+from covia_proto.http import Request, Response, ResponseHead, is_event_stream
 from covia_proto.models import InvokeResult, JobList, JobRecord, MessageAck
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 # A 0.1 venue compares the whole Accept header with this value (§3.6).
-EVENT_STREAM: Final = "text/event-stream"
+EVENT_STREAM: Final = http.EVENT_STREAM
 
 
 def _operation_ref(operation: str) -> str:
@@ -219,9 +220,8 @@ def check_events_head(
     or 200 with no events for a wrong Accept): the caller falls back to polling. A 404
     (or a 403) is about the job and is raised.
     """
-    content_type = (head.header("content-type") or "").split(";")[0].strip().lower()
     if 200 <= head.status < 300:
-        return content_type == EVENT_STREAM
+        return is_event_stream(head.headers)
     if 300 <= head.status < 400:
         raise unexpected_status(head, request=request)
     if head.status in (400, 405, 406, 501) or (head.status == 404 and not error_body.strip()):

@@ -34,7 +34,7 @@ from covia_proto.flows.effects import (
 )
 from covia_proto.flows.send import open_stream, read_error_body, remaining, send
 from covia_proto.hexid import normalize_hex, parse_hex
-from covia_proto.http import ResponseHead
+from covia_proto.http import is_event_stream
 from covia_proto.job_status import JobStatus
 from covia_proto.limits import DEFAULT_LIMITS, Limits
 from covia_proto.models import JobRecord
@@ -177,7 +177,7 @@ def _stream_once(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[_A
     endpoint = context.endpoint
     request = jobs.events_request(endpoint, watch.job_id, last_event_id=watch.last_event_id)
     opened = yield from open_stream(context, request, deadline=watch.deadline)
-    if not 200 <= opened.head.status < 300 or not _is_event_stream(opened.head):
+    if not 200 <= opened.head.status < 300 or not is_event_stream(opened.head.headers):
         body = yield from read_error_body(context, opened.handle, request.info, watch.deadline)
         yield CloseStream(opened.handle)
         jobs.check_events_head(opened.head, body, request.info, watch.job_id)
@@ -300,11 +300,6 @@ def _after_break(context: VenueContext, watch: _Watch, exc: CoviaError) -> _Afte
         return _After.POLL
     logger.debug("job %s event stream broke (%s); reopening", watch.job_id, exc)
     return _After.REOPEN
-
-
-def _is_event_stream(head: ResponseHead) -> bool:
-    content_type = head.header("content-type") or ""
-    return content_type.split(";")[0].strip().lower() == jobs.EVENT_STREAM
 
 
 def _poll(context: VenueContext, watch: _Watch, *, emit: bool) -> Flow[None]:

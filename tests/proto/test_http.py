@@ -13,8 +13,10 @@ from covia_proto.http import (
     check_header,
     check_headers,
     header_value,
+    is_event_stream,
     is_sensitive_header,
     make_headers,
+    media_type,
     redact_headers,
 )
 
@@ -181,3 +183,19 @@ def test_check_headers_checks_every_pair() -> None:
         check_headers([("A", "1"), ("B", "\n")])
     with pytest.raises(CoviaUsageError, match="str value"):
         check_headers([("A", 1)])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("headers", "media", "events"),
+    [
+        ((("Content-Type", "text/event-stream"),), "text/event-stream", True),
+        ((("content-type", " Text/Event-Stream ; charset=utf-8"),), "text/event-stream", True),
+        ((("Content-Type", "application/json"),), "application/json", False),
+        ((), "", False),
+    ],
+)
+def test_media_type_and_event_streams(
+    headers: tuple[tuple[str, str], ...], media: str, events: bool
+) -> None:
+    assert media_type(headers) == media
+    assert is_event_stream(headers) is events

@@ -22,12 +22,6 @@ from tests.conformance.hostile import Seen, dribble, serving
 LIMIT = 1.0
 
 
-@pytest.fixture
-def loop(_covia_loop: BackgroundLoop) -> BackgroundLoop:
-    """The session's server thread, on which the raw venues here are served."""
-    return _covia_loop
-
-
 ENDED_BY = LIMIT + 3.0  # the venues below dribble for 8 s
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 

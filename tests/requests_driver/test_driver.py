@@ -54,7 +54,8 @@ from covia_proto.testing.faults import (
 from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue
 from covia_proto.testing.simulator import VenueSimulator
 from covia_requests import RequestsDriver
-from covia_requests.driver import _translate
+from covia_requests.driver import MAX_READ_SIZE, READ_SIZE, _translate
+from tests.conformance.hostile import response, serving
 from tests.covia.helpers import (
     CHAT,
     DELAY,
@@ -706,3 +707,43 @@ def test_the_environments_proxies_and_ca_bundle_are_honoured(
     driver.perform(Send(get("https://venue.example/api/v1/status")))
     assert adapter.kwargs[1]["proxies"] == {}
     assert adapter.kwargs[1]["verify"] is True
+
+
+def _read_sizes(url: str) -> list[int]:
+    driver = RequestsDriver()
+    try:
+        opened = driver.perform(OpenStream(Request("GET", url + "/body")))
+        sizes = []
+        while chunk := driver.perform(ReadChunk(opened.handle)):
+            sizes.append(len(chunk))
+        driver.perform(CloseStream(opened.handle))
+        return sizes
+    finally:
+        driver.close()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "grows"),
+    [("application/octet-stream", True), ("text/event-stream; charset=utf-8", False)],
+)
+def test_reads_of_a_streaming_body_grow_unless_it_is_an_event_stream(
+    loop: BackgroundLoop,
+    monkeypatch: pytest.MonkeyPatch,
+    content_type: str,
+    grows: bool,
+) -> None:
+    readied: list[int] = []
+    monkeypatch.setattr("covia_proto.allocator.ready_for", readied.append)
+    body = bytes(8 * MAX_READ_SIZE)
+    with serving(loop, lambda seen: response(200, body, content_type=content_type)) as venue:
+        sizes = _read_sizes(venue.url)
+    assert sum(sizes) == len(body)
+    if not grows:
+        # Events are parsed as they are read: pieces that stay in the CPU's cache.
+        assert max(sizes) <= READ_SIZE
+        assert readied == []
+        return
+    # A download's reads double as they fill, each size readied before it is read with.
+    assert READ_SIZE < max(sizes) <= MAX_READ_SIZE
+    assert readied[0] == 2 * READ_SIZE
+    assert max(sizes) <= max(readied) <= MAX_READ_SIZE

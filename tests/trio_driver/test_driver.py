@@ -8,6 +8,7 @@ import contextlib
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import socket
 from typing import Any
@@ -1014,15 +1015,18 @@ async def test_a_chunked_download_passes_through_in_large_reads() -> None:
         assert driver.pool.idle_connections == 1
 
 
-async def _serve_blob(nursery: trio.Nursery, size: int, *, body: bool = True) -> str:
+async def _serve_blob(
+    nursery: trio.Nursery, size: int, *, body: bool = True, content_type: str = ""
+) -> str:
     """A loopback server answering every request with ``size`` bytes at once (or with
-    the head only: the test supplies the bytes)."""
+    the head only: the test supplies the bytes), of ``content_type`` if one is given."""
+    typed = f"Content-Type: {content_type}\r\n" if content_type else ""
 
     async def answer(stream: trio.SocketStream) -> None:
         request = b""
         while b"\r\n\r\n" not in request:
             request += await stream.receive_some(4096)
-        head = f"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n".encode()
+        head = f"HTTP/1.1 200 OK\r\n{typed}Content-Length: {size}\r\n\r\n".encode()
         with contextlib.suppress(trio.BrokenResourceError):
             await stream.send_all(head + bytes(size if body else 0))
             await trio.sleep_forever()
@@ -1102,19 +1106,36 @@ async def test_a_read_that_need_not_wait_is_still_cancelled(nursery: trio.Nurser
 
 
 @pytest.mark.trio
-@pytest.mark.parametrize(("size", "primes"), [(4 << 20, 1), (50_000, 0)])
-async def test_reads_that_glibc_would_map_ready_the_allocator_first(
-    nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch, size: int, primes: int
+@pytest.mark.parametrize("size", [4 << 20, 50_000])
+async def test_reads_grow_only_once_the_allocator_is_ready_for_them(
+    nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch, size: int
 ) -> None:
-    calls: list[None] = []
-    monkeypatch.setattr("covia_trio.allocator.prime", lambda: calls.append(None))
+    readied: list[int] = []
+    monkeypatch.setattr("covia_proto.allocator.ready_for", readied.append)
     url = await _serve_blob(nursery, size)
     async with TrioDriver() as driver:
         chunks = await _read_all(driver, url)
     assert sum(map(len, chunks)) == size
-    assert max(map(len, chunks)) <= MAX_DOWNLOAD_RECEIVE_SIZE
-    # Once, as the reads grow to 128 KiB; never for an answer that one read takes.
-    assert len(calls) == primes
+    if size <= CHUNK_SIZE:
+        assert readied == []  # one read takes it: nothing grows
+        return
+    # Each size the reads grow to is readied before it is read with.
+    assert readied[0] == 2 * CHUNK_SIZE
+    assert all(later == 2 * earlier for earlier, later in itertools.pairwise(readied))
+    assert max(map(len, chunks)) <= max(readied) <= MAX_DOWNLOAD_RECEIVE_SIZE
+
+
+@pytest.mark.trio
+async def test_an_event_stream_is_read_in_pieces_that_stay_in_cache(
+    nursery: trio.Nursery,
+) -> None:
+    size = 4 << 20
+    url = await _serve_blob(nursery, size, content_type="text/event-stream")
+    async with TrioDriver() as driver:
+        chunks = await _read_all(driver, url)
+    assert sum(map(len, chunks)) == size
+    # Its events are parsed as they are read: never the larger reads of a download.
+    assert max(map(len, chunks)) <= MAX_RECEIVE_SIZE
 
 
 async def _serve_in_pieces(

@@ -9,18 +9,18 @@ import sys
 
 import pytest
 
-from covia_trio import allocator
+from covia_proto import allocator
 
 # Reads of a 512 KiB buffer that come back with 300 KB, as a download's reads do when
 # they outpace the venue: each buffer is shrunk to what arrived, then freed.
 _SHORT_READS = """
 import os, resource, sys, tempfile
-from covia_trio import allocator
+from covia_proto import allocator
 with tempfile.TemporaryFile() as file:
     file.write(b"x" * 300_000)
     file.flush()
-    if sys.argv[1] == "primed":
-        allocator.prime()
+    if sys.argv[1] == "readied":
+        allocator.ready_for(512 * 1024)
     os.pread(file.fileno(), 512 * 1024, 0)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(50):
@@ -37,15 +37,17 @@ def _faults(mode: str) -> int:
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the threshold it raises is glibc's")
-def test_a_primed_allocator_serves_short_reads_without_fresh_pages() -> None:
-    cold, primed = _faults("cold"), _faults("primed")
-    # Unprimed, every read maps fresh pages (about 73 a read); primed, the heap's pages
-    # are reused.
+def test_a_readied_allocator_serves_short_reads_without_fresh_pages() -> None:
+    cold, readied = _faults("cold"), _faults("readied")
+    # Not readied, every read maps fresh pages (about 73 a read); readied, the heap's
+    # pages are reused.
     assert cold > 50 * 50
-    assert primed < 50
+    assert readied < 50
 
 
-def test_prime_works_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_is_readied_once_and_only_for_reads_that_glibc_would_map(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     made: list[int] = []
 
     class Recording(bytes):
@@ -55,6 +57,8 @@ def test_prime_works_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(allocator, "_primed", False)
     monkeypatch.setitem(allocator.__dict__, "bytes", Recording)
-    allocator.prime()
-    allocator.prime()
+    allocator.ready_for(64 * 1024)
+    assert made == []  # served from the heap as it is
+    allocator.ready_for(allocator.MAPPED_FROM)
+    allocator.ready_for(512 * 1024)
     assert made == [allocator.PRIMED_BYTES]

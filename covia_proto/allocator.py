@@ -1,0 +1,43 @@
+"""Readying the C allocator for the large reads of a download, for every driver.
+
+A driver reading a long body asks for up to 512 KiB at a time. Each read asks the C
+allocator for a buffer that large and, when fewer bytes arrived, shrinks it to what did.
+glibc serves a request of ``MAPPED_FROM`` bytes or more with fresh pages from the OS,
+and raises that threshold only to the size of such a buffer when it is freed: a buffer
+shrunk to 300 KiB raises it to 300 KiB, so the next 512 KiB read takes fresh pages
+again. A download whose reads seldom fill their buffer then faults in every page it
+reads: a trio download in a fresh process ran at 1.0 GB/s where the same download, once
+the threshold had risen, ran at 6 GB/s, and the sync client's reads of 512 KiB were
+little faster than its reads of 128 KiB until it was readied (``benchmarks/``).
+
+``ready_for`` frees one buffer larger than any read, once per process, before the first
+read that glibc would map: it then serves every read from its heap, whose pages stay
+mapped. That is glibc's own adaptive rule, applied once at the start rather than after
+a lucky read; the cost is that the heap may keep up to twice ``PRIMED_BYTES`` of freed
+memory before handing it back. Other allocators serve the one buffer and forget it.
+Nothing here does I/O: it is the core's only because both drivers use it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["MAPPED_FROM", "PRIMED_BYTES", "ready_for"]
+
+MAPPED_FROM: Final = 128 * 1024
+"""glibc's threshold at start: a request at least this large is mapped from the OS."""
+
+PRIMED_BYTES: Final = 1 << 20
+"""The size of the one buffer: above the largest read (512 KiB) with room to spare."""
+
+_primed = False
+
+
+def ready_for(read_size: int) -> None:
+    """Before reads of ``read_size`` bytes: the first time one is as large as
+    ``MAPPED_FROM``, allocate and free one ``PRIMED_BYTES`` buffer."""
+    global _primed
+    if not _primed and read_size >= MAPPED_FROM:
+        _primed = True
+        # Zero-filled pages fresh from the OS: neither filled nor touched, so cheap.
+        bytes(PRIMED_BYTES)
