@@ -1,8 +1,10 @@
-"""Readying the C allocator for the large reads of a download, for every driver.
+"""How large the next read of a streaming body is, and the C allocator readied for it,
+for every driver.
 
-A driver reading a long body asks for up to 512 KiB at a time. Each read asks the C
-allocator for a buffer that large and, when fewer bytes arrived, shrinks it to what did.
-glibc serves a request of ``MAPPED_FROM`` bytes or more with fresh pages from the OS,
+A read that fills its buffer doubles the next (``next_read_size``): a download is read
+in a few large reads, up to 512 KiB, and a small answer never pays for a big buffer.
+Each read asks the C allocator for a buffer as large as the read and, when fewer bytes
+arrived, shrinks it to what did. glibc serves a request of ``MAPPED_FROM`` bytes or more with fresh pages from the OS,
 and raises that threshold only to the size of such a buffer when it is freed: a buffer
 shrunk to 300 KiB raises it to 300 KiB, so the next 512 KiB read takes fresh pages
 again. A download whose reads seldom fill their buffer then faults in every page it
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["MAPPED_FROM", "PRIMED_BYTES", "ready_for"]
+__all__ = ["MAPPED_FROM", "PRIMED_BYTES", "next_read_size", "ready_for"]
 
 MAPPED_FROM: Final = 128 * 1024
 """glibc's threshold at start: a request at least this large is mapped from the OS."""
@@ -31,6 +33,16 @@ PRIMED_BYTES: Final = 1 << 20
 """The size of the one buffer: above the largest read (512 KiB) with room to spare."""
 
 _primed = False
+
+
+def next_read_size(size: int, got: int, most: int) -> int:
+    """The size of the read after one that asked for ``size`` bytes and got ``got``:
+    twice ``size`` if the read filled it, up to ``most``. The allocator is readied for
+    a size that grows."""
+    if got == size and size < most:
+        size = min(size * 2, most)
+        ready_for(size)
+    return size
 
 
 def ready_for(read_size: int) -> None:

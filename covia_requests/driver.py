@@ -427,9 +427,7 @@ class RequestsDriver(BaseSyncDriver):
                 return chunks.read(READ_SIZE)
             size = handle.read_size
             data = bytes(handle.raw.read1(size, decode_content=True))
-            if len(data) == size and size < handle.max_read:
-                handle.read_size = size * 2  # a body streaming in: read more at once
-                allocator.ready_for(size * 2)
+            handle.read_size = allocator.next_read_size(size, len(data), handle.max_read)
             return data
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             handle.close()

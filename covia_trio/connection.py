@@ -428,9 +428,8 @@ class Connection:
     def _received(self, data: bytes | bytearray, size: int) -> None:
         if data:
             self.received = True
-            if len(data) == size and size < self._receive_cap():
-                self._receive_size = size * 2  # a body streaming in: read more at once
-                allocator.ready_for(size * 2)
+            if len(data) == size:  # filled: the next read may ask for more
+                self._receive_size = allocator.next_read_size(size, size, self._receive_cap())
         self.http.receive_data(bytes(data))
 
     def _receive_cap(self) -> int:

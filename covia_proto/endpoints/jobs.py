@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
-from covia_proto import http
 from covia_proto.converter import structure
 from covia_proto.endpoints.call import Call
 from covia_proto.endpoints.endpoint import Endpoint, hex_segment
@@ -24,7 +23,7 @@ from covia_proto.endpoints.responses import (
 )
 from covia_proto.errors import CoviaUsageError, RequestInfo, VenueProtocolError
 from covia_proto.hexid import normalize_hex, parse_hex
-from covia_proto.http import Request, Response, ResponseHead, is_event_stream
+from covia_proto.http import EVENT_STREAM, Request, Response, ResponseHead, is_event_stream
 from covia_proto.models import InvokeResult, JobList, JobRecord, MessageAck
 
 __all__ = [
@@ -45,9 +44,6 @@ __all__ = [
     "resume_job",
     "send_message",
 ]
-
-# A 0.1 venue compares the whole Accept header with this value (§3.6).
-EVENT_STREAM: Final = http.EVENT_STREAM
 
 
 def _operation_ref(operation: str) -> str:
@@ -206,6 +202,7 @@ def parse_message_ack(
 def events_request(endpoint: Endpoint, job_id: str, *, last_event_id: str | None = None) -> Request:
     """``GET /jobs/{id}/sse``, to be opened as a stream."""
     extra = [("Last-Event-ID", last_event_id)] if last_event_id else []
+    # A 0.1 venue compares the whole Accept header with this value (§3.6).
     return endpoint.request(
         "GET", _job_url(endpoint, job_id, "sse"), accept=EVENT_STREAM, extra_headers=extra
     )

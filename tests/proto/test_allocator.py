@@ -62,3 +62,21 @@ def test_it_is_readied_once_and_only_for_reads_that_glibc_would_map(
     allocator.ready_for(allocator.MAPPED_FROM)
     allocator.ready_for(512 * 1024)
     assert made == [allocator.PRIMED_BYTES]
+
+
+@pytest.mark.parametrize(
+    ("size", "got", "most", "after"),
+    [
+        (64 * 1024, 64 * 1024, 512 * 1024, 128 * 1024),  # filled: doubles
+        (64 * 1024, 1000, 512 * 1024, 64 * 1024),  # short: stays
+        (512 * 1024, 512 * 1024, 512 * 1024, 512 * 1024),  # at the most already
+        (384 * 1024, 384 * 1024, 512 * 1024, 512 * 1024),  # doubling stops at the most
+    ],
+)
+def test_a_read_that_fills_its_buffer_doubles_the_next_readied(
+    monkeypatch: pytest.MonkeyPatch, size: int, got: int, most: int, after: int
+) -> None:
+    readied: list[int] = []
+    monkeypatch.setattr(allocator, "ready_for", readied.append)
+    assert allocator.next_read_size(size, got, most) == after
+    assert readied == ([after] if after != size else [])
