@@ -4,13 +4,14 @@ for every driver.
 A read that fills its buffer doubles the next (``next_read_size``): a download is read
 in a few large reads, up to 512 KiB, and a small answer never pays for a big buffer.
 Each read asks the C allocator for a buffer as large as the read and, when fewer bytes
-arrived, shrinks it to what did. glibc serves a request of ``MAPPED_FROM`` bytes or more with fresh pages from the OS,
-and raises that threshold only to the size of such a buffer when it is freed: a buffer
-shrunk to 300 KiB raises it to 300 KiB, so the next 512 KiB read takes fresh pages
-again. A download whose reads seldom fill their buffer then faults in every page it
-reads: a trio download in a fresh process ran at 1.0 GB/s where the same download, once
-the threshold had risen, ran at 6 GB/s, and the sync client's reads of 512 KiB were
-little faster than its reads of 128 KiB until it was readied (``benchmarks/``).
+arrived, shrinks it to what did. glibc serves a request of ``MAPPED_FROM`` bytes or
+more with fresh pages from the OS, and raises that threshold only to the size of such a
+buffer when it is freed: a buffer shrunk to 300 KiB raises it to 300 KiB, so the next
+512 KiB read takes fresh pages again. A download whose reads seldom fill their buffer
+then faults in every page it reads: a trio download in a fresh process ran at 1.0 GB/s
+where the same download, once the threshold had risen, ran at 6 GB/s, and the sync
+client's reads of 512 KiB were little faster than its reads of 128 KiB until it was
+readied (``benchmarks/``).
 
 ``ready_for`` frees one buffer larger than any read, once per process, before the first
 read that glibc would map: it then serves every read from its heap, whose pages stay
