@@ -13,12 +13,14 @@ where the same download, once the threshold had risen, ran at 6 GB/s, and the sy
 client's reads of 512 KiB were little faster than its reads of 128 KiB until it was
 readied (``benchmarks/``).
 
-``ready_for`` frees one buffer larger than any read, once per process, before the first
-read that glibc would map: it then serves every read from its heap, whose pages stay
-mapped. That is glibc's own adaptive rule, applied once at the start rather than after
-a lucky read; the cost is that the heap may keep up to twice ``PRIMED_BYTES`` of freed
-memory before handing it back. Other allocators serve the one buffer and forget it.
-Nothing here does I/O: it is the core's only because both drivers use it.
+``ready_for`` frees one buffer larger than any read, once per process, when a driver's
+reads first grow to ``MAPPED_FROM`` or more: glibc then serves every read from its heap,
+whose pages stay mapped (the sync driver's first reads, 128 KiB, come before that and
+fill their buffers as a download streams in). That is glibc's own adaptive rule,
+applied once at the start rather than after a lucky read; the cost is that the heap may
+keep up to twice ``PRIMED_BYTES`` of freed memory before handing it back. Other
+allocators serve the one buffer and forget it. Nothing here does I/O: it is the core's
+only because both drivers use it.
 """
 
 from __future__ import annotations
