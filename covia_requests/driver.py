@@ -63,7 +63,7 @@ from covia_proto.flows.effects import (
     Send,
     Sleep,
 )
-from covia_proto.http import Request, Response, ResponseHead, is_event_stream
+from covia_proto.http import Request, Response, ResponseHead, header_value, is_event_stream
 from covia_proto.limits import BoundedBody
 from covia_requests.chunked import ChunkedBody, chunked_body
 from covia_requests.deadline import DeadlineAdapter, exchange_deadline
@@ -80,11 +80,11 @@ READ_SIZE: Final = 128 * 1024
 stops early has been given at most this much past the point they wanted."""
 
 MAX_READ_SIZE: Final = 512 * 1024
-"""The most one read asks for once a body that is not an event stream streams in: a
-read that fills its buffer doubles the next, up to this. With the allocator readied for
-them (``covia_proto.allocator``), fresh-process downloads of 128 MiB went from 2,424 to
-2,942 MiB/s (medians of 10, ``benchmarks/``). A chunked body's reads stay at
-``READ_SIZE``."""
+"""The most one read asks for once a body of known length streams in, as the trio
+driver's reads do: a read that fills its buffer doubles the next, up to this. With the
+allocator readied for them (``covia_proto.allocator``), fresh-process downloads of
+128 MiB went from 2,424 to 2,942 MiB/s (medians of 10, ``benchmarks/``). Any other body
+is read at most ``READ_SIZE`` at a time (see ``_downloads``)."""
 
 # Failures in which the request cannot have reached the venue: safe to send again.
 _NOT_SENT: Final = (
@@ -401,10 +401,7 @@ class RequestsDriver(BaseSyncDriver):
             raise whole from exc
         # Read by its framing, so that one read gives every event that has arrived.
         answer.chunks = chunked_body(answer.raw, answer.info)
-        if not is_event_stream(answer.headers):
-            # Events are parsed as they are read, fastest from reads that stay in the
-            # CPU's cache: a stream of them read 512 KiB at a time gave a quarter fewer
-            # events a second.
+        if _downloads(answer):
             answer.max_read = MAX_READ_SIZE
         with self._streams_lock:
             self._streams.add(answer)
@@ -443,6 +440,19 @@ class RequestsDriver(BaseSyncDriver):
             stream.close()
         if self._owns_session:
             self.session.close()
+
+
+def _downloads(answer: _Answer) -> bool:
+    """Whether ``answer``'s body may be read in reads up to ``MAX_READ_SIZE``: one of
+    known length, not chunked, and not an event stream. Events are parsed as they are
+    read, fastest from reads that stay in the CPU's cache (read 512 KiB at a time, a
+    stream of them gave a quarter fewer events a second); a caller who stops reading a
+    body of unknown length early is given no more than ``READ_SIZE`` past that point."""
+    return (
+        answer.chunks is None
+        and header_value(answer.headers, "content-length") is not None
+        and not is_event_stream(answer.headers)
+    )
 
 
 def _limit_read(raw: Any, seconds: float) -> None:

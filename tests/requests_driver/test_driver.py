@@ -723,23 +723,34 @@ def _read_sizes(url: str) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("content_type", "grows"),
-    [("application/octet-stream", True), ("text/event-stream; charset=utf-8", False)],
+    ("content_type", "length", "grows"),
+    [
+        ("application/octet-stream", True, True),
+        ("text/event-stream; charset=utf-8", True, False),
+        ("application/octet-stream", False, False),
+    ],
+    ids=["download", "events", "unknown-length"],
 )
-def test_reads_of_a_streaming_body_grow_unless_it_is_an_event_stream(
+def test_reads_of_a_download_of_known_length_grow(
     loop: BackgroundLoop,
     monkeypatch: pytest.MonkeyPatch,
     content_type: str,
+    length: bool,
     grows: bool,
 ) -> None:
     readied: list[int] = []
     monkeypatch.setattr("covia_proto.allocator.ready_for", readied.append)
     body = bytes(8 * MAX_READ_SIZE)
-    with serving(loop, lambda seen: response(200, body, content_type=content_type)) as venue:
+
+    def respond(seen: Any) -> bytes:
+        return response(200, body, content_type=content_type, length=length)
+
+    with serving(loop, respond) as venue:
         sizes = _read_sizes(venue.url)
     assert sum(sizes) == len(body)
     if not grows:
-        # Events are parsed as they are read: pieces that stay in the CPU's cache.
+        # Events are parsed as they are read, in pieces that stay in the CPU's cache; a
+        # caller who stops reading a body of unknown length early is given little more.
         assert max(sizes) <= READ_SIZE
         assert readied == []
         return
