@@ -6,12 +6,14 @@ import contextlib
 import json
 import pickle
 import re
+from unittest import mock
 
 import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covia_proto import sse
 from covia_proto.errors import CoviaError, CoviaUsageError, VenueProtocolError
 from covia_proto.sse import ServerSentEvent, SSEParser
 
@@ -722,6 +724,113 @@ def test_events_cut_out_whole_are_ordinary_events() -> None:
     assert first.json() == {"a": 1}
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         first.data = "changed"  # type: ignore[misc]
+
+
+def test_a_run_of_alike_blocks_is_cut_out_at_once_as_ordinary_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken: list[bool] = []
+    cut_uniform = SSEParser._cut_uniform
+
+    def spy(parser: SSEParser, text: str, pos: int) -> bool:
+        taken.append(cut_uniform(parser, text, pos))
+        return taken[-1]
+
+    monkeypatch.setattr(SSEParser, "_cut_uniform", spy)
+    typed = b"".join(b'event: job-update\ndata: {"n": %d}\n\n' % n for n in range(200))
+    plain = b"".join(b"data: %d\n\n" % n for n in range(300))
+    for stream, kind, datas in (
+        (typed, "job-update", [f'{{"n": {n}}}' for n in range(200)]),
+        (plain, "message", [str(n) for n in range(300)]),
+    ):
+        parser = SSEParser()
+        parser.receive_data(b"id: 7\n\n")
+        taken.clear()
+        parser.receive_data(stream)
+        assert taken == [True]
+        made = parser.events()
+        assert made == [ServerSentEvent(kind, data, "7", None) for data in datas]
+        assert parser.last_event_id == "7"
+        assert pickle.loads(pickle.dumps(made[-1])) == made[-1]
+        assert made[-1].json() == json.loads(datas[-1])
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            made[0].data = "changed"  # type: ignore[misc]
+
+
+@st.composite
+def alike_runs(draw: st.DrawFn) -> bytes:
+    """Long runs of blocks of one shape (the same ``event`` line or none, one ``data``
+    line, a blank line), cut out at once, sometimes with one line or block that breaks
+    the shape somewhere, and sometimes ending in the middle of a block."""
+    head = "event: " + draw(values) + "\n" if draw(st.booleans()) else ""
+    pad = "x" * draw(st.sampled_from([0, 40, 120]))
+    blocks = [
+        head + "data: " + pad + draw(values) + "\n\n" for _ in range(draw(st.integers(0, 80)))
+    ]
+    if draw(st.booleans()) and blocks:
+        odd = draw(
+            st.one_of(
+                lines().map(lambda line: line + "\n"),
+                values.map(lambda v: "event: " + v + "\ndata: " + pad + "\n\n"),
+                values.map(lambda v: head + "data: a\ndata: " + v + "\n\n"),
+                values.map(lambda v: head + "data:" + v + "\n\n"),
+                values.map(lambda v: "id: " + v + "\n" + head + "data: " + v + "\n\n"),
+                st.just(head + "\n"),
+            )
+        )
+        blocks.insert(draw(st.integers(0, len(blocks))), odd)
+    text = "".join(blocks)
+    if draw(st.booleans()):
+        text += head + "data: " + draw(values) + "\n"[: draw(st.integers(0, 1))]
+    line_end = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    return text.replace("\n", line_end).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(stream=alike_runs(), cuts=st.lists(st.integers(min_value=0), max_size=6))
+def test_runs_of_alike_blocks_give_the_standards_events(stream: bytes, cuts: list[int]) -> None:
+    whole = run([stream])
+    assert whole == reference(stream)
+    assert run(split_at(stream, cuts)) == whole
+
+
+def test_a_long_line_begun_after_a_run_is_kept_for_the_next_read() -> None:
+    for begun in (b"data: " + b"x" * 5000 + b"\n", b"event: " + b"x" * 5000 + b"\n"):
+        chunks = [b"data: 1\n\n", begun, b"data: 2\n\n"]
+        assert run(chunks) == run([b"".join(chunks)]) == reference(b"".join(chunks))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    stream=st.one_of(streams(), venue_like_streams(), alike_runs()),
+    cuts=st.lists(st.integers(min_value=0), max_size=6),
+    max_event_size=st.sampled_from([0, 8, 16 << 20]),
+)
+def test_the_cut_of_alike_blocks_tried_on_any_text_changes_nothing(
+    stream: bytes, cuts: list[int], max_event_size: int
+) -> None:
+    def outcome(chunks: list[bytes]) -> tuple[object, ...]:
+        parser = SSEParser(max_event_size=max_event_size)
+        try:
+            for chunk in chunks:
+                parser.receive_data(chunk)
+        except VenueProtocolError as exc:
+            return str(exc), parser.events()
+        parser.end_of_stream()
+        return parser.events(), parser.last_event_id, parser.retry
+
+    usual = outcome(split_at(stream, cuts))
+    with mock.patch.object(sse, "_UNIFORM_FROM", 1):  # tried on every text, however short
+        assert outcome(split_at(stream, cuts)) == usual
+
+
+def test_data_over_the_limit_in_a_run_of_alike_blocks_fails_at_that_event() -> None:
+    blocks = [b"event: job-update\ndata: %d\n\n" % n for n in range(100)]
+    blocks[60] = b"event: job-update\ndata: " + b"9" * 20 + b"\n\n"
+    parser = SSEParser(max_event_size=10)
+    with pytest.raises(VenueProtocolError, match="event data longer than 10 characters"):
+        parser.receive_data(b"".join(blocks))
+    assert [event.data for event in parser.events()] == [str(n) for n in range(60)]
 
 
 @pytest.mark.parametrize("accelerated", [True, False], ids=["msgspec", "json module"])
