@@ -14,7 +14,7 @@ from covia_proto.errors import (
 )
 from covia_proto.flows.drive import iterate
 from covia_proto.flows.effects import Emit, EmitAll, GetTime, ReadChunk, Sleep
-from covia_proto.flows.events import follow_job, job_from_event, wait_for_job
+from covia_proto.flows.events import _EMIT_AT_MOST, follow_job, job_from_event, wait_for_job
 from covia_proto.http import Response
 from covia_proto.job_status import JobStatus
 from covia_proto.sse import ServerSentEvent
@@ -380,6 +380,30 @@ def _steps(flow: Any, driver: ScriptedDriver) -> tuple[list[Any], Any]:
             value = None if isinstance(effect, Emit | EmitAll) else driver.perform(effect)
     except StopIteration as stop:
         return steps, stop.value
+
+
+def test_the_events_of_a_long_chunk_reach_the_user_a_few_at_a_time_up_to_the_last():
+    # Decoded and handed over a step at a time: the user drops each record before the
+    # garbage collector runs, rather than the collector walking a read's worth of them.
+    statuses = ["STARTED"] * 280 + ["COMPLETE"] * 20
+    chunk = b"".join(sse_event(job(status, updated=n)) for n, status in enumerate(statuses))
+    steps, record = _steps(follow_job(context(), JOB), ScriptedDriver([sse_stream(chunk)]))
+    emitted = [step for step in steps if isinstance(step, EmitAll)]
+    assert [len(step.items) for step in emitted] == [_EMIT_AT_MOST, _EMIT_AT_MOST, 281 - 256]
+    events = [event for step in emitted for event in step.items]
+    assert [event.json()["updated"] for event in events] == list(range(281))
+    assert record.updated == 280
+
+
+def test_a_malformed_event_late_in_a_long_chunk_comes_after_every_event_before_it():
+    records = [sse_event(job("STARTED", updated=n)) for n in range(300)]
+    records[200] = b"event: job-update\ndata: [1]\n\n"
+    seen: list[ServerSentEvent] = []
+    driver = ScriptedDriver([sse_stream(b"".join(records))])
+    with pytest.raises(VenueProtocolError, match="job event"):
+        seen.extend(iterate(follow_job(context(), JOB), driver.perform))
+    assert [event.json()["updated"] for event in seen] == list(range(200))
+    assert driver.open_streams == 0
 
 
 def test_the_events_of_one_chunk_reach_the_user_in_one_step_up_to_the_last():
