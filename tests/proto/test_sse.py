@@ -572,9 +572,42 @@ def venue_like_streams(draw: st.DrawFn) -> bytes:
     return "".join(parts).replace("\n", line_end).encode()
 
 
-@settings(max_examples=300, deadline=None)
-@given(stream=venue_like_streams(), cuts=st.lists(st.integers(min_value=0), max_size=12))
+@st.composite
+def alike_runs(draw: st.DrawFn) -> bytes:
+    """Long runs of blocks of one shape (the same ``event`` line or none, one ``data``
+    line, a blank line), cut out at once, sometimes with one line or block that breaks
+    the shape somewhere, and sometimes ending in the middle of a block."""
+    head = "event: " + draw(values) + "\n" if draw(st.booleans()) else ""
+    pad = "x" * draw(st.sampled_from([0, 40, 120]))
+    blocks = [
+        head + "data: " + pad + draw(values) + "\n\n" for _ in range(draw(st.integers(0, 80)))
+    ]
+    if draw(st.booleans()) and blocks:
+        odd = draw(
+            st.one_of(
+                lines().map(lambda line: line + "\n"),
+                values.map(lambda v: "event: " + v + "\ndata: " + pad + "\n\n"),
+                values.map(lambda v: head + "data: a\ndata: " + v + "\n\n"),
+                values.map(lambda v: head + "data:" + v + "\n\n"),
+                values.map(lambda v: "id: " + v + "\n" + head + "data: " + v + "\n\n"),
+                st.just(head + "\n"),
+            )
+        )
+        blocks.insert(draw(st.integers(0, len(blocks))), odd)
+    text = "".join(blocks)
+    if draw(st.booleans()):
+        text += head + "data: " + draw(values) + "\n"[: draw(st.integers(0, 1))]
+    line_end = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    return text.replace("\n", line_end).encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    stream=st.one_of(venue_like_streams(), alike_runs()),
+    cuts=st.lists(st.integers(min_value=0), max_size=12),
+)
 def test_venue_shaped_blocks_give_the_standards_events(stream: bytes, cuts: list[int]) -> None:
+    # alike_runs: long runs of one shape, which the parser cuts out at once.
     whole = run([stream])
     assert whole == reference(stream)
     assert run(split_at(stream, cuts)) == whole
@@ -755,43 +788,6 @@ def test_a_run_of_alike_blocks_is_cut_out_at_once_as_ordinary_events(
         assert made[-1].json() == json.loads(datas[-1])
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             made[0].data = "changed"  # type: ignore[misc]
-
-
-@st.composite
-def alike_runs(draw: st.DrawFn) -> bytes:
-    """Long runs of blocks of one shape (the same ``event`` line or none, one ``data``
-    line, a blank line), cut out at once, sometimes with one line or block that breaks
-    the shape somewhere, and sometimes ending in the middle of a block."""
-    head = "event: " + draw(values) + "\n" if draw(st.booleans()) else ""
-    pad = "x" * draw(st.sampled_from([0, 40, 120]))
-    blocks = [
-        head + "data: " + pad + draw(values) + "\n\n" for _ in range(draw(st.integers(0, 80)))
-    ]
-    if draw(st.booleans()) and blocks:
-        odd = draw(
-            st.one_of(
-                lines().map(lambda line: line + "\n"),
-                values.map(lambda v: "event: " + v + "\ndata: " + pad + "\n\n"),
-                values.map(lambda v: head + "data: a\ndata: " + v + "\n\n"),
-                values.map(lambda v: head + "data:" + v + "\n\n"),
-                values.map(lambda v: "id: " + v + "\n" + head + "data: " + v + "\n\n"),
-                st.just(head + "\n"),
-            )
-        )
-        blocks.insert(draw(st.integers(0, len(blocks))), odd)
-    text = "".join(blocks)
-    if draw(st.booleans()):
-        text += head + "data: " + draw(values) + "\n"[: draw(st.integers(0, 1))]
-    line_end = draw(st.sampled_from(["\n", "\n", "\r\n"]))
-    return text.replace("\n", line_end).encode()
-
-
-@settings(max_examples=300, deadline=None)
-@given(stream=alike_runs(), cuts=st.lists(st.integers(min_value=0), max_size=6))
-def test_runs_of_alike_blocks_give_the_standards_events(stream: bytes, cuts: list[int]) -> None:
-    whole = run([stream])
-    assert whole == reference(stream)
-    assert run(split_at(stream, cuts)) == whole
 
 
 def test_a_long_line_begun_after_a_run_is_kept_for_the_next_read() -> None:
