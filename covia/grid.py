@@ -64,7 +64,8 @@ class Grid:
         ``retry`` and ``poll`` tune retries of transient failures and job polling
         (``RetryPolicy`` and ``PollPolicy`` from ``covia_proto.flows.context``).
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
-        event line and event sizes, JSON depth; header sizes are fixed by requests).
+        event line and event sizes, JSON depth, and the size of a response head, except
+        that a stream's head, read by http.client, is bounded by its own fixed limits).
         ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
         is read or registered (``AssetIdMismatchError``); turn it off to save the hashing.
         """
@@ -100,7 +101,12 @@ class Grid:
             require("requests", extra="requests", needed_by="Grid.connect without driver=")
             from covia_requests import RequestsDriver  # imported only when it is used
 
-            driver = RequestsDriver(session, timeout=timeout, verify=verify)
+            driver = RequestsDriver(
+                session,
+                timeout=timeout,
+                verify=verify,
+                max_header_size=context.limits.max_header_size,
+            )
         try:
             if where.did is not None:
                 location = drive(locate_did_web(context, where.did), driver.perform)

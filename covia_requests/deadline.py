@@ -30,7 +30,7 @@ from urllib3.poolmanager import PoolManager
 
 from covia_requests.one_write import OneWrite
 
-__all__ = ["DeadlineAdapter", "exchange_deadline"]
+__all__ = ["DeadlineAdapter", "exchange_deadline", "rearm"]
 
 
 class _Current(threading.local):
@@ -56,7 +56,9 @@ def exchange_deadline(per_wait: float, deadline: float | None) -> Iterator[None]
         _current.bound = previous
 
 
-def _rearm(sock: socket.socket) -> None:
+def rearm(sock: socket.socket) -> None:
+    """Set ``sock``'s timeout to what the thread's current exchange has left, if it
+    has a deadline; past it, ``TimeoutError``."""
     bound = _current.bound
     if bound is None:
         return
@@ -71,13 +73,13 @@ class _DeadlineSocket(socket.socket):
     __slots__ = ()
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        _rearm(self)
+        rearm(self)
         return super().recv_into(buffer, nbytes, flags)
 
 
 class _DeadlineSSLSocket(ssl.SSLSocket):
     def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
-        _rearm(self)
+        rearm(self)
         return super().recv_into(buffer, nbytes, flags)
 
 

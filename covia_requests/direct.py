@@ -72,17 +72,8 @@ class DirectSender:
     ) -> urllib3.BaseHTTPResponse:
         """Send the request and return once the head of its answer has arrived: the body
         is left to read (``read1``); the caller closes the response."""
-        found = _AUTHORITY_END.search(url, url.find("//") + 2)
-        split = found.start() if found is not None else len(url)
-        origin, target = url[:split], url[split:].partition("#")[0]
-        if not target.startswith("/"):
-            target = "/" + target
-        try:
-            # A CA bundle or certificate that is not there is an OSError, as requests
-            # raises it: the caller's setting, not the network, is at fault.
-            pool = self._pool(origin, verify)
-        except (LocationValueError, ValueError) as exc:
-            raise requests.exceptions.InvalidURL(exc) from exc
+        target = _split(url)[1]
+        pool = self.pool_for(url, verify)
         try:
             return pool.urlopen(
                 method,
@@ -105,6 +96,15 @@ class DirectSender:
                 raise
             raise error from exc
 
+    def pool_for(self, url: str, verify: bool | str) -> urllib3.HTTPConnectionPool:
+        """The adapter's pool for ``url``'s origin with TLS verification ``verify``."""
+        try:
+            # A CA bundle or certificate that is not there is an OSError, as requests
+            # raises it: the caller's setting, not the network, is at fault.
+            return self._pool(_split(url)[0], verify)
+        except (LocationValueError, ValueError) as exc:
+            raise requests.exceptions.InvalidURL(exc) from exc
+
     def _timeout_of(self, seconds: float) -> urllib3.Timeout:
         timeout = self._timeout
         if timeout.connect_timeout != seconds or timeout.read_timeout != seconds:
@@ -124,6 +124,14 @@ class DirectSender:
             adapter.cert_verify(found, prepared.url, verify, None)  # type: ignore[no-untyped-call]
             self._pools[key] = pool = found
         return pool
+
+
+def _split(url: str) -> tuple[str, str]:
+    """``url`` as its origin (scheme://authority) and its target (path and query)."""
+    found = _AUTHORITY_END.search(url, url.find("//") + 2)
+    split = found.start() if found is not None else len(url)
+    origin, target = url[:split], url[split:].partition("#")[0]
+    return origin, target if target.startswith("/") else "/" + target
 
 
 def as_requests_error(exc: BaseException) -> BaseException:

@@ -22,11 +22,15 @@ its framing (``.chunked``): one read gives every chunk that has arrived, not one
 and a malformed framing is refused by the core's chunked decoder as the trio driver
 refuses it (``VenueProtocolError``).
 
+On the SDK's own session, an exchange whose answer is read whole (``Send``, its body
+bytes) skips ``http.client`` as well: it is spoken on a connection of the same urllib3
+pool by the core's HTTP/1.1 connection (``.lean``), whose head is bounded by
+``max_header_size`` (``Limits.max_header_size``). Every other response head is bounded
+by ``http.client`` itself (65,536 bytes a line, 100 header lines).
+
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
-of it is read. The response head is bounded by ``http.client`` itself (65,536 bytes a
-line, 100 header lines): those bounds are fixed, so ``Limits.max_header_size`` does not
-apply to this driver.
+of it is read.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from covia_proto.drivers import BaseSyncDriver
 from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT
 from covia_proto.errors import (
     CoviaConnectionError,
+    CoviaError,
     CoviaTimeoutError,
     CoviaUsageError,
     RequestInfo,
@@ -63,11 +68,13 @@ from covia_proto.flows.effects import (
     Send,
     Sleep,
 )
+from covia_proto.h11conn import DEFAULT_MAX_HEAD_SIZE
 from covia_proto.http import Request, Response, ResponseHead, header_value, is_event_stream
 from covia_proto.limits import BoundedBody
 from covia_requests.chunked import ChunkedBody, chunked_body
 from covia_requests.deadline import DeadlineAdapter, exchange_deadline
 from covia_requests.direct import DirectSender
+from covia_requests.lean import LeanSender
 
 __all__ = ["CHUNK_SIZE", "MAX_READ_SIZE", "READ_SIZE", "RequestsDriver"]
 
@@ -154,6 +161,8 @@ class RequestsDriver(BaseSyncDriver):
     ``timeout`` (seconds) bounds connecting and each wait for data; an effect's own
     ``timeout`` can only shorten it. A ``session`` passed in is used as it is (its
     proxies, TLS settings and mounted adapters) and left open by ``close``.
+    ``max_header_size`` bounds the head of an answer read whole on the driver's own
+    session (see the module's docs).
     """
 
     def __init__(
@@ -162,11 +171,18 @@ class RequestsDriver(BaseSyncDriver):
         *,
         timeout: float = 30.0,
         verify: bool | str | None = None,
+        max_header_size: int = DEFAULT_MAX_HEAD_SIZE,
     ) -> None:
         if not timeout > 0:
             raise CoviaUsageError(f"timeout must be positive, not {timeout!r}")
+        if isinstance(max_header_size, bool) or not isinstance(max_header_size, int):
+            raise CoviaUsageError(f"max_header_size must be an int, not {max_header_size!r}")
+        if max_header_size <= 0:
+            raise CoviaUsageError(f"max_header_size must be positive, not {max_header_size}")
+        self.max_header_size = max_header_size
         self._owns_session = session is None
         self._direct: DirectSender | None = None
+        self._lean: LeanSender | None = None
         self._adapter: DeadlineAdapter | None = None
         if session is None:
             session = requests.Session()
@@ -177,6 +193,8 @@ class RequestsDriver(BaseSyncDriver):
             # The SDK's own session adds nothing requests must do: its exchanges go
             # straight to the adapter's urllib3 pools (see .direct).
             self._direct = DirectSender(self._adapter)
+            # And those whose answer is read whole skip http.client too (see .lean).
+            self._lean = LeanSender(self._direct, max_head_size=max_header_size)
         self.session = session
         # A User-Agent the caller set on their own session is theirs to choose: it
         # replaces the SDK's default (a connect(headers=...) one still wins).
@@ -251,9 +269,9 @@ class RequestsDriver(BaseSyncDriver):
             proxied = self._proxied[origin] = found is not None
         return not proxied
 
-    def _direct_exchange(
-        self, direct: DirectSender, request: Request, limit: float | None, body: bytes | None
-    ) -> _Answer:
+    def _direct_headers(self, request: Request, body: bytes | None) -> dict[str, str]:
+        """The headers of a request sent past requests: the session's, then the
+        request's own (each name once), then its length."""
         headers = {}
         for name, value in self.session.headers.items():
             text = value if isinstance(value, str) else value.decode("latin-1")
@@ -264,10 +282,16 @@ class RequestsDriver(BaseSyncDriver):
             headers["content-length"] = ("Content-Length", str(len(body)))
         elif request.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
             headers["content-length"] = ("Content-Length", "0")
+        return dict(headers.values())
+
+    def _direct_exchange(
+        self, direct: DirectSender, request: Request, limit: float | None, body: bytes | None
+    ) -> _Answer:
+        headers = self._direct_headers(request, body)
         raw = direct.urlopen(
             request.method,
             request.url,
-            dict(headers.values()),
+            headers,
             body,
             timeout=self._timeout(limit),
             verify=self._verify_setting(),
@@ -276,7 +300,7 @@ class RequestsDriver(BaseSyncDriver):
             # Kept as Session.send would (see _lean_exchange).
             prepared = requests.PreparedRequest()
             prepared.url = request.url
-            prepared.headers = CaseInsensitiveDict(dict(headers.values()))
+            prepared.headers = CaseInsensitiveDict(headers)
             extract_cookies_to_jar(self.session.cookies, prepared, raw)  # type: ignore[no-untyped-call]
         return _Answer(raw.status, tuple(raw.headers.itermerged()), raw, None, request.info)
 
@@ -352,6 +376,14 @@ class RequestsDriver(BaseSyncDriver):
         deadline = None if limit is None else time.monotonic() + limit
         try:
             with exchange_deadline(self.timeout, deadline):
+                lean = self._lean
+                if (
+                    lean is not None
+                    and body_stream is None
+                    and self._plain_session()
+                    and self._goes_direct(request.url)
+                ):
+                    return self._lean_send(lean, effect)
                 answer = self._exchange(request, limit, body)
                 try:
                     content = self._read_whole(answer, effect.max_body, deadline)
@@ -365,6 +397,27 @@ class RequestsDriver(BaseSyncDriver):
                 raise
             raise whole from exc
         return Response(answer.status, answer.headers, content)
+
+    def _lean_send(self, lean: LeanSender, effect: Send) -> Response:
+        request = effect.request
+        wait = self._timeout(effect.timeout)
+        headers = tuple(self._direct_headers(request, request.body or None).items())
+        sent = Request(request.method, request.url, headers, request.body, request.idempotent)
+        try:
+            return lean.send(
+                sent,
+                wait=wait,
+                verify=self._verify_setting(),
+                max_body=effect.max_body,
+                cookies=self.session.cookies,
+            )
+        except CoviaError:
+            raise
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise _translate(exc, request.info, wait) from exc
+        except OSError as exc:
+            # A CA bundle or a client certificate named in the settings is not there.
+            raise CoviaUsageError(f"TLS settings refused: {exc}", request=request.info) from exc
 
     def _read_whole(self, answer: _Answer, max_body: int | None, deadline: float | None) -> bytes:
         """The whole body (decoded, as ``response.content`` would be), at most

@@ -1,0 +1,168 @@
+"""``covia_requests.lean``: on the SDK's own session, an answer read whole is spoken by the
+core's HTTP/1.1 connection over urllib3's pooled connections, and everything else keeps
+urllib3's path on the same connections."""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import urllib3.connectionpool
+
+from covia import CoviaConnectionError, CoviaUsageError, Grid, Limits, VenueProtocolError
+from covia_proto.flows.effects import CloseStream, OpenStream, ReadChunk, Send
+from covia_proto.http import Request
+from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue
+from covia_proto.testing.simulator import VenueSimulator
+from covia_requests import RequestsDriver
+from covia_requests.deadline import _HTTPConnection
+from tests.conformance.hostile import Seen, serving
+
+Served = RunningVenue[VenueSimulator]
+
+
+@pytest.fixture
+def venue(_covia_loop: BackgroundLoop) -> Iterator[Served]:
+    with serve_venue(loop=_covia_loop, sse=True) as served:
+        yield served
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One item for every connection the driver's pools open."""
+    opened: list[int] = []
+    original = _HTTPConnection.connect
+
+    def connect(self: _HTTPConnection) -> None:
+        opened.append(1)
+        original(self)
+
+    monkeypatch.setattr(_HTTPConnection, "connect", connect)
+    return opened
+
+
+@pytest.fixture
+def heads_read_by_http_client(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    read: list[int] = []
+    original = http.client.HTTPResponse.begin
+
+    def begin(self: http.client.HTTPResponse) -> None:
+        read.append(1)
+        original(self)
+
+    monkeypatch.setattr(http.client.HTTPResponse, "begin", begin)
+    return read
+
+
+def status(url: str) -> Request:
+    return Request("GET", url + "/api/v1/status", (("Accept", "application/json"),))
+
+
+def test_answers_read_whole_skip_http_client_and_streams_share_their_connection(
+    venue: Served, connects: list[int], heads_read_by_http_client: list[int]
+) -> None:
+    with RequestsDriver(timeout=5) as driver:
+        for _ in range(3):
+            answer = driver.perform(Send(status(venue.url)))
+            assert answer.status == 200
+            assert (answer.header("content-type") or "").startswith("application/json")
+        assert heads_read_by_http_client == []
+        opened = driver.perform(OpenStream(status(venue.url)))
+        assert opened.head.status == 200
+        body = b""
+        while chunk := driver.perform(ReadChunk(opened.handle)):
+            body += chunk
+        driver.perform(CloseStream(opened.handle))
+        assert b'"status"' in body
+        assert heads_read_by_http_client == [1]  # a stream goes through urllib3
+        assert driver.perform(Send(status(venue.url))).status == 200
+    assert connects == [1]  # one keep-alive connection throughout, both ways
+
+
+KEEP_ALIVE_ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"
+    b'{"status":"OK"}'
+)
+
+
+@pytest.fixture
+def stale_connections_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib3 takes a pooled connection the venue has closed for a live one, as it
+    does when the close arrives just after its check."""
+    monkeypatch.setattr(urllib3.connectionpool, "is_connection_dropped", lambda conn: False)
+
+
+def test_a_connection_the_venue_closed_while_idle_is_replaced_for_a_read(
+    loop: BackgroundLoop, connects: list[int], stale_connections_taken: None
+) -> None:
+    # The venue answers as if it kept the connection, then closes it.
+    with serving(loop, lambda seen: KEEP_ALIVE_ANSWER) as server:
+        with RequestsDriver(timeout=5) as driver:
+            for _ in range(2):
+                assert driver.perform(Send(status(server.url))).body == b'{"status":"OK"}'
+        assert [seen.path for seen in server.seen] == ["/api/v1/status"] * 2
+    assert connects == [1, 1]
+
+
+def test_a_connection_the_venue_closed_while_idle_is_not_replaced_for_an_invoke(
+    loop: BackgroundLoop, stale_connections_taken: None
+) -> None:
+    invoke = Request("POST", "/api/v1/invoke", body=b'{"operation":"x"}')
+    with serving(loop, lambda seen: KEEP_ALIVE_ANSWER) as server:
+        with RequestsDriver(timeout=5) as driver:
+            post = Request(invoke.method, server.url + invoke.url, body=invoke.body)
+            assert driver.perform(Send(post)).status == 200
+            with pytest.raises(CoviaConnectionError, match=r"(closed|broke) before") as broke:
+                driver.perform(Send(post))
+            assert broke.value.sent is True  # the driver cannot know: the core decides
+            # The connection was given up: the next call opens a new one.
+            assert driver.perform(Send(status(server.url))).status == 200
+        assert [seen.method for seen in server.seen] == ["POST", "GET"]
+
+
+def big_head(seen: Seen) -> bytes:
+    padding = b"\r\nX-Padding: " + b"p" * 100_000 + b"\r\n\r\n"
+    return KEEP_ALIVE_ANSWER.replace(b"\r\n\r\n", padding)
+
+
+def test_the_head_of_an_answer_read_whole_is_bounded_by_max_header_size(
+    loop: BackgroundLoop,
+) -> None:
+    # A head of 100 kB: more than http.client takes on one line, within a larger bound.
+    with serving(loop, big_head) as server:
+        with RequestsDriver(timeout=5, max_header_size=256 * 1024) as roomy:
+            assert roomy.perform(Send(status(server.url))).status == 200
+        tight = RequestsDriver(timeout=5, max_header_size=16 * 1024)
+        with tight, pytest.raises(VenueProtocolError, match=r"max_head_size \(16384 bytes\)"):
+            tight.perform(Send(status(server.url)))
+
+
+def test_grid_connect_gives_the_driver_its_limits_header_size(venue: Served) -> None:
+    with Grid.connect(venue.url, limits=Limits(max_header_size=2048)) as connected:
+        driver: Any = connected._session.driver
+        assert driver.max_header_size == 2048
+    assert RequestsDriver().max_header_size == Limits().max_header_size
+
+
+@pytest.mark.parametrize("size", [0, -1, True, 2.5, "64"])
+def test_max_header_size_must_be_a_positive_int(size: Any) -> None:
+    with pytest.raises(CoviaUsageError, match="max_header_size"):
+        RequestsDriver(max_header_size=size)
+
+
+def test_a_cookie_set_on_an_answer_read_whole_goes_back_with_the_next_request(
+    loop: BackgroundLoop,
+) -> None:
+    def respond(seen: Seen) -> bytes:
+        return KEEP_ALIVE_ANSWER.replace(b"\r\n\r\n", b"\r\nSet-Cookie: lb=node-7\r\n\r\n", 1)
+
+    with serving(loop, respond) as server:
+        with RequestsDriver(timeout=5) as driver:
+            driver.perform(Send(status(server.url)))
+            assert driver.session.cookies.get("lb") == "node-7"
+            driver.perform(Send(status(server.url)))
+        first, second = server.seen
+    assert first.header("Cookie") is None
+    assert second.header("Cookie") == "lb=node-7"
