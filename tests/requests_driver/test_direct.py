@@ -10,7 +10,6 @@ import pathlib
 import socket
 import ssl
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -32,27 +31,13 @@ from covia import CoviaConnectionError, CoviaTimeoutError, CoviaUsageError
 from covia_proto.endpoints.endpoint import DEFAULT_USER_AGENT
 from covia_proto.flows.effects import CloseStream, OpenStream, ReadChunk, Send
 from covia_proto.http import Request
-from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue
-from covia_proto.testing.simulator import VenueSimulator
+from covia_proto.testing.server import BackgroundLoop
 from covia_requests import RequestsDriver
-from covia_requests.deadline import _HTTPConnection
 from covia_requests.direct import as_requests_error
 from tests.conformance.hostile import Seen, response, serving
 from tests.covia.helpers import NEVER
+from tests.requests_driver.conftest import Served
 from tests.requests_driver.test_driver import CannedAdapter
-
-Served = RunningVenue[VenueSimulator]
-
-
-@pytest.fixture
-def loop(_covia_loop: BackgroundLoop) -> BackgroundLoop:
-    return _covia_loop
-
-
-@pytest.fixture
-def venue(_covia_loop: BackgroundLoop) -> Iterator[Served]:
-    with serve_venue(loop=_covia_loop, sse=True) as served:
-        yield served
 
 
 @pytest.fixture
@@ -75,16 +60,8 @@ def status(url: str) -> Request:
 
 
 def test_the_sdks_own_session_sends_without_requests(
-    venue: Served, no_adapter_send: list[str], monkeypatch: pytest.MonkeyPatch
+    venue: Served, no_adapter_send: list[str], connects: list[int]
 ) -> None:
-    connects: list[int] = []
-    original = _HTTPConnection.connect
-
-    def connect(self: _HTTPConnection) -> None:
-        connects.append(1)
-        original(self)
-
-    monkeypatch.setattr(_HTTPConnection, "connect", connect)
     driver = RequestsDriver(timeout=5)
     for _ in range(3):
         answer = driver.perform(Send(status(venue.url)))

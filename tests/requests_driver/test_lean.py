@@ -5,7 +5,6 @@ urllib3's path on the same connections."""
 from __future__ import annotations
 
 import http.client
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,33 +13,10 @@ import urllib3.connectionpool
 from covia import CoviaConnectionError, CoviaUsageError, Grid, Limits, VenueProtocolError
 from covia_proto.flows.effects import CloseStream, OpenStream, ReadChunk, Send
 from covia_proto.http import Request
-from covia_proto.testing.server import BackgroundLoop, RunningVenue, serve_venue
-from covia_proto.testing.simulator import VenueSimulator
+from covia_proto.testing.server import BackgroundLoop
 from covia_requests import RequestsDriver
-from covia_requests.deadline import _HTTPConnection
 from tests.conformance.hostile import Seen, serving
-
-Served = RunningVenue[VenueSimulator]
-
-
-@pytest.fixture
-def venue(_covia_loop: BackgroundLoop) -> Iterator[Served]:
-    with serve_venue(loop=_covia_loop, sse=True) as served:
-        yield served
-
-
-@pytest.fixture
-def connects(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One item for every connection the driver's pools open."""
-    opened: list[int] = []
-    original = _HTTPConnection.connect
-
-    def connect(self: _HTTPConnection) -> None:
-        opened.append(1)
-        original(self)
-
-    monkeypatch.setattr(_HTTPConnection, "connect", connect)
-    return opened
+from tests.requests_driver.conftest import Served
 
 
 @pytest.fixture
