@@ -162,7 +162,9 @@ def _checkout(pool: Any, wait: float, *, fresh: bool) -> tuple[Any, bool]:
     """A connection of ``pool``, connected (a new one if ``fresh``), and whether it
     was open already. Failures are raised as ``HTTPAdapter.send`` raises them, for the
     driver to translate."""
-    conn = pool._new_conn() if fresh else pool._get_conn()
+    conn = pool._get_conn()  # its place in the pool, even for a new connection
+    if fresh:
+        conn.close()  # not another pooled one, which may have gone stale as well
     reused = conn.sock is not None
     try:
         conn.timeout = wait

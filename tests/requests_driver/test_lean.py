@@ -71,15 +71,22 @@ def stale_connections_taken(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_connection_the_venue_closed_while_idle_is_replaced_for_a_read(
-    loop: BackgroundLoop, connects: list[int], stale_connections_taken: None
+    loop: BackgroundLoop,
+    connects: list[int],
+    stale_connections_taken: None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The venue answers as if it kept the connection, then closes it.
     with serving(loop, lambda seen: KEEP_ALIVE_ANSWER) as server:
         with RequestsDriver(timeout=5) as driver:
-            for _ in range(2):
+            for _ in range(3):
                 assert driver.perform(Send(status(server.url))).body == b'{"status":"OK"}'
-        assert [seen.path for seen in server.seen] == ["/api/v1/status"] * 2
-    assert connects == [1, 1]
+            pool = driver._direct.pool_for(server.url, True)  # type: ignore[union-attr]
+            assert pool.pool is not None
+            assert pool.pool.qsize() == pool.pool.maxsize  # every place given back
+        assert [seen.path for seen in server.seen] == ["/api/v1/status"] * 3
+    assert connects == [1, 1, 1]
+    assert not [r for r in caplog.records if r.name.startswith("urllib3")]  # no pool warning
 
 
 def test_a_connection_the_venue_closed_while_idle_is_not_replaced_for_an_invoke(
