@@ -20,8 +20,9 @@ def loop(_covia_loop: BackgroundLoop) -> BackgroundLoop:
 
 
 @pytest.fixture
-def venue(_covia_loop: BackgroundLoop) -> Iterator[Served]:
-    """A simulated venue with job event streams, on the session's server thread."""
+def plain(_covia_loop: BackgroundLoop) -> Iterator[Served]:
+    """A simulated venue of the default profile with job event streams, on the
+    session's server thread."""
     with serve_venue(loop=_covia_loop, sse=True) as served:
         yield served
 

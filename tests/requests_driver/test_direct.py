@@ -60,11 +60,11 @@ def status(url: str) -> Request:
 
 
 def test_the_sdks_own_session_sends_without_requests(
-    venue: Served, no_adapter_send: list[str], connects: list[int]
+    plain: Served, no_adapter_send: list[str], connects: list[int]
 ) -> None:
     driver = RequestsDriver(timeout=5)
     for _ in range(3):
-        answer = driver.perform(Send(status(venue.url)))
+        answer = driver.perform(Send(status(plain.url)))
         assert answer.status == 200
         assert (answer.header("content-type") or "").startswith("application/json")
     assert no_adapter_send == []
@@ -138,13 +138,13 @@ def test_a_stream_returns_what_has_arrived_in_large_reads(loop: BackgroundLoop) 
     assert max(reads) > 64 * 1024  # not cut to 64 KiB pieces
 
 
-def test_each_read_of_a_stream_is_held_to_its_own_bound(venue: Served) -> None:
+def test_each_read_of_a_stream_is_held_to_its_own_bound(plain: Served) -> None:
     driver = RequestsDriver(timeout=30)
     job = json.loads(
-        requests.post(venue.url + "/api/v1/invoke", json={"operation": NEVER}, timeout=5).content
+        requests.post(plain.url + "/api/v1/invoke", json={"operation": NEVER}, timeout=5).content
     )
     events = Request(
-        "GET", venue.url + f"/api/v1/jobs/{job['id']}/sse", (("Accept", "text/event-stream"),)
+        "GET", plain.url + f"/api/v1/jobs/{job['id']}/sse", (("Accept", "text/event-stream"),)
     )
     opened = driver.perform(OpenStream(events))
     assert driver.perform(ReadChunk(opened.handle, timeout=5.0))  # the snapshot
@@ -227,11 +227,11 @@ def test_a_missing_ca_bundle_is_a_usage_error(own_session: bool) -> None:
     driver.close()
 
 
-def test_the_driver_works_after_its_session_was_closed(venue: Served) -> None:
+def test_the_driver_works_after_its_session_was_closed(plain: Served) -> None:
     driver = RequestsDriver(timeout=5)
-    assert driver.perform(Send(status(venue.url))).status == 200
+    assert driver.perform(Send(status(plain.url))).status == 200
     driver.session.close()  # closes the adapter's pools, as requests allows
-    assert driver.perform(Send(status(venue.url))).status == 200
+    assert driver.perform(Send(status(plain.url))).status == 200
     driver.close()
 
 

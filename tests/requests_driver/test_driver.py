@@ -81,12 +81,6 @@ def served(request: pytest.FixtureRequest, _covia_loop: BackgroundLoop) -> Itera
 
 
 @pytest.fixture
-def plain(_covia_loop: BackgroundLoop) -> Iterator[Served]:
-    with serve_venue(loop=_covia_loop, sse=True) as venue:
-        yield venue
-
-
-@pytest.fixture
 def latest(_covia_loop: BackgroundLoop) -> Iterator[Served]:
     with serve_venue(loop=_covia_loop, profile="latest", sse=True) as venue:
         yield venue

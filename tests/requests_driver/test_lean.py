@@ -37,15 +37,15 @@ def status(url: str) -> Request:
 
 
 def test_answers_read_whole_skip_http_client_and_streams_share_their_connection(
-    venue: Served, connects: list[int], heads_read_by_http_client: list[int]
+    plain: Served, connects: list[int], heads_read_by_http_client: list[int]
 ) -> None:
     with RequestsDriver(timeout=5) as driver:
         for _ in range(3):
-            answer = driver.perform(Send(status(venue.url)))
+            answer = driver.perform(Send(status(plain.url)))
             assert answer.status == 200
             assert (answer.header("content-type") or "").startswith("application/json")
         assert heads_read_by_http_client == []
-        opened = driver.perform(OpenStream(status(venue.url)))
+        opened = driver.perform(OpenStream(status(plain.url)))
         assert opened.head.status == 200
         body = b""
         while chunk := driver.perform(ReadChunk(opened.handle)):
@@ -53,7 +53,7 @@ def test_answers_read_whole_skip_http_client_and_streams_share_their_connection(
         driver.perform(CloseStream(opened.handle))
         assert b'"status"' in body
         assert heads_read_by_http_client == [1]  # a stream goes through urllib3
-        assert driver.perform(Send(status(venue.url))).status == 200
+        assert driver.perform(Send(status(plain.url))).status == 200
     assert connects == [1]  # one keep-alive connection throughout, both ways
 
 
@@ -122,8 +122,8 @@ def test_the_head_of_an_answer_read_whole_is_bounded_by_max_header_size(
             tight.perform(Send(status(server.url)))
 
 
-def test_grid_connect_gives_the_driver_its_limits_header_size(venue: Served) -> None:
-    with Grid.connect(venue.url, limits=Limits(max_header_size=2048)) as connected:
+def test_grid_connect_gives_the_driver_its_limits_header_size(plain: Served) -> None:
+    with Grid.connect(plain.url, limits=Limits(max_header_size=2048)) as connected:
         driver: Any = connected._session.driver
         assert driver.max_header_size == 2048
     assert RequestsDriver().max_header_size == Limits().max_header_size
