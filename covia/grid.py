@@ -65,7 +65,8 @@ class Grid:
         (``RetryPolicy`` and ``PollPolicy`` from ``covia_proto.flows.context``).
         ``limits`` bounds what the venue may make the SDK hold (``covia.Limits``: body,
         event line and event sizes, JSON depth, and the size of a response head, except
-        that a stream's head, read by http.client, is bounded by its own fixed limits).
+        through a proxy or a ``session`` of yours, where http.client's own fixed bounds
+        apply).
         ``verify_asset_ids`` (on by default) checks asset metadata against its id when it
         is read or registered (``AssetIdMismatchError``); turn it off to save the hashing.
         """

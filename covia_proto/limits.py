@@ -9,9 +9,9 @@ at most these amounts in memory, and a venue that exceeds one gets a
   content (``iter_asset_content``, ``download``) is not bounded: the caller consumes it
   chunk by chunk and decides when to stop.
 * ``max_header_size`` – a response head, in bytes. The trio driver, and the sync
-  driver for an answer read whole on its own session, bound the whole head; aiohttp
-  bounds each header line and field; the sync driver's streams and a caller's own
-  session go through ``http.client``, whose fixed bounds (65,536 bytes a line, 100
+  driver on its own session, bound the whole head; aiohttp bounds each header line and
+  field; the sync driver on a caller's own session (or through a proxy, or streaming an
+  upload) goes through ``http.client``, whose fixed bounds (65,536 bytes a line, 100
   header lines) cannot be configured.
 * ``max_event_line`` / ``max_event_size`` – a line of an event stream (bytes) and the
   data of one event (characters).

@@ -22,11 +22,12 @@ its framing (``.chunked``): one read gives every chunk that has arrived, not one
 and a malformed framing is refused by the core's chunked decoder as the trio driver
 refuses it (``VenueProtocolError``).
 
-On the SDK's own session, an exchange whose answer is read whole (``Send``, its body
-bytes) skips ``http.client`` as well: it is spoken on a connection of the same urllib3
-pool by the core's HTTP/1.1 connection (``.lean``), whose head is bounded by
-``max_header_size`` (``Limits.max_header_size``). Every other response head is bounded
-by ``http.client`` itself (65,536 bytes a line, 100 header lines).
+On the SDK's own session, with no proxy, an exchange whose request body is bytes skips
+``http.client`` as well: it is spoken on a connection of the same urllib3 pool by the
+core's HTTP/1.1 connection (``.lean``), whose head is bounded by ``max_header_size``
+(``Limits.max_header_size``), and its body is read as the trio driver reads one. Every
+other response head is bounded by ``http.client`` itself (65,536 bytes a line, 100
+header lines).
 
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
@@ -35,11 +36,13 @@ of it is read.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from typing import Any, Final
 
 import requests
@@ -74,7 +77,7 @@ from covia_proto.limits import BoundedBody
 from covia_requests.chunked import ChunkedBody, chunked_body
 from covia_requests.deadline import DeadlineAdapter, exchange_deadline
 from covia_requests.direct import DirectSender
-from covia_requests.lean import LeanSender
+from covia_requests.lean import LeanSender, LeanStream
 
 __all__ = ["CHUNK_SIZE", "MAX_READ_SIZE", "READ_SIZE", "RequestsDriver"]
 
@@ -161,8 +164,8 @@ class RequestsDriver(BaseSyncDriver):
     ``timeout`` (seconds) bounds connecting and each wait for data; an effect's own
     ``timeout`` can only shorten it. A ``session`` passed in is used as it is (its
     proxies, TLS settings and mounted adapters) and left open by ``close``.
-    ``max_header_size`` bounds the head of an answer read whole on the driver's own
-    session (see the module's docs).
+    ``max_header_size`` bounds the head of an answer on the driver's own session (see
+    the module's docs).
     """
 
     def __init__(
@@ -182,7 +185,7 @@ class RequestsDriver(BaseSyncDriver):
         self.max_header_size = max_header_size
         self._owns_session = session is None
         self._direct: DirectSender | None = None
-        self._lean: LeanSender | None = None
+        self._lean_sender: LeanSender | None = None
         self._adapter: DeadlineAdapter | None = None
         if session is None:
             session = requests.Session()
@@ -193,8 +196,8 @@ class RequestsDriver(BaseSyncDriver):
             # The SDK's own session adds nothing requests must do: its exchanges go
             # straight to the adapter's urllib3 pools (see .direct).
             self._direct = DirectSender(self._adapter)
-            # And those whose answer is read whole skip http.client too (see .lean).
-            self._lean = LeanSender(self._direct, max_head_size=max_header_size)
+            # And, unless they stream an upload, skip http.client too (see .lean).
+            self._lean_sender = LeanSender(self._direct, max_head_size=max_header_size)
         self.session = session
         # A User-Agent the caller set on their own session is theirs to choose: it
         # replaces the SDK's default (a connect(headers=...) one still wins).
@@ -210,13 +213,13 @@ class RequestsDriver(BaseSyncDriver):
         self._proxied: dict[str, bool] = {}  # origin -> whether a proxy is used for it
         # The streams open now, closed with the driver (the contract's closing clause);
         # threads share the driver, hence the lock.
-        self._streams: weakref.WeakSet[_Answer] = weakref.WeakSet()
+        self._streams: weakref.WeakSet[_Answer | LeanStream] = weakref.WeakSet()
         self._streams_lock = threading.Lock()
 
     # -- effects ------------------------------------------------------------------------
 
     def perform_close_stream(self, effect: CloseStream) -> None:
-        assert isinstance(effect.handle, _Answer)
+        assert isinstance(effect.handle, _Answer | LeanStream)
         effect.handle.close()
         with self._streams_lock:
             self._streams.discard(effect.handle)
@@ -376,13 +379,8 @@ class RequestsDriver(BaseSyncDriver):
         deadline = None if limit is None else time.monotonic() + limit
         try:
             with exchange_deadline(self.timeout, deadline):
-                lean = self._lean
-                if (
-                    lean is not None
-                    and body_stream is None
-                    and self._plain_session()
-                    and self._goes_direct(request.url)
-                ):
+                lean = self._lean(request, body)
+                if lean is not None:
                     return self._lean_send(lean, effect)
                 answer = self._exchange(request, limit, body)
                 try:
@@ -398,19 +396,50 @@ class RequestsDriver(BaseSyncDriver):
             raise whole from exc
         return Response(answer.status, answer.headers, content)
 
+    def _lean(self, request: Request, body: object) -> LeanSender | None:
+        """The lean path (see .lean), if it may take ``request``: on the SDK's own
+        session, with no proxy, a body of bytes or none."""
+        lean = self._lean_sender
+        if lean is None or not (body is None or isinstance(body, bytes)):
+            return None
+        return lean if self._plain_session() and self._goes_direct(request.url) else None
+
     def _lean_send(self, lean: LeanSender, effect: Send) -> Response:
         request = effect.request
         wait = self._timeout(effect.timeout)
-        headers = tuple(self._direct_headers(request, request.body or None).items())
-        sent = Request(request.method, request.url, headers, request.body, request.idempotent)
-        try:
+        with self._lean_errors(request, wait):
             return lean.send(
-                sent,
+                self._final(request),
                 wait=wait,
                 verify=self._verify_setting(),
                 max_body=effect.max_body,
                 cookies=self.session.cookies,
             )
+
+    def _lean_open(self, lean: LeanSender, effect: OpenStream) -> OpenedStream:
+        request = effect.request
+        wait = self._timeout(effect.timeout)
+        with self._lean_errors(request, wait):
+            head, stream = lean.open(
+                self._final(request),
+                wait=wait,
+                verify=self._verify_setting(),
+                cookies=self.session.cookies,
+            )
+        with self._streams_lock:
+            self._streams.add(stream)
+        return OpenedStream(head, stream)
+
+    def _final(self, request: Request) -> Request:
+        """``request`` with the headers it goes out with (the session's among them)."""
+        headers = tuple(self._direct_headers(request, request.body or None).items())
+        return Request(request.method, request.url, headers, request.body, request.idempotent)
+
+    @contextlib.contextmanager
+    def _lean_errors(self, request: Request, wait: float) -> Iterator[None]:
+        """Failures of the lean path as the core's errors."""
+        try:
+            yield
         except CoviaError:
             raise
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
@@ -446,6 +475,9 @@ class RequestsDriver(BaseSyncDriver):
         deadline = None if limit is None else time.monotonic() + limit
         try:
             with exchange_deadline(self.timeout, deadline):
+                lean = self._lean(request, request.body or None)
+                if lean is not None:
+                    return self._lean_open(lean, effect)
                 answer = self._exchange(request, limit, request.body or None)
         except CoviaTimeoutError as exc:
             whole = _which_bound(exc, limit, deadline)
@@ -462,6 +494,8 @@ class RequestsDriver(BaseSyncDriver):
 
     def perform_read_chunk(self, effect: ReadChunk) -> bytes:
         handle, limit = effect.handle, effect.timeout
+        if isinstance(handle, LeanStream):
+            return handle.read(self._timeout(limit))
         assert isinstance(handle, _Answer)
         if handle.closed:
             raise CoviaUsageError("this stream is closed", request=handle.info)

@@ -229,7 +229,7 @@ def test_a_broken_download_leaves_no_file(capsys, cut_venue, source, tmp_path):
     target = tmp_path / "copy.bin"
     result = run_main(capsys, "--venue", cut_venue, "get", asset_id, "-o", str(target))
     assert result.code == 3
-    assert_one_line_error(result.err, "network error", "mid-response")
+    assert_one_line_error(result.err, "network error", "truncated")
     assert not target.exists()
     assert list(tmp_path.iterdir()) == [tmp_path / "data.bin"]
 

@@ -14,6 +14,7 @@ import threading
 from typing import Any, cast
 
 import pytest
+import requests
 import trustme
 from urllib3.exceptions import ProtocolError
 
@@ -189,10 +190,14 @@ def stream(url: str, job_id: str = "x") -> Request:
     return Request("GET", target, (("Accept", "text/event-stream"),))
 
 
+# The driver reads streams this way on a caller's own session: on its own, it reads them
+# with the core's HTTP/1.1 connection (covia_requests.lean).
+
+
 def read_all(loop: BackgroundLoop, reply: bytes) -> tuple[list[bytes], bool]:
     """What each read of the stream gave, and whether it was read by its framing."""
-    with serving(loop, lambda seen: reply) as server:
-        driver = RequestsDriver(timeout=5)
+    with serving(loop, lambda seen: reply) as server, requests.Session() as session:
+        driver = RequestsDriver(session, timeout=5)
         try:
             opened = driver.perform(OpenStream(stream(server.url)))
             framing = opened.handle.chunks is not None
@@ -280,9 +285,9 @@ class KeepAlive(socketserver.ThreadingTCPServer):
 
 def test_a_stream_read_to_its_end_gives_its_connection_back() -> None:
     reply = head("Content-Type: text/event-stream", "Transfer-Encoding: chunked") + framed(EVENTS)
-    with KeepAlive(reply) as server:
+    with KeepAlive(reply) as server, requests.Session() as session:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        driver = RequestsDriver(timeout=5)
+        driver = RequestsDriver(session, timeout=5)
         try:
             for _ in range(3):
                 opened = driver.perform(OpenStream(stream(server.url)))
@@ -307,8 +312,8 @@ def test_a_chunked_stream_over_tls_is_read_by_its_framing(
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(tls)
     reply = head("Content-Type: text/event-stream", "Transfer-Encoding: chunked") + framed(EVENTS)
-    with serving(loop, lambda seen: reply, tls=tls) as server:
-        driver = RequestsDriver(timeout=5, verify=ca_path)
+    with serving(loop, lambda seen: reply, tls=tls) as server, requests.Session() as session:
+        driver = RequestsDriver(session, timeout=5, verify=ca_path)
         try:
             opened = driver.perform(OpenStream(stream(server.url)))
             assert opened.handle.chunks is not None

@@ -4,7 +4,9 @@ urllib3's path on the same connections."""
 
 from __future__ import annotations
 
+import gzip
 import http.client
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,7 +17,8 @@ from covia_proto.flows.effects import CloseStream, OpenStream, ReadChunk, Send
 from covia_proto.http import Request
 from covia_proto.testing.server import BackgroundLoop
 from covia_requests import RequestsDriver
-from tests.conformance.hostile import Seen, serving
+from covia_requests.lean import READ_SIZE
+from tests.conformance.hostile import Seen, forever, response, serving
 from tests.requests_driver.conftest import Served
 
 
@@ -36,7 +39,7 @@ def status(url: str) -> Request:
     return Request("GET", url + "/api/v1/status", (("Accept", "application/json"),))
 
 
-def test_answers_read_whole_skip_http_client_and_streams_share_their_connection(
+def test_answers_and_streams_skip_http_client_on_one_kept_alive_connection(
     plain: Served, connects: list[int], heads_read_by_http_client: list[int]
 ) -> None:
     with RequestsDriver(timeout=5) as driver:
@@ -44,17 +47,62 @@ def test_answers_read_whole_skip_http_client_and_streams_share_their_connection(
             answer = driver.perform(Send(status(plain.url)))
             assert answer.status == 200
             assert (answer.header("content-type") or "").startswith("application/json")
-        assert heads_read_by_http_client == []
-        opened = driver.perform(OpenStream(status(plain.url)))
-        assert opened.head.status == 200
-        body = b""
-        while chunk := driver.perform(ReadChunk(opened.handle)):
-            body += chunk
+            opened = driver.perform(OpenStream(status(plain.url)))
+            assert opened.head.status == 200
+            body = b""
+            while chunk := driver.perform(ReadChunk(opened.handle)):
+                body += chunk
+            assert driver.perform(ReadChunk(opened.handle)) == b""  # ended, and stays so
+            driver.perform(CloseStream(opened.handle))
+            assert b'"status"' in body
+            with pytest.raises(CoviaUsageError, match="closed"):
+                driver.perform(ReadChunk(opened.handle))
+    assert heads_read_by_http_client == []
+    assert connects == [1]  # one keep-alive connection throughout
+
+
+def test_a_stream_closed_before_its_end_hangs_up(loop: BackgroundLoop) -> None:
+    def respond(seen: Seen) -> AsyncIterator[bytes]:
+        head = response(200, content_type="application/octet-stream", length=False)
+        return forever(head, b"c" * 65536)
+
+    with serving(loop, respond) as server, RequestsDriver(timeout=5) as driver:
+        opened = driver.perform(OpenStream(status(server.url)))
+        assert driver.perform(ReadChunk(opened.handle)).startswith(b"c")
         driver.perform(CloseStream(opened.handle))
-        assert b'"status"' in body
-        assert heads_read_by_http_client == [1]  # a stream goes through urllib3
-        assert driver.perform(Send(status(plain.url))).status == 200
-    assert connects == [1]  # one keep-alive connection throughout, both ways
+        driver.perform(CloseStream(opened.handle))  # harmless twice
+        assert server.gone.wait(10)  # the rest was not read: the connection was closed
+
+
+def test_a_stream_read_by_pieces_is_the_venues_bytes_whatever_their_framing(
+    loop: BackgroundLoop,
+) -> None:
+    events = [b'event: job-update\ndata: {"n": %d}\n\n' % n for n in range(2000)]
+    whole = b"".join(events)
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events) + b"0\r\n\r\n"
+    sse = "text/event-stream"
+    gzipped = (("Content-Encoding", "gzip"),)
+    replies = [
+        response(200, whole, content_type=sse),
+        response(200, content_type=sse, length=False).replace(
+            b"\r\n\r\n", b"\r\nTransfer-Encoding: chunked\r\n\r\n", 1
+        )
+        + chunked,
+        response(200, gzip.compress(whole), content_type=sse, headers=gzipped),
+    ]
+    for reply in replies:
+
+        def respond(seen: Seen, reply: bytes = reply) -> bytes:
+            return reply
+
+        with serving(loop, respond) as server, RequestsDriver(timeout=5) as driver:
+            opened = driver.perform(OpenStream(status(server.url)))
+            reads = []
+            while chunk := driver.perform(ReadChunk(opened.handle)):
+                reads.append(chunk)
+            driver.perform(CloseStream(opened.handle))
+        assert b"".join(reads) == whole
+        assert max(map(len, reads)) <= READ_SIZE  # an event stream is read in small pieces
 
 
 KEEP_ALIVE_ANSWER = (
