@@ -501,6 +501,38 @@ class ClientConnection:
                 request=self._request,
             )
 
+    def take_arrived(self) -> tuple[list[bytes], bool, CoviaError | None]:
+        """Every piece of the body that can be had from what was received, without
+        waiting: the pieces, whether the body ended after them, and the error that
+        stopped them, if one did. A driver hands the pieces over first and raises the
+        error at the next read: a venue that flushes every event sends each in an HTTP
+        chunk of its own, and one read per chunk was most of the cost of following it."""
+        pieces: list[bytes] = []
+        while True:
+            try:
+                event = self.next_event()
+            except CoviaError as exc:
+                return pieces, False, exc
+            if not isinstance(event, bytes):
+                return pieces, event is END_OF_BODY, None
+            pieces.append(event)
+
+    def end_has_arrived(self, *, look_at: int = 16) -> bool:
+        """Whether the rest of the body, its end included, is among the bytes received
+        (an event stream ends right after a job's last event), looking at no more than
+        ``look_at`` pieces and never waiting: a body given up early whose end is in
+        leaves its connection reusable. What it looks at is consumed."""
+        try:
+            for _ in range(look_at):
+                event = self.next_event()
+                if event is END_OF_BODY:
+                    return True
+                if not isinstance(event, bytes):
+                    return False
+        except CoviaError:
+            return False
+        return False
+
     @property
     def passing_through(self) -> bool:
         """Whether this response's body is passing straight through (a body of known

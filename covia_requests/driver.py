@@ -77,24 +77,12 @@ from covia_proto.limits import BoundedBody
 from covia_requests.chunked import ChunkedBody, chunked_body
 from covia_requests.deadline import DeadlineAdapter, exchange_deadline
 from covia_requests.direct import DirectSender
-from covia_requests.lean import LeanSender, LeanStream
+from covia_requests.lean import MAX_READ_SIZE, READ_SIZE, LeanSender, LeanStream
 
 __all__ = ["CHUNK_SIZE", "MAX_READ_SIZE", "READ_SIZE", "RequestsDriver"]
 
 CHUNK_SIZE: Final = 64 * 1024
 """The chunk size asked of an adapter of the caller's own (``iter_content``)."""
-
-READ_SIZE: Final = 128 * 1024
-"""The most bytes one read of a body asks for, at first. A read returns what has arrived
-(one read of the socket), so an event comes back as soon as it is in; a caller who
-stops early has been given at most this much past the point they wanted."""
-
-MAX_READ_SIZE: Final = 512 * 1024
-"""The most one read asks for once a body of known length streams in, as the trio
-driver's reads do: a read that fills its buffer doubles the next, up to this. With the
-allocator readied for them (``covia_proto.allocator``), fresh-process downloads of
-128 MiB went from 2,424 to 2,942 MiB/s (medians of 10, ``benchmarks/``). Any other body
-is read at most ``READ_SIZE`` at a time (see ``_downloads``)."""
 
 # Failures in which the request cannot have reached the venue: safe to send again.
 _NOT_SENT: Final = (

@@ -305,25 +305,13 @@ class TrioDriver(BaseAsyncDriver):
             await self.pool.release(connection)
             return b""
         assert isinstance(event, bytes)
-        # Whatever else has arrived goes with it: a venue that flushes every event
-        # sends each in a chunk of its own, and one read per chunk was most of the cost.
-        pieces: list[bytes] | None = None
-        while True:
-            try:
-                more = connection.http.next_event()
-            except CoviaError as exc:
-                body.failure = exc  # the bytes before it are handed over first
-                break
-            if not isinstance(more, bytes):
-                if more is END_OF_BODY:
-                    body.done = True
-                    body.connection = None
-                    await self.pool.release(connection)
-                break  # NEED_DATA: nothing more without waiting
-            if pieces is None:
-                pieces = [event]
-            pieces.append(more)
-        return event if pieces is None else b"".join(pieces)
+        # Whatever else has arrived goes with it (see ClientConnection.take_arrived).
+        more, ended, body.failure = connection.http.take_arrived()
+        if ended:
+            body.done = True
+            body.connection = None
+            await self.pool.release(connection)
+        return b"".join([event, *more]) if more else event
 
     async def perform_close_stream(self, effect: CloseStream) -> None:
         body = _handle(effect.handle)
@@ -337,22 +325,10 @@ class TrioDriver(BaseAsyncDriver):
             await self.pool.discard(connection)
 
 
-def _rest_is_buffered(connection: Connection, limit: int = 16) -> bool:
-    """Whether the rest of a body closed early has already arrived (an event stream
-    ends right after a job's last event), so the connection can be kept: looks only
-    at bytes already read, never waits."""
-    if connection.closed:
-        return False
-    try:
-        for _ in range(limit):
-            event = connection.http.next_event()
-            if event is END_OF_BODY:
-                return True
-            if not isinstance(event, bytes):
-                return False
-    except CoviaError:
-        return False
-    return False
+def _rest_is_buffered(connection: Connection) -> bool:
+    """Whether the rest of a body closed early has already arrived, so the connection
+    can be kept (never waits)."""
+    return not connection.closed and connection.http.end_has_arrived()
 
 
 def _handle(handle: object) -> _Body:

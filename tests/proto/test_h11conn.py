@@ -1140,3 +1140,44 @@ def test_a_passed_body_is_bytes_whatever_buffer_it_came_in():
     chunk = conn.next_event()
     assert type(chunk) is bytes
     assert chunk == b"abcdefghij"
+
+
+CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def test_take_arrived_gives_every_piece_received_then_the_end() -> None:
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD + b"2\r\nab\r\n3\r\ncde\r\n")
+    assert isinstance(conn.next_event(), ResponseHead)
+    pieces, ended, failure = conn.take_arrived()
+    assert (b"".join(pieces), ended, failure) == (b"abcde", False, None)  # more to come
+    assert conn.take_arrived() == ([], False, None)
+    conn.receive_data(b"1\r\nf\r\n0\r\n\r\n")
+    pieces, ended, failure = conn.take_arrived()
+    assert (b"".join(pieces), ended, failure) == (b"f", True, None)
+
+
+def test_take_arrived_stops_at_a_malformed_chunk_and_keeps_what_came_before() -> None:
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD + b"2\r\nab\r\nzz\r\n")
+    assert isinstance(conn.next_event(), ResponseHead)
+    pieces, ended, failure = conn.take_arrived()
+    assert (pieces, ended) == ([b"ab"], False)
+    assert isinstance(failure, VenueProtocolError)
+    assert "chunk" in str(failure)
+
+
+@pytest.mark.parametrize(
+    ("rest", "arrived"),
+    [
+        (b"2\r\nab\r\n0\r\n\r\n", True),  # the end is in: the connection may be kept
+        (b"2\r\nab\r\n", False),  # more to come
+        (b"zz\r\n", False),  # malformed
+        (b"1\r\na\r\n" * 20 + b"0\r\n\r\n", False),  # more pieces than it looks at
+    ],
+)
+def test_end_has_arrived_looks_only_at_what_was_received(rest: bytes, arrived: bool) -> None:
+    conn = sent()
+    conn.receive_data(CHUNKED_HEAD + rest)
+    assert isinstance(conn.next_event(), ResponseHead)
+    assert conn.end_has_arrived() is arrived
