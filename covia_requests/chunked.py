@@ -1,5 +1,9 @@
 """A chunked response body read by its framing, every chunk already arrived at once.
 
+This is how the sync driver reads a stream over ``http.client``: on a caller's own
+session, or through a proxy (on its own session it reads with the core's HTTP/1.1
+connection, ``.lean``).
+
 ``http.client`` gives back one chunk per ``read1`` and reads each chunk's size line with
 a ``readline`` of its own. A venue's event stream sends one event per chunk, so each
 event cost a driver call, a step of the flow and a feed of the SSE parser, whatever had

@@ -17,8 +17,9 @@ its adapter's urllib3 pools (``.direct``), unless the environment names a proxy 
 the venue, the venue has set a cookie, or the caller has changed the session (mounted
 an adapter, set a client certificate, auth, proxies, hooks or params).
 
-A stream sent in HTTP chunks over ``http.client`` (a venue's event stream) is read by
-its framing (``.chunked``): one read gives every chunk that has arrived, not one chunk,
+On a caller's session, a stream sent in HTTP chunks over ``http.client`` (a venue's
+event stream) is read by its framing (``.chunked``): one read gives every chunk that has
+arrived, not one chunk,
 and a malformed framing is refused by the core's chunked decoder as the trio driver
 refuses it (``VenueProtocolError``).
 
