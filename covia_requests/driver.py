@@ -3,7 +3,7 @@
 Redirects are never followed (a venue has no reason to redirect an API call, and
 following one would carry credentials and bodies to wherever it points).
 
-Most requests take a lean path through requests: the core's URL is absolute and
+Most requests take a short path through requests: the core's URL is absolute and
 already percent-encoded and its bodies are bytes, so a ``PreparedRequest`` is built by
 hand and handed to the session's adapter, without ``Session.request``'s per-call
 re-reading of the proxy environment and ``.netrc``, setting merges and cookie and
@@ -12,10 +12,14 @@ proxies, auth, cookies, hooks or params of its own, and streamed uploads, take t
 path, so a caller's session keeps working exactly as configured.
 
 The SDK's own session (``Grid.connect`` without ``session=``) goes further: it adds
-nothing requests must do, so its requests skip requests altogether and go straight to
-its adapter's urllib3 pools (``.direct``), unless the environment names a proxy for
-the venue, the venue has set a cookie, or the caller has changed the session (mounted
-an adapter, set a client certificate, auth, proxies, hooks or params).
+nothing requests must do, so its requests skip requests and ``http.client``
+altogether. They are spoken by the core's HTTP/1.1 connection on connections of its
+adapter's urllib3 pools (``.lean``, the pools found by ``.direct``), unless the
+request streams an upload, the environment names a proxy for the venue, the venue has
+set a cookie, or the caller has changed the session (mounted an adapter, set a client
+certificate, auth, proxies, hooks or params). Their response heads are bounded by
+``max_header_size`` (``Limits.max_header_size``), and their bodies are read as the trio
+driver reads one.
 
 On a caller's session, a stream sent in HTTP chunks over ``http.client`` (a venue's
 event stream) is read by its framing (``.chunked``): one read gives every chunk that has
@@ -23,12 +27,8 @@ arrived, not one chunk,
 and a malformed framing is refused by the core's chunked decoder as the trio driver
 refuses it (``VenueProtocolError``).
 
-On the SDK's own session, with no proxy, an exchange whose request body is bytes skips
-``http.client`` as well: it is spoken on a connection of the same urllib3 pool by the
-core's HTTP/1.1 connection (``.lean``), whose head is bounded by ``max_header_size``
-(``Limits.max_header_size``), and its body is read as the trio driver reads one. Every
-other response head is bounded by ``http.client`` itself (65,536 bytes a line, 100
-header lines).
+Every other response head is bounded by ``http.client`` itself (65,536 bytes a line,
+100 header lines).
 
 A ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
 (``Limits.max_body_size``); a larger declared ``Content-Length`` is refused before any
@@ -94,9 +94,9 @@ _NOT_SENT: Final = (
 
 
 class _Answer:
-    """A response whose head has arrived, from either path: ``raw`` is urllib3's
+    """A response whose head has arrived through requests: ``raw`` is urllib3's
     response, whose body is read with ``read1`` (so that events arrive as sent);
-    ``response`` is the ``requests.Response`` around it, if one was made."""
+    ``response`` is the ``requests.Response`` around it."""
 
     __slots__ = (
         "__weakref__",
@@ -117,7 +117,7 @@ class _Answer:
         status: int,
         headers: tuple[tuple[str, str], ...],
         raw: Any,
-        response: requests.Response | None,
+        response: requests.Response,
         info: RequestInfo,
     ) -> None:
         self.status = status
@@ -138,13 +138,7 @@ class _Answer:
 
     def close(self) -> None:
         self.closed = True
-        if self.response is not None:
-            self.response.close()
-        else:
-            # As requests.Response.close: a connection whose body was not all read
-            # is closed, one that was is already back in its pool.
-            self.raw.close()
-            self.raw.release_conn()
+        self.response.close()
 
 
 class RequestsDriver(BaseSyncDriver):
@@ -173,7 +167,6 @@ class RequestsDriver(BaseSyncDriver):
             raise CoviaUsageError(f"max_header_size must be positive, not {max_header_size}")
         self.max_header_size = max_header_size
         self._owns_session = session is None
-        self._direct: DirectSender | None = None
         self._lean_sender: LeanSender | None = None
         self._adapter: DeadlineAdapter | None = None
         if session is None:
@@ -184,9 +177,9 @@ class RequestsDriver(BaseSyncDriver):
             session.mount("http://", self._adapter)
             # The SDK's own session adds nothing requests must do: its exchanges go
             # straight to the adapter's urllib3 pools (see .direct).
-            self._direct = DirectSender(self._adapter)
-            # And, unless they stream an upload, skip http.client too (see .lean).
-            self._lean_sender = LeanSender(self._direct, max_head_size=max_header_size)
+            # and, unless they stream an upload, skip http.client too (see .lean).
+            direct = DirectSender(self._adapter)
+            self._lean_sender = LeanSender(direct, max_head_size=max_header_size)
         self.session = session
         # A User-Agent the caller set on their own session is theirs to choose: it
         # replaces the SDK's default (a connect(headers=...) one still wins).
@@ -226,9 +219,7 @@ class RequestsDriver(BaseSyncDriver):
         """Send ``request``; the answer's body is left to read."""
         try:
             if (body is None or isinstance(body, bytes)) and self._plain_session():
-                if self._direct is not None and self._goes_direct(request.url):
-                    return self._direct_exchange(self._direct, request, limit, body)
-                response = self._lean_exchange(request, limit, body)
+                response = self._prepared_exchange(request, limit, body)
             else:
                 response = self.session.request(
                     request.method,
@@ -276,26 +267,6 @@ class RequestsDriver(BaseSyncDriver):
             headers["content-length"] = ("Content-Length", "0")
         return dict(headers.values())
 
-    def _direct_exchange(
-        self, direct: DirectSender, request: Request, limit: float | None, body: bytes | None
-    ) -> _Answer:
-        headers = self._direct_headers(request, body)
-        raw = direct.urlopen(
-            request.method,
-            request.url,
-            headers,
-            body,
-            timeout=self._timeout(limit),
-            verify=self._verify_setting(),
-        )
-        if "set-cookie" in raw.headers:
-            # Kept as Session.send would (see _lean_exchange).
-            prepared = requests.PreparedRequest()
-            prepared.url = request.url
-            prepared.headers = CaseInsensitiveDict(headers)
-            extract_cookies_to_jar(self.session.cookies, prepared, raw)  # type: ignore[no-untyped-call]
-        return _Answer(raw.status, tuple(raw.headers.itermerged()), raw, None, request.info)
-
     def _headers(self, request: Request) -> dict[str, str]:
         headers = dict(request.headers)
         if self._user_agent is not None and headers.get("User-Agent") == DEFAULT_USER_AGENT:
@@ -313,7 +284,7 @@ class RequestsDriver(BaseSyncDriver):
             or any(session.hooks.values())
         )
 
-    def _lean_exchange(
+    def _prepared_exchange(
         self, request: Request, limit: float | None, body: bytes | None
     ) -> requests.Response:
         session = self.session
@@ -444,7 +415,6 @@ class RequestsDriver(BaseSyncDriver):
         body = BoundedBody(max_body, answer.info, answer.headers)
         raw = answer.raw
         if not isinstance(raw, urllib3.response.BaseHTTPResponse):  # an adapter of its own
-            assert answer.response is not None
             for chunk in answer.response.iter_content(CHUNK_SIZE):
                 body.add(chunk)
             return body.bytes()

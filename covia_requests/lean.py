@@ -30,6 +30,7 @@ import requests
 import urllib3
 from requests.cookies import extract_cookies_to_jar
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
+from urllib3.exceptions import MaxRetryError
 
 from covia_proto import allocator
 from covia_proto.errors import (
@@ -43,7 +44,7 @@ from covia_proto.h11conn import END_OF_BODY, NEED_DATA, ClientConnection
 from covia_proto.http import Request, Response, ResponseHead, is_event_stream
 from covia_proto.limits import BoundedBody
 from covia_requests.deadline import rearm
-from covia_requests.direct import DirectSender
+from covia_requests.direct import DirectSender, as_requests_error
 
 __all__ = ["MAX_READ_SIZE", "READ_SIZE", "RECEIVE_SIZE", "LeanSender", "LeanStream"]
 
@@ -324,16 +325,11 @@ def _checkout(pool: Any, wait: float, *, fresh: bool) -> tuple[Any, bool]:
         pool._validate_conn(conn)  # connects an HTTPS connection, as urllib3 does
         if conn.sock is None:
             conn.connect()
-    except (ssl.SSLError, ssl.CertificateError, urllib3.exceptions.SSLError) as exc:
+    except (Urllib3HTTPError, OSError) as exc:  # ssl's errors among them
         _discard(pool, conn)
-        raise requests.exceptions.SSLError(exc) from exc
-    except (Urllib3HTTPError, OSError) as exc:
-        _discard(pool, conn)
-        if isinstance(exc, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
-            exc, urllib3.exceptions.NewConnectionError
-        ):
-            raise requests.ConnectTimeout(exc) from exc
-        raise requests.ConnectionError(exc) from exc
+        # As urllib3 reports a failure to connect, then as requests raises it.
+        reason = urllib3.exceptions.SSLError(exc) if isinstance(exc, ssl.SSLError) else exc
+        raise as_requests_error(MaxRetryError(pool, "/", reason)) from exc
     return conn, reused
 
 

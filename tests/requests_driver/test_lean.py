@@ -129,7 +129,9 @@ def test_a_connection_the_venue_closed_while_idle_is_replaced_for_a_read(
         with RequestsDriver(timeout=5) as driver:
             for _ in range(3):
                 assert driver.perform(Send(status(server.url))).body == b'{"status":"OK"}'
-            pool = driver._direct.pool_for(server.url, True)  # type: ignore[union-attr]
+            lean = driver._lean_sender
+            assert lean is not None
+            pool = lean._direct.pool_for(server.url, True)
             assert pool.pool is not None
             assert pool.pool.qsize() == pool.pool.maxsize  # every place given back
         assert [seen.path for seen in server.seen] == ["/api/v1/status"] * 3
