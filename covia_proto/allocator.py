@@ -2,7 +2,8 @@
 for every driver.
 
 A read that fills its buffer doubles the next (``next_read_size``): a download is read
-in a few large reads, up to 512 KiB, and a small answer never pays for a big buffer.
+in a few large reads (up to 512 KiB in the trio driver, 1 MiB in the sync one), and a
+small answer never pays for a big buffer.
 Each read asks the C allocator for a buffer as large as the read and, when fewer bytes
 arrived, shrinks it to what did. glibc serves a request of ``MAPPED_FROM`` bytes or
 more with fresh pages from the OS, and raises that threshold only to the size of such a
@@ -32,8 +33,8 @@ __all__ = ["MAPPED_FROM", "PRIMED_BYTES", "next_read_size", "ready_for"]
 MAPPED_FROM: Final = 128 * 1024
 """glibc's threshold at start: a request at least this large is mapped from the OS."""
 
-PRIMED_BYTES: Final = 1 << 20
-"""The size of the one buffer: above the largest read (512 KiB) with room to spare."""
+PRIMED_BYTES: Final = 2 << 20
+"""The size of the one buffer: above the largest read (1 MiB) with room to spare."""
 
 _primed = False
 

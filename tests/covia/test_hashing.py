@@ -121,6 +121,34 @@ def test_a_hasher_dropped_unclosed_ends_its_worker(small: None) -> None:
     assert not worker.is_alive()
 
 
+def test_a_batch_of_one_chunk_is_hashed_as_it_came_and_several_are_joined(
+    small: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[bytes] = []
+
+    class Recording:
+        def __init__(self) -> None:
+            self._real = hashlib.new("sha256")
+
+        def update(self, data: bytes) -> None:
+            hashed.append(data)
+            self._real.update(data)
+
+        def hexdigest(self) -> str:
+            return self._real.hexdigest()
+
+    monkeypatch.setattr(hashlib, "sha256", Recording)
+    whole = b"w" * 8  # a chunk as large as a batch (BATCH_BYTES 7): a batch of its own
+    parts = [b"abc", b"defg"]  # together a batch
+    hasher = PipelinedSha256()
+    hasher._inline = _hashing.INLINE_BYTES  # past the inline part: the worker hashes
+    for chunk in [whole, *parts]:
+        hasher.update(chunk)
+    assert hasher.hexdigest() == hashlib.new("sha256", whole + b"".join(parts)).hexdigest()
+    assert hashed[0] is whole  # not a copy of it
+    assert hashed[1:] == [b"abcdefg"]
+
+
 def test_a_failure_in_the_worker_is_raised_by_the_digest(
     small: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
