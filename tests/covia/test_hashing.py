@@ -121,32 +121,55 @@ def test_a_hasher_dropped_unclosed_ends_its_worker(small: None) -> None:
     assert not worker.is_alive()
 
 
-def test_a_batch_of_one_chunk_is_hashed_as_it_came_and_several_are_joined(
-    small: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hashed: list[bytes] = []
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """What each ``update`` of the hash object was given, in order."""
+    given: list[bytes] = []
 
     class Recording:
         def __init__(self) -> None:
             self._real = hashlib.new("sha256")
 
         def update(self, data: bytes) -> None:
-            hashed.append(data)
+            given.append(data)
             self._real.update(data)
 
         def hexdigest(self) -> str:
             return self._real.hexdigest()
 
     monkeypatch.setattr(hashlib, "sha256", Recording)
+    return given
+
+
+def test_a_batch_of_one_chunk_is_hashed_as_it_came_and_several_are_joined(
+    small: None, hashed: list[bytes]
+) -> None:
     whole = b"w" * 8  # a chunk as large as a batch (BATCH_BYTES 7): a batch of its own
     parts = [b"abc", b"defg"]  # together a batch
     hasher = PipelinedSha256()
     hasher._inline = _hashing.INLINE_BYTES  # past the inline part: the worker hashes
+    hasher._batch_goal = _hashing.BATCH_BYTES
     for chunk in [whole, *parts]:
         hasher.update(chunk)
     assert hasher.hexdigest() == hashlib.new("sha256", whole + b"".join(parts)).hexdigest()
     assert hashed[0] is whole  # not a copy of it
     assert hashed[1:] == [b"abcdefg"]
+
+
+def test_the_workers_batches_start_as_large_as_the_inline_part_and_double(
+    monkeypatch: pytest.MonkeyPatch, hashed: list[bytes]
+) -> None:
+    monkeypatch.setattr(_hashing, "INLINE_BYTES", 2)
+    monkeypatch.setattr(_hashing, "BATCH_BYTES", 8)
+    monkeypatch.setattr(_hashing, "SPARE_CORE", True)
+    data = bytes(range(38))
+    hasher = PipelinedSha256()
+    for byte in data:
+        hasher.update(bytes([byte]))
+    assert hasher.hexdigest() == hashlib.new("sha256", data).hexdigest()
+    # Inline: two bytes; then the worker's batches of 2, 4, 8, 8, ... and the rest.
+    assert [len(given) for given in hashed] == [1, 1, 2, 4, 8, 8, 8, 6]
+    assert b"".join(hashed) == data
 
 
 def test_a_failure_in_the_worker_is_raised_by_the_digest(
