@@ -63,12 +63,12 @@ MAX_READ_SIZE: Final = 1024 * 1024
 an event stream): a read that fills its buffer doubles the next, up to this. With the
 allocator readied for them (``covia_proto.allocator``), fresh-process downloads of 128
 MiB went from 2,424 to 2,942 MiB/s with reads of 512 KiB (medians of 10,
-``benchmarks/``). A checked download gains from reads as large as the hashing
-thread's batches (``covia._hashing.BATCH_BYTES``): while that thread holds the download
-back, each read fills and is hashed as it came, where reads of 512 KiB had to be
-joined first. Fresh-process 128 MiB checked downloads went from 112 to 95 ms, medians
-of 14 interleaved pairs; unchecked ones stayed at 44 ms (20 pairs). Any other body is
-read at most ``READ_SIZE`` at a time."""
+``benchmarks/``). A checked download gains from large reads: the hashing thread takes
+each read of ``covia._hashing.ALONE_BYTES`` or more as it came, and joins (copies)
+smaller ones. With whole batches of 1 MiB handed over, reads of 1 MiB took
+fresh-process 128 MiB checked downloads from 112 to 95 ms, medians of 14 interleaved
+pairs; unchecked ones stayed at 44 ms (20 pairs). Any other body is read at most
+``READ_SIZE`` at a time."""
 
 
 class LeanSender:

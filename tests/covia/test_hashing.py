@@ -24,6 +24,7 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
     """Thresholds of a few bytes, so that small inputs go through the worker."""
     monkeypatch.setattr(_hashing, "INLINE_BYTES", 5)
     monkeypatch.setattr(_hashing, "BATCH_BYTES", 7)
+    monkeypatch.setattr(_hashing, "ALONE_BYTES", 9)
     monkeypatch.setattr(_hashing, "MAX_PENDING", 1)
     monkeypatch.setattr(_hashing, "SPARE_CORE", True)
 
@@ -154,6 +155,21 @@ def test_a_batch_of_one_chunk_is_hashed_as_it_came_and_several_are_joined(
     assert hasher.hexdigest() == hashlib.new("sha256", whole + b"".join(parts)).hexdigest()
     assert hashed[0] is whole  # not a copy of it
     assert hashed[1:] == [b"abcdefg"]
+
+
+def test_a_large_chunk_goes_alone_after_the_batch_before_it(
+    small: None, hashed: list[bytes]
+) -> None:
+    large = b"L" * 9  # ALONE_BYTES 9
+    hasher = PipelinedSha256()
+    hasher._inline = _hashing.INLINE_BYTES  # past the inline part: the worker hashes
+    for chunk in [b"ab", b"cd", large, b"ef", large]:
+        hasher.update(chunk)
+    expected = b"abcd" + large + b"ef" + large
+    assert hasher.hexdigest() == hashlib.new("sha256", expected).hexdigest()
+    assert hashed == [b"abcd", large, b"ef", large]
+    assert hashed[1] is large  # handed over uncopied
+    assert hashed[3] is large
 
 
 def test_the_workers_batches_start_as_large_as_the_inline_part_and_double(
