@@ -5,7 +5,10 @@ SIZE``), so peak RSS belongs to that transfer alone: the child sets up its clien
 one small request, reads its peak RSS (``VmHWM``), moves ``SIZE`` bytes through the
 canned server, and reads the peak again. The difference is what the transfer added.
 Downloads are consumed chunk by chunk and dropped; uploads come from a generator of
-64 KiB chunks. The SDK hashes what it downloads (SHA-256), the raw libraries do not.
+64 KiB chunks. The SDK checks a download's SHA-256 only when one is declared: the
+``-sha256`` cases declare it (``sync-sha256``), or hash beside the raw library
+(``requests-sha256``), or do the least two threads can (``socket-sha256``: a socket read
+by one thread and hashed by another, for the side-by-side section's checked download).
 """
 
 from __future__ import annotations
@@ -111,6 +114,77 @@ def _sync_case(case: str, url: str, size: int, direction: str) -> Measured:
         return _timed(download if direction == "download" else upload)
 
 
+def _socket_pipeline(url: str, size: int) -> Measured:
+    """A checked download with nothing but a socket, a second thread and hashlib: one
+    thread reads up to 1 MiB at a time, the other hashes each read as it came (two
+    reads held at most), and the digest is compared at the end. No HTTP library, no
+    checks beyond the head's status and length: the most a Python client can do with
+    two threads on this machine, which tells the SDK's own cost from the machine's."""
+    import queue
+    import socket
+    import threading
+
+    declared = _sha256_of(size)
+    authority = url.split("://", 1)[1]
+    host, _, port = authority.partition(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    common = f"Host: {authority}\r\nUser-Agent: raw-socket\r\n\r\n"
+    pending = bytearray()
+
+    def head_of(path: str) -> int:
+        """Send a GET of ``path`` and read the answer's head; its Content-Length."""
+        sock.sendall(f"GET {path} HTTP/1.1\r\n{common}".encode())
+        while (end := pending.find(b"\r\n\r\n")) < 0:
+            more = sock.recv(65536)
+            if not more:
+                raise ConnectionError("the server closed before the head ended")
+            pending.extend(more)
+        head = bytes(pending[:end]).lower()
+        del pending[: end + 4]
+        if not head.startswith(b"http/1.1 200"):
+            raise ConnectionError(f"the server answered {head[:40]!r}")
+        at = head.index(b"content-length:") + 15
+        return int(head[at:].split(b"\r\n", 1)[0])
+
+    def body(length: int, each: Callable[[bytes], None]) -> int:
+        if pending:
+            each(bytes(pending[:length]))
+        got = min(len(pending), length)
+        del pending[:length]
+        while got < length:
+            chunk = sock.recv(min(1 << 20, length - got))
+            if not chunk:
+                raise ConnectionError(f"the body ended after {got} of {length} bytes")
+            got += len(chunk)
+            each(chunk)
+        return got
+
+    def download() -> int:
+        length = head_of(f"/api/v1/assets/{asset_id_for(size)}/content")
+        hasher = hashlib.sha256()
+        reads: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+
+        def hash_reads() -> None:
+            while (chunk := reads.get()) is not None:
+                hasher.update(chunk)
+
+        worker = threading.Thread(target=hash_reads)
+        worker.start()
+        try:
+            moved = body(length, reads.put)
+        finally:
+            reads.put(None)
+            worker.join()
+        if hasher.hexdigest() != declared:
+            raise ValueError("the content's SHA-256 is not the one declared")
+        return moved
+
+    with sock:
+        body(head_of("/api/v1/status"), lambda chunk: None)  # warm the connection
+        return _timed(download)
+
+
 def _sha256_of(size: int) -> str:
     """The SHA-256 of the canned server's ``size`` bytes of content."""
     hasher = hashlib.sha256()
@@ -198,6 +272,10 @@ def main() -> None:
     size = int(size_text)
     if case in ("sync", "sync-sha256", "requests", "requests-sha256"):
         seconds, moved = _sync_case(case, url, size, direction)
+    elif case == "socket-sha256":
+        if direction != "download":
+            raise SystemExit("socket-sha256 only downloads")
+        seconds, moved = _socket_pipeline(url, size)
     elif case in ("asyncio", "aiohttp"):
         seconds, moved = asyncio.run(_asyncio_case(case, url, size, direction))
     else:
@@ -233,6 +311,7 @@ def available(case: str) -> str | None:
         "sync-sha256": "covia_requests",
         "requests": "requests",
         "requests-sha256": "requests",
+        "socket-sha256": "socket",
         "asyncio": "covia.async_api",
         "aiohttp": "aiohttp",
         "trio": "covia_trio",
