@@ -18,6 +18,11 @@ What the driver decides, and why:
   request queues rather than fails.
 * Streams are read with ``readany``: each ``ReadChunk`` returns what has arrived, so
   server-sent events reach the flow one by one and memory stays flat.
+* asyncio's transport reads the socket itself, up to 256 KiB into a new buffer each
+  time; before the body of an answer that may be large (no ``Content-Length``, or one
+  of 128 KiB or more) the C allocator is readied for such reads, as the other drivers
+  ready it for theirs (``covia_proto.allocator``): fresh-process 128 MiB downloads
+  took 78 ms where they took 110 (medians of 20 interleaved pairs).
 * Sizes: a ``Send`` body is read chunk by chunk and given up past ``Send.max_body``
   (a larger declared ``Content-Length`` is refused before any of it is read);
   ``max_header_size`` is given to aiohttp's parser, per request, as its longest
@@ -50,6 +55,7 @@ import aiohttp
 import yarl
 from aiohttp import http_exceptions
 
+from covia_proto import allocator
 from covia_proto.drivers import BaseAsyncDriver
 from covia_proto.errors import (
     CoviaConnectionError,
@@ -70,10 +76,12 @@ from covia_proto.flows.effects import (
 from covia_proto.http import Request, Response, ResponseHead
 from covia_proto.limits import DEFAULT_LIMITS, BoundedBody, body_too_large
 
-__all__ = ["CHUNK_SIZE", "DEFAULT_LIMIT", "AiohttpDriver"]
+__all__ = ["CHUNK_SIZE", "DEFAULT_LIMIT", "TRANSPORT_READ_SIZE", "AiohttpDriver"]
 
 CHUNK_SIZE: Final = 64 * 1024
 DEFAULT_LIMIT: Final = 100
+TRANSPORT_READ_SIZE: Final = 256 * 1024
+"""The most asyncio's selector transport reads at a time, each read a new buffer."""
 _MAX_ORIGINS: Final = 1024
 
 Verify = bool | str | ssl.SSLContext | None
@@ -327,6 +335,9 @@ class AiohttpDriver(BaseAsyncDriver):
                 exc, request.info, self.max_header_size, wait=self._limit(limit)
             ) from exc
         self._held.add(response)
+        length = response.content_length
+        if length is None or length >= allocator.MAPPED_FROM:
+            allocator.ready_for(TRANSPORT_READ_SIZE)
         return response
 
     async def perform_send(self, effect: Send) -> Response:

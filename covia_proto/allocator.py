@@ -20,8 +20,10 @@ whose pages stay mapped (the sync driver's first reads, 128 KiB, come before tha
 fill their buffers as a download streams in). That is glibc's own adaptive rule,
 applied once at the start rather than after a lucky read; the cost is that the heap may
 keep up to twice ``PRIMED_BYTES`` of freed memory before handing it back. Other
-allocators serve the one buffer and forget it. Nothing here does I/O: it is the core's
-only because both drivers use it.
+allocators serve the one buffer and forget it. The asyncio driver cannot size its
+reads (asyncio's transport reads up to 256 KiB, each into a new buffer): it readies
+the allocator before any body that may be large. Nothing here does I/O: it is the
+core's only because every driver uses it.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from covia import (
 from covia.async_api import AsyncGrid
 from covia_aiohttp import AiohttpDriver
 from covia_aiohttp import driver as driver_module
+from covia_proto import allocator
 from covia_proto.flows.context import NO_RETRY
 from covia_proto.flows.effects import (
     CloseStream,
@@ -323,6 +324,41 @@ async def test_large_bodies_arrive_in_bounded_chunks(raw: RawServer, driver: Aio
     assert sum(sizes) == 64 * 65536
     assert len(sizes) > 1
     assert max(sizes) <= 1024 * 1024  # memory stays flat: never the whole body at once
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "readied"),
+    [
+        ("/large", b"", True),
+        ("/echo/large", bytes(allocator.MAPPED_FROM), True),
+        ("/echo/small", b"small", False),
+    ],
+    ids=["unknown-length", "declared-large", "small"],
+)
+@pytest.mark.parametrize("whole", [True, False], ids=["send", "stream"])
+async def test_the_allocator_is_readied_before_a_body_that_may_be_large(
+    raw: RawServer,
+    driver: AiohttpDriver,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    body: bytes,
+    readied: bool,
+    whole: bool,
+) -> None:
+    # asyncio's transport reads into a new buffer each time, too large for glibc's heap
+    # until the allocator is readied (covia_proto.allocator); a small answer needs none.
+    asked: list[int] = []
+    monkeypatch.setattr("covia_proto.allocator.ready_for", asked.append)
+    request = Request("POST" if body else "GET", f"{raw.url}{path}", body=body)
+    if whole:
+        response = await driver.perform(Send(request))
+        assert isinstance(response, Response)
+    else:
+        opened = await driver.perform(OpenStream(request))
+        while await driver.perform(ReadChunk(opened.handle)):
+            pass
+        await driver.perform(CloseStream(opened.handle))
+    assert asked == ([driver_module.TRANSPORT_READ_SIZE] if readied else [])
 
 
 async def test_sleep_time_and_unknown_effects(driver: AiohttpDriver) -> None:
