@@ -47,6 +47,7 @@ __all__ = [
     "BATCH_BYTES",
     "BATCH_PATIENCE",
     "CHUNK_SIZE",
+    "FILE_READ_SIZE",
     "MAX_DOWNLOAD_RECEIVE_SIZE",
     "MAX_RECEIVE_SIZE",
     "Connection",
@@ -58,7 +59,13 @@ __all__ = [
 ]
 
 CHUNK_SIZE: Final = 64 * 1024
-"""The size of chunks read from a file, and of the first read of each response."""
+"""The size of the first read of each response."""
+
+FILE_READ_SIZE: Final = 1024 * 1024
+"""The size of the chunks an upload reads from a file. A sync file is read in a worker
+thread, and each trip there and back costs more than copying 64 KiB: a 256 MiB file
+went up at 220 MB/s in chunks of 64 KiB, at 1,000-1,150 MB/s in these (the sync and
+asyncio clients' speed for the same file)."""
 
 MAX_RECEIVE_SIZE: Final = 128 * 1024
 """The most bytes read from a stream at once while h11 parses the body (a chunked or
@@ -476,9 +483,9 @@ async def pump_body(
     if callable(read):
         while True:
             if inspect.iscoroutinefunction(read):
-                chunk = await read(CHUNK_SIZE)
+                chunk = await read(FILE_READ_SIZE)
             else:
-                chunk = await trio.to_thread.run_sync(read, CHUNK_SIZE)
+                chunk = await trio.to_thread.run_sync(read, FILE_READ_SIZE)
             if not chunk:
                 return
             await send(_as_bytes(chunk, info))

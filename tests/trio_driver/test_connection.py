@@ -19,7 +19,7 @@ from covia_proto.errors import CoviaConnectionError, CoviaUsageError, RequestInf
 from covia_proto.h11conn import END_OF_BODY, NEED_DATA
 from covia_proto.http import Request, ResponseHead
 from covia_trio.connection import (
-    CHUNK_SIZE,
+    FILE_READ_SIZE,
     Connection,
     Waits,
     describe,
@@ -130,12 +130,17 @@ async def test_pump_body_sources(tmp_path: Any) -> None:
     assert await _collect(memoryview(b"abc")) == [b"abc"]
     assert await _collect([b"a", bytearray(b"b"), memoryview(b"c")]) == [b"a", b"b", b"c"]
     assert await _collect(_agen()) == [b"a", b"b"]
-    big = bytes(CHUNK_SIZE * 2 + 5)
-    assert [len(c) for c in await _collect(io.BytesIO(big))] == [CHUNK_SIZE, CHUNK_SIZE, 5]
+    # Files go in chunks of a mebibyte: each read of a sync file is a trip to a worker
+    # thread and back, dearer than copying 64 KiB.
+    big = bytes(FILE_READ_SIZE * 2 + 5)
+    sizes = [FILE_READ_SIZE, FILE_READ_SIZE, 5]
+    assert [len(c) for c in await _collect(io.BytesIO(big))] == sizes
     path = tmp_path / "f"
     path.write_bytes(big)
     async with await trio.open_file(path, "rb") as handle:
-        assert b"".join(await _collect(handle)) == big
+        got = await _collect(handle)
+    assert [len(c) for c in got] == sizes
+    assert b"".join(got) == big
 
 
 @pytest.mark.trio
