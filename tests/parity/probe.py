@@ -162,6 +162,21 @@ class Probe:
             self.observations.pop()
             time.sleep(0.05)
 
+    def await_listed(self, path: str, name: str, *, listed: bool) -> None:
+        """Poll the list of names at ``path`` (unrecorded) until ``name`` is in it, or
+        is not, for at most ``POLL_LIMIT`` seconds.
+
+        The real venue persists changes off the request (see ``CHANGE_GAP``): once in
+        CI, under load, a second delete of a secret found it still there (200, not
+        404). Waiting for each change to show before the next keeps them apart; a
+        change that never shows still fails the scenario."""
+        deadline = time.monotonic() + POLL_LIMIT
+        while time.monotonic() < deadline:
+            items = _get_json(self._host, self._port, path).get("items", [])
+            if (name in items) == listed:
+                return
+            time.sleep(0.05)
+
 
 def _post_json(p: Probe, path: str, value: Any) -> Any:
     connection = http.client.HTTPConnection(p._host, p._port, timeout=30)
@@ -355,8 +370,10 @@ def secrets(p: Probe) -> None:
     p.send("PUT", "/api/v1/secrets/PARITY", "{value: 'sekrit',}", label="JSON5 secret")
     p.send("PUT", "/api/v1/secrets/PARITY", '{"nope": 1}')
     p.send("PUT", "/api/v1/secrets/PARITY", "{bad")
+    p.await_listed("/api/v1/secrets", "PARITY", listed=True)
     p.send("GET", "/api/v1/secrets", mode="shape")
     p.send("DELETE", "/api/v1/secrets/PARITY")
+    p.await_listed("/api/v1/secrets", "PARITY", listed=False)
     p.send("DELETE", "/api/v1/secrets/PARITY", label="delete secret again")
     # (Invoking v/ops/secret/set is left out: it runs off the request, and on the venue
     # a fast end of such a job sometimes persists before its STARTED record, which then
